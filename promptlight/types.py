@@ -1,0 +1,285 @@
+"""Frozen records shared by every layer: datasets, models, salience, store, server, UI.
+
+Every span is half-open ``[start, end)``. A field named ``*_span`` or ``start``/``end``
+counts characters of a Python ``str`` (code points) unless its name says ``token``.
+
+From :class:`SalienceResult` on, everything is plain Python / JSON: no tensors.
+The JSON form of a result is documented in ``docs/result-schema.md`` and versioned by
+:data:`RESULT_SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+RESULT_SCHEMA_VERSION = 1
+
+#: Granularities every result carries boundaries for (``regex:<pattern>`` is computed on demand).
+GRANULARITIES = ("tokens", "words", "sentences", "lines", "paragraphs")
+
+
+@dataclasses.dataclass(frozen=True)
+class Span:
+    """A half-open character range ``[start, end)`` into some text."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start <= self.end):
+            raise ValueError(f"Invalid span [{self.start}, {self.end}): need 0 <= start <= end.")
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def overlaps(self, other: Span) -> bool:
+        """True if the two spans share at least one character."""
+        return self.start < other.end and other.start < self.end
+
+    def to_list(self) -> list[int]:
+        return [self.start, self.end]
+
+
+@dataclasses.dataclass(frozen=True)
+class Example:
+    """One dataset row: a prompt, an optional target (expected output) and where it came from.
+
+    ``fields`` keeps any extra columns of the row, read-only.
+    """
+
+    prompt: str
+    target: str = ""
+    source: str = ""
+    fields: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.prompt, str):
+            raise TypeError(f"Example.prompt must be a str, got {type(self.prompt).__name__}.")
+        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"prompt": self.prompt, "target": self.target, "source": self.source, **dict(self.fields)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Generation:
+    """What the model wrote after a prompt.
+
+    ``token_ids[i]`` covers ``text[token_spans[i].start:token_spans[i].end]``; the spans are
+    in order and together cover ``text`` exactly (a token whose bytes complete a character
+    started by the previous token gets an empty span). ``finish_reason`` is one of
+    ``"eos"``, ``"length"`` or ``"stop"`` (a stop string was reached; it is cut from ``text``).
+    """
+
+    prompt: str
+    text: str
+    token_ids: tuple[int, ...]
+    token_spans: tuple[Span, ...]
+    finish_reason: str
+    model: str = ""
+
+    def tokens(self) -> list[dict[str, Any]]:
+        """The ``[{"id", "text", "start", "end"}]`` list the CLI and API print."""
+        return [
+            {"id": tid, "text": self.text[s.start : s.end], "start": s.start, "end": s.end}
+            for tid, s in zip(self.token_ids, self.token_spans)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "prompt": self.prompt,
+            "text": self.text,
+            "finish_reason": self.finish_reason,
+            "tokens": self.tokens(),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Segment:
+    """A piece of text at some granularity, with its score (sum of its tokens' scores).
+
+    ``score`` is ``None`` when none of the segment's tokens is scored (for example the
+    segment lies in the target).
+    """
+
+    start: int
+    end: int
+    text: str
+    score: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenScores:
+    """One token of the explained sequence and its score under each method.
+
+    ``special`` marks tokens with no characters of their own (the tokenizer's BOS).
+    ``scores[method]`` is ``None`` where the position is not scored (the target span and
+    anything after it).
+    """
+
+    text: str
+    start: int
+    end: int
+    scores: Mapping[str, float | None]
+    special: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end, "scores": dict(self.scores)}
+        if self.special:
+            d["special"] = True
+        return d
+
+
+@dataclasses.dataclass(frozen=True)
+class SegmentScores:
+    """Scores a method computed directly per segment (occlusion), not per token.
+
+    ``values[k]`` belongs to ``boundaries[granularity][k]`` of the result; ``None`` where the
+    segment was not scored.
+    """
+
+    granularity: str
+    values: tuple[float | None, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class SalienceResult:
+    """Sequence salience of one prompt + target, for one selected target span.
+
+    ``text`` is ``prompt + target``. ``prompt_span``, ``target_span`` and ``selected_span``
+    are char ranges into ``text`` (the selected span lies inside the target span).
+    ``boundaries[g]`` lists the segments of granularity ``g`` as ``Span`` s that partition
+    ``text``; any client can re-aggregate token scores without a model call.
+    ``methods[m]`` holds metadata of method ``m`` (``signed``, ``level`` and any
+    method-specific numbers such as integrated gradients' ``completeness_gap``).
+    """
+
+    model: str
+    text: str
+    prompt_span: Span
+    target_span: Span
+    selected_span: Span
+    objective: str
+    objective_value: float
+    method: str
+    tokens: tuple[TokenScores, ...]
+    target_token_span: tuple[int, int]
+    boundaries: Mapping[str, tuple[Span, ...]]
+    methods: Mapping[str, Mapping[str, Any]]
+    segment_scores: Mapping[str, SegmentScores] = dataclasses.field(default_factory=dict)
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def prompt(self) -> str:
+        return self.text[self.prompt_span.start : self.prompt_span.end]
+
+    @property
+    def target(self) -> str:
+        return self.text[self.target_span.start : self.target_span.end]
+
+    @property
+    def selected_text(self) -> str:
+        return self.text[self.selected_span.start : self.selected_span.end]
+
+    def token_scores(self, method: str | None = None) -> list[float | None]:
+        """Per-token scores of ``method`` (default: the result's primary method), ``None`` where unscored."""
+        name = method or self.method
+        if name not in self.methods:
+            raise KeyError(f"Method {name!r} is not in this result. Available: {', '.join(sorted(self.methods))}.")
+        return [t.scores.get(name) for t in self.tokens]
+
+    def aggregate(self, granularity: str = "words", *, method: str | None = None, prompt_only: bool = True) -> list[Segment]:
+        """Segments of ``granularity`` with their scores (sum of the segment's token scores).
+
+        With ``prompt_only`` (the default) only segments inside the prompt are returned.
+        """
+        from promptlight.segments import aggregate_result
+
+        return aggregate_result(self, granularity, method=method, prompt_only=prompt_only)
+
+    def top_segments(self, granularity: str = "words", *, method: str | None = None, k: int = 10) -> list[Segment]:
+        """The ``k`` prompt segments with the largest absolute score, largest first."""
+        segs = [s for s in self.aggregate(granularity, method=method) if s.score is not None]
+        return sorted(segs, key=lambda s: abs(s.score or 0.0), reverse=True)[:k]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": RESULT_SCHEMA_VERSION,
+            "model": self.model,
+            "text": self.text,
+            "prompt_span": self.prompt_span.to_list(),
+            "target_span": self.target_span.to_list(),
+            "selected_span": self.selected_span.to_list(),
+            "objective": self.objective,
+            "objective_value": self.objective_value,
+            "method": self.method,
+            "methods": {k: dict(v) for k, v in self.methods.items()},
+            "tokens": [t.to_dict() for t in self.tokens],
+            "target_token_span": list(self.target_token_span),
+            "boundaries": {g: [s.to_list() for s in spans] for g, spans in self.boundaries.items()},
+            "segment_scores": {
+                m: {"granularity": s.granularity, "values": list(s.values)} for m, s in self.segment_scores.items()
+            },
+            "options": dict(self.options),
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SalienceResult:
+        version = d.get("schema_version")
+        if version != RESULT_SCHEMA_VERSION:
+            raise ValueError(
+                f"Unsupported result schema_version {version!r}; this promptlight reads version {RESULT_SCHEMA_VERSION}."
+            )
+        return cls(
+            model=d["model"],
+            text=d["text"],
+            prompt_span=Span(*d["prompt_span"]),
+            target_span=Span(*d["target_span"]),
+            selected_span=Span(*d["selected_span"]),
+            objective=d["objective"],
+            objective_value=float(d["objective_value"]),
+            method=d["method"],
+            methods={k: dict(v) for k, v in d["methods"].items()},
+            tokens=tuple(
+                TokenScores(t["text"], t["start"], t["end"], dict(t["scores"]), bool(t.get("special", False)))
+                for t in d["tokens"]
+            ),
+            target_token_span=(d["target_token_span"][0], d["target_token_span"][1]),
+            boundaries={g: tuple(Span(*s) for s in spans) for g, spans in d["boundaries"].items()},
+            segment_scores={
+                m: SegmentScores(s["granularity"], tuple(s["values"])) for m, s in d.get("segment_scores", {}).items()
+            },
+            options=dict(d.get("options", {})),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> SalienceResult:
+        return cls.from_dict(json.loads(text))
+
+    def to_html(self, *, granularity: str = "words", method: str | None = None, title: str | None = None) -> str:
+        """A self-contained HTML page (no network) with the heatmap and a legend."""
+        from promptlight.report import result_to_html
+
+        return result_to_html(self, granularity=granularity, method=method, title=title)
+
+    def to_dataframe(self, granularity: str = "tokens", *, method: str | None = None):  # -> pandas.DataFrame
+        """One row per prompt segment: ``start``, ``end``, ``text``, ``score``. Needs pandas."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("SalienceResult.to_dataframe needs pandas: pip install 'promptlight[pandas]'.") from exc
+        segs = self.aggregate(granularity, method=method)
+        return pd.DataFrame([dataclasses.asdict(s) for s in segs], columns=["start", "end", "text", "score"])
+
+
+def spans_from_pairs(pairs: Sequence[Sequence[int]]) -> tuple[Span, ...]:
+    """``[(s, e), ...] -> (Span(s, e), ...)``."""
+    return tuple(Span(int(a), int(b)) for a, b in pairs)
