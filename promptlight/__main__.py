@@ -1,0 +1,4 @@
+from promptlight.cli import main
+import sys
+
+sys.exit(main())

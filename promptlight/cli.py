@@ -1,0 +1,311 @@
+"""The ``promptlight`` console script.
+
+    promptlight serve                                   # the web app on gemma3-270m + sample_prompts
+    promptlight generate --model gemma3-270m --dataset sample_prompts --source fewshot-mistake
+    promptlight explain --model gemma3-270m --prompt-file p.txt --target " Avoid it." --granularity lines
+    promptlight models | datasets | methods
+
+``--format json`` prints machine-readable records (JSON Lines when there are several);
+the default text format is for people. Errors in what you typed are printed as one line
+(``promptlight: error: ...``) with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its inputs; printed without a traceback."""
+
+
+def _read_text_file(path: str, *, what: str) -> str:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{what} {path!r} does not exist.") from None
+    except IsADirectoryError:
+        raise UsageError(f"{what} {path!r} is a folder; give a text file.") from None
+    except OSError as exc:
+        raise UsageError(f"Cannot read {what} {path!r}: {exc.strerror}.") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{what} {path!r} is not valid UTF-8 (bad byte at offset {exc.start}).") from None
+
+
+def _prompts_from_args(args) -> list[tuple[str, str, str]]:
+    """``[(source, prompt, target)]`` from ``--prompt``, ``--prompt-file`` or ``--dataset``."""
+    if args.prompt is not None:
+        return [("prompt", args.prompt, "")]
+    if args.prompt_file is not None:
+        return [(Path(args.prompt_file).name, _read_text_file(args.prompt_file, what="Prompt file"), "")]
+    from promptlight.data import load_dataset
+
+    dataset = load_dataset(args.dataset)
+    examples = list(dataset.examples)
+    if args.source:
+        examples = [dataset.by_source(args.source)]
+    return [(ex.source, ex.prompt, ex.target) for ex in examples]
+
+
+def _add_prompt_arguments(parser: argparse.ArgumentParser, *, dataset: bool) -> None:
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--prompt", help="the prompt text")
+    group.add_argument("--prompt-file", metavar="FILE", help="a UTF-8 text file holding the prompt")
+    if dataset:
+        group.add_argument("--dataset", metavar="SPEC", help="a dataset: sample_prompts, a .jsonl/.csv/.txt file or a URL")
+        parser.add_argument("--source", help="with --dataset: only the row with this source (e.g. fewshot-mistake)")
+
+
+def _add_generation_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-new-tokens", type=int, default=64, metavar="N", help="at most N new tokens (default 64)")
+    parser.add_argument("--temperature", type=float, default=0.0, metavar="T", help="0 = greedy (default)")
+    parser.add_argument("--top-p", type=float, default=1.0, metavar="P", help="nucleus sampling (default 1: off)")
+    parser.add_argument("--top-k", type=int, default=0, metavar="K", help="sample among the K likeliest (default 0: off)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed for sampling")
+    parser.add_argument("--stop", action="append", default=[], metavar="TEXT", help="stop at this text (repeatable)")
+
+
+def _generation_options(args) -> dict:
+    return {
+        "max_new_tokens": args.max_new_tokens,
+        "temperature": args.temperature,
+        "top_p": args.top_p,
+        "top_k": args.top_k,
+        "seed": args.seed,
+        "stop": tuple(args.stop),
+    }
+
+
+def cmd_generate(args) -> int:
+    from promptlight.models import load_model
+
+    prompts = _prompts_from_args(args)
+    lm = load_model(args.model)
+    for source, prompt, _target in prompts:
+        gen = lm.generate(prompt, **_generation_options(args))
+        if args.format == "json":
+            print(json.dumps({**gen.to_dict(), "source": source}, ensure_ascii=False), flush=True)
+        else:
+            if len(prompts) > 1:
+                print(f"=== {source} ===")
+            print(prompt + _bold(gen.text), flush=True)
+            if len(prompts) > 1:
+                print()
+    return 0
+
+
+def _parse_span(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        start, end = (int(part) for part in text.split(":"))
+    except ValueError:
+        raise UsageError(f"--target-span {text!r} must be START:END, two integers (char offsets into the target).") from None
+    return start, end
+
+
+def cmd_explain(args) -> int:
+    from promptlight.models import load_model
+    from promptlight.pipeline import explain
+    from promptlight.salience import get_method
+    from promptlight.segments import resolve_granularity
+
+    # Validate cheap things before loading a model.
+    get_method(args.method)
+    resolve_granularity(args.granularity)
+    (_, prompt, _), *_ = _prompts_from_args(args)
+    target = args.target
+    if args.target_file is not None:
+        target = _read_text_file(args.target_file, what="Target file")
+    options = {}
+    if args.steps is not None:
+        options["steps"] = args.steps
+    lm = load_model(args.model)
+    result = explain(
+        lm,
+        prompt,
+        target=target,
+        target_span=_parse_span(args.target_span),
+        method=args.method,
+        granularity=args.granularity,
+        generation=_generation_options(args),
+        **options,
+    )
+    if args.format == "json":
+        out = result.to_json()
+    elif args.format == "html":
+        out = result.to_html(granularity=args.granularity)
+    else:
+        from promptlight.report import result_to_terminal
+
+        out = result_to_terminal(result, granularity=args.granularity, color=_use_color(args), top=args.top)
+    if args.out:
+        _write_atomically(Path(args.out), out)
+        print(f"promptlight: wrote {args.out}", file=sys.stderr)
+    else:
+        print(out)
+    return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _use_color(args) -> bool:
+    if args.color == "always":
+        return True
+    if args.color == "never":
+        return False
+    import os
+
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _bold(text: str) -> str:
+    return f"\x1b[1m{text}\x1b[0m" if sys.stdout.isatty() else text
+
+
+def cmd_models(args) -> int:
+    from promptlight.models import list_models
+
+    for name, description in list_models().items():
+        print(f"{name:14} {description}")
+    print("\nAlso accepted: a local Hugging Face model folder, a .gguf file, or a hub id (org/name). NAME:PATH names it.")
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    from promptlight.data import list_datasets
+
+    for name, description in list_datasets().items():
+        print(f"{name:16} {description}")
+    print("\nAlso accepted: a .jsonl, .csv or .txt file, or an http(s) URL. NAME:PATH names it.")
+    return 0
+
+
+def cmd_methods(args) -> int:
+    from promptlight.salience import list_methods
+
+    methods = list_methods()
+    if args.format == "json":
+        print(json.dumps(methods, indent=2))
+        return 0
+    for m in methods:
+        sign = "signed" if m["signed"] else "unsigned"
+        print(f"{m['name']:22} {sign:9} {m['description']}")
+        print(f"{'':22} cost: {m['cost']}")
+        print(f"{'':22} reference: {m['reference']}")
+        for opt, help_text in m["options"].items():
+            print(f"{'':22} option {opt}: {help_text}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from promptlight.server import run_serve
+
+    return run_serve(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="promptlight",
+        description="An interactive prompt debugger: which parts of the prompt drove the model's output?",
+    )
+    parser.add_argument("--version", action="version", version=f"promptlight {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="start the web app (default: gemma3-270m with sample_prompts)")
+    try:
+        from promptlight.server import add_serve_arguments
+    except ImportError:  # pragma: no cover - the server package is part of the install
+        add_serve_arguments = None
+    if add_serve_arguments is not None:
+        add_serve_arguments(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    gen = sub.add_parser("generate", help="run the model on prompts and print the output")
+    gen.add_argument("--model", default="gemma3-270m", metavar="SPEC", help="NAME:PATH or a preset (default gemma3-270m)")
+    _add_prompt_arguments(gen, dataset=True)
+    _add_generation_arguments(gen)
+    gen.add_argument("--format", choices=("text", "json"), default="text")
+    gen.set_defaults(func=cmd_generate)
+
+    exp = sub.add_parser("explain", help="sequence salience of a target over its prompt")
+    exp.add_argument("--model", default="gemma3-270m", metavar="SPEC", help="NAME:PATH or a preset (default gemma3-270m)")
+    _add_prompt_arguments(exp, dataset=False)
+    tgt = exp.add_mutually_exclusive_group()
+    tgt.add_argument("--target", help="the text to explain (default: generate it)")
+    tgt.add_argument("--target-file", metavar="FILE", help="a UTF-8 file holding the target")
+    exp.add_argument("--target-span", metavar="START:END", help="explain only these chars of the target")
+    exp.add_argument("--method", default="grad_l2", help="grad_l2 (default), grad_dot_input, integrated_gradients, occlusion")
+    exp.add_argument(
+        "--granularity", default="words", help="tokens, words (default), sentences, lines, paragraphs or regex:PATTERN"
+    )
+    exp.add_argument("--steps", type=int, default=None, help="integrated_gradients: path steps (default 32)")
+    exp.add_argument("--top", type=int, default=10, metavar="K", help="text format: list the top K segments (default 10)")
+    exp.add_argument("--format", choices=("text", "json", "html"), default="text")
+    exp.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="text format colours")
+    exp.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    _add_generation_arguments(exp)
+    exp.set_defaults(func=cmd_explain)
+
+    models = sub.add_parser("models", help="list the model presets")
+    models.set_defaults(func=cmd_models)
+    datasets = sub.add_parser("datasets", help="list the built-in datasets")
+    datasets.set_defaults(func=cmd_datasets)
+    methods = sub.add_parser("methods", help="list the salience methods with sign, cost and reference")
+    methods.add_argument("--format", choices=("text", "json"), default="text")
+    methods.set_defaults(func=cmd_methods)
+    return parser
+
+
+def _version() -> str:
+    from promptlight import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    from promptlight.data import DatasetError
+    from promptlight.models import ModelLoadError
+
+    try:
+        return args.func(args)
+    except (UsageError, DatasetError, ModelLoadError, ValueError, KeyError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"promptlight: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("promptlight: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

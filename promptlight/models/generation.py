@@ -1,0 +1,152 @@
+"""Autoregressive decoding with a KV cache: greedy, or sampling with temperature/top-k/top-p.
+
+The text of a generation is the decoded token ids, exactly what follows the prompt.
+Each token's char span is where its characters appear in that text: a token that only
+starts a multi-byte character (byte fallback) gets an empty span and the token that
+completes the character gets the character.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from promptlight.types import Generation, Span
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+    from promptlight.models.language_model import LanguageModel
+
+
+def validate_generation_options(
+    *, max_new_tokens: int, temperature: float, top_p: float, top_k: int, stop: Sequence[str]
+) -> None:
+    """Raise ``ValueError`` naming the first bad option and its valid range."""
+    if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}.")
+    if not (temperature >= 0.0):
+        raise ValueError(f"temperature must be >= 0 (0 means greedy), got {temperature!r}.")
+    if not (0.0 < top_p <= 1.0):
+        raise ValueError(f"top_p must be in (0, 1], got {top_p!r}.")
+    if not isinstance(top_k, int) or top_k < 0:
+        raise ValueError(f"top_k must be an integer >= 0 (0 means no limit), got {top_k!r}.")
+    if isinstance(stop, str) or any(not isinstance(s, str) or not s for s in stop):
+        raise ValueError(f"stop must be a list of non-empty strings, got {stop!r}.")
+
+
+def pick_next_token(
+    logits: torch.Tensor, *, temperature: float, top_p: float, top_k: int, generator: torch.Generator | None
+) -> int:
+    """``[vocab] -> token id``: argmax when ``temperature == 0``, else a filtered sample."""
+    import torch
+
+    if temperature == 0.0:
+        return int(torch.argmax(logits))
+    scaled = logits.float() / temperature  # [vocab]
+    if top_k > 0 and top_k < scaled.numel():
+        kth = torch.topk(scaled, top_k).values[-1]
+        scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+    if top_p < 1.0:
+        sorted_logits, order = torch.sort(scaled, descending=True)  # [vocab], [vocab]
+        cumulative = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1)  # [vocab]
+        # Drop a token when the tokens before it already reach top_p (the first always stays).
+        drop_sorted = (cumulative - torch.softmax(sorted_logits, dim=-1)) >= top_p  # [vocab]
+        drop = torch.zeros_like(drop_sorted).scatter(0, order, drop_sorted)
+        scaled = scaled.masked_fill(drop, float("-inf"))
+    probs = torch.softmax(scaled, dim=-1)  # [vocab]
+    return int(torch.multinomial(probs, 1, generator=generator))
+
+
+def token_char_spans(decode, ids: Sequence[int], text: str) -> tuple[Span, ...]:
+    """Char spans of ``ids`` in ``text == decode(ids)``, from the decoded prefixes.
+
+    ``L_k`` = length of the common prefix of ``decode(ids[:k])`` and ``text`` (kept
+    non-decreasing); token ``k`` covers ``[L_k, L_{k+1})`` and the last token runs to the end.
+    """
+    spans: list[Span] = []
+    covered = 0
+    for k in range(1, len(ids) + 1):
+        prefix = decode(ids[:k]) if k < len(ids) else text
+        n = 0
+        limit = min(len(prefix), len(text))
+        while n < limit and prefix[n] == text[n]:
+            n += 1
+        end = max(covered, n)
+        spans.append(Span(covered, end))
+        covered = end
+    return tuple(spans)
+
+
+def generate(
+    lm: LanguageModel,
+    prompt: str,
+    *,
+    max_new_tokens: int = 64,
+    temperature: float = 0.0,
+    top_p: float = 1.0,
+    top_k: int = 0,
+    seed: int | None = None,
+    stop: Sequence[str] = (),
+) -> Generation:
+    """Generate up to ``max_new_tokens`` after ``prompt``; stop at EOS or at a stop string.
+
+    A stop string is cut from the text together with everything after it; tokens that start
+    at or after the cut are dropped and the token crossing it is clipped to the cut.
+    """
+    import torch
+
+    stop = tuple(stop)
+    validate_generation_options(
+        max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, top_k=top_k, stop=stop
+    )
+    generator = None
+    if temperature > 0.0:
+        generator = torch.Generator().manual_seed(int(seed) if seed is not None else int(torch.seed() % 2**63))
+
+    prompt_ids = list(lm.tokenize(prompt).ids)
+    if not prompt_ids:
+        raise ValueError("The prompt is empty and the model has no BOS token to start from.")
+    new_ids: list[int] = []
+    text = ""
+    finish_reason = "length"
+    cut: int | None = None
+    with lm.lock, torch.inference_mode():
+        out = lm.module(input_ids=torch.tensor([prompt_ids]), use_cache=True, logits_to_keep=1)
+        for _ in range(max_new_tokens):
+            logits = out.logits[0, -1]  # [vocab]
+            next_id = pick_next_token(logits, temperature=temperature, top_p=top_p, top_k=top_k, generator=generator)
+            if next_id in lm.eos_token_ids:
+                finish_reason = "eos"
+                break
+            new_ids.append(next_id)
+            if stop:
+                text = lm.decode(new_ids)
+                hits = [text.find(s) for s in stop if s in text]
+                if hits:
+                    cut = min(hits)
+                    finish_reason = "stop"
+                    break
+            if len(new_ids) == max_new_tokens:
+                break
+            out = lm.module(
+                input_ids=torch.tensor([[next_id]]),
+                past_key_values=out.past_key_values,
+                use_cache=True,
+                logits_to_keep=1,
+            )
+    text = lm.decode(new_ids)
+    spans = token_char_spans(lm.decode, new_ids, text)
+    if cut is not None:
+        keep = [i for i, s in enumerate(spans) if s.start < cut]
+        new_ids = [new_ids[i] for i in keep]
+        spans = tuple(Span(spans[i].start, min(spans[i].end, cut)) for i in keep)
+        text = text[:cut]
+    return Generation(
+        prompt=prompt,
+        text=text,
+        token_ids=tuple(new_ids),
+        token_spans=spans,
+        finish_reason=finish_reason,
+        model=lm.name,
+    )

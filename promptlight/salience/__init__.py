@@ -1,0 +1,40 @@
+"""Salience methods: one file each, registered by the imports below.
+
+| method | sign | cost |
+|---|---|---|
+| ``grad_l2`` (grad_l2.py) | unsigned | 1 forward + 1 backward, shared with grad_dot_input |
+| ``grad_dot_input`` (grad_dot_input.py) | signed | the same pass |
+| ``integrated_gradients`` (integrated_gradients.py) | signed | ``steps`` forward + backward, batched |
+| ``occlusion`` (occlusion.py) | signed | 1 forward per segment, prefix cache reused |
+
+Every method explains the same objective (objective.py). To add a method, write a file
+with a function decorated by :func:`register_method` and add it to the import list.
+"""
+
+from __future__ import annotations
+
+# The import list that fills the registry (explicit, in display order).
+from promptlight.salience import grad_dot_input, grad_l2, integrated_gradients, occlusion  # noqa: F401
+from promptlight.salience.base import (
+    MethodInfo,
+    MethodOutput,
+    SalienceInputs,
+    get_method,
+    register_method,
+    registered_methods,
+)
+
+__all__ = [
+    "MethodInfo",
+    "MethodOutput",
+    "SalienceInputs",
+    "get_method",
+    "list_methods",
+    "register_method",
+    "registered_methods",
+]
+
+
+def list_methods() -> list[dict]:
+    """Metadata of every registered method: name, signed, level, cost, reference, description, options."""
+    return [info.to_dict() for info in registered_methods().values()]

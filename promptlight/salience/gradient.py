@@ -1,0 +1,56 @@
+"""The shared forward + backward pass behind ``grad_l2`` and ``grad_dot_input``.
+
+One pass gives ``g_i = df/de_i`` for every scored position; both methods are read off it,
+so asking for either returns both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from promptlight.salience.objective import objective_from_embeds
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+    from promptlight.salience.base import SalienceInputs
+
+
+@dataclasses.dataclass(frozen=True)
+class GradientPass:
+    """``f`` and its gradient at the scored positions."""
+
+    objective_value: float
+    embeds: torch.Tensor  # [num_scored, d_model]
+    grads: torch.Tensor  # [num_scored, d_model], df/de_i
+
+
+def gradient_pass(inputs: SalienceInputs) -> GradientPass:
+    """One forward and one backward through the frozen model (the caller holds ``lm.frozen()``)."""
+    import torch
+
+    lm, n = inputs.lm, inputs.num_scored
+    with torch.enable_grad():
+        embeds = lm.embed(inputs.ids[None]).detach().requires_grad_(True)  # [1, seq, d]
+        f = objective_from_embeds(lm, embeds, inputs.ids, inputs.target_positions)  # [1]
+        (grads,) = torch.autograd.grad(f.sum(), embeds)  # [1, seq, d]
+    return GradientPass(
+        objective_value=float(f.detach()[0]),
+        embeds=embeds.detach()[0, :n].float(),  # [n, d]
+        grads=grads[0, :n].float(),  # [n, d]
+    )
+
+
+def gradient_scores(inputs: SalienceInputs):
+    """Both gradient methods from one pass, as a ``MethodOutput``."""
+    from promptlight.salience.base import MethodOutput
+
+    p = gradient_pass(inputs)
+    l2 = p.grads.norm(dim=-1)  # [n]
+    dot = (p.grads * p.embeds).sum(dim=-1)  # [n]
+    return MethodOutput(
+        objective_value=p.objective_value,
+        token_scores={"grad_l2": l2.tolist(), "grad_dot_input": dot.tolist()},
+        info={"grad_l2": {}, "grad_dot_input": {}},
+    )

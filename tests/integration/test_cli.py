@@ -1,0 +1,117 @@
+"""The console script, run as a user runs it (a subprocess), on the tiny model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "promptlight", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=300,
+    )
+
+
+def test_help_does_not_import_torch():
+    code = (
+        "import sys\n"
+        "from promptlight.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "for sub in ('generate', 'explain', 'serve', 'models', 'datasets', 'methods'):\n"
+        "    try:\n        main([sub, '--help'])\n    except SystemExit:\n        pass\n"
+        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n"
+        "print('TRANSFORMERS' if 'transformers' in sys.modules else 'NO-TRANSFORMERS')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert "NO-TORCH" in out and "NO-TRANSFORMERS" in out
+
+
+def test_generate_json_offsets_slice_the_text():
+    proc = run("generate", "--model", "tiny", "--prompt", "Suggestion: quiche. Analysis:", "--max-new-tokens", "12", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    assert record["model"] == "tiny" and record["prompt"] == "Suggestion: quiche. Analysis:"
+    text = record["text"]
+    assert len(record["tokens"]) == 12 or record["finish_reason"] != "length"
+    assert "".join(text[t["start"] : t["end"]] for t in record["tokens"]) == text
+    for t in record["tokens"]:
+        assert t["text"] == text[t["start"] : t["end"]]
+
+
+def test_generate_over_a_dataset_prints_json_lines(tmp_path):
+    data = tmp_path / "two.jsonl"
+    data.write_text('{"prompt": "one two", "source": "a"}\n{"prompt": "three four", "source": "b"}\n')
+    proc = run("generate", "--model", "tiny", "--dataset", str(data), "--max-new-tokens", "3", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert [json.loads(line)["source"] for line in lines] == ["a", "b"]
+
+
+def test_explain_json_scores_every_prompt_token():
+    proc = run(
+        "explain", "--model", "tiny", "--prompt", "Taste-dislikes: eggs. Suggestion: quiche.", "--target", " Avoid it.",
+        "--method", "grad_l2", "--granularity", "tokens", "--format", "json",
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    first = result["target_token_span"][0]
+    prompt_end = result["prompt_span"][1]
+    prompt_tokens = [t for t in result["tokens"][:first]]
+    assert prompt_tokens and all(t["scores"]["grad_l2"] is not None for t in prompt_tokens)
+    assert prompt_tokens[-1]["end"] <= prompt_end or prompt_tokens[-1]["start"] < prompt_end
+
+
+def test_explain_text_and_html_outputs(tmp_path):
+    proc = run("explain", "--model", "tiny", "--prompt", "Line one.\nLine two.\n", "--target", "Yes", "--granularity", "lines")
+    assert proc.returncode == 0, proc.stderr
+    assert "Top" in proc.stdout and "Line one." in proc.stdout
+    out = tmp_path / "report.html"
+    proc = run("explain", "--model", "tiny", "--prompt", "<script>alert(1)</script> hi", "--target", " there", "--format", "html", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    page = out.read_text()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert "http://" not in page and "https://" not in page  # self-contained
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("explain", "--model", "tiny", "--prompt", "x", "--target", "y", "--method", "ig"), "Unknown salience method 'ig'"),
+        (("explain", "--model", "tiny", "--prompt", "x", "--target", "y", "--granularity", "sentence"), "Unknown granularity"),
+        (("explain", "--model", "tiny", "--prompt", "x", "--target", "yes", "--target-span", "a:b"), "--target-span 'a:b'"),
+        (("generate", "--model", "no-such-model", "--prompt", "x"), "Unknown model 'no-such-model'"),
+        (("generate", "--model", "/nope/model.gguf", "--prompt", "x"), "Model file not found"),
+        (("generate", "--model", "tiny", "--prompt-file", "/nope/p.txt"), "does not exist"),
+        (("generate", "--model", "tiny", "--dataset", "/nope/d.jsonl"), "d.jsonl"),
+        (("generate", "--model", "tiny", "--prompt", "x", "--top-p", "0"), "top_p must be in (0, 1]"),
+    ],
+)
+def test_user_mistakes_get_one_clear_line(args, message):
+    proc = run(*args)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert message in proc.stderr, proc.stderr
+
+
+def test_hub_id_without_network_is_a_clear_error():
+    proc = run("generate", "--model", "some-org/some-model", "--prompt", "x")
+    assert proc.returncode == 2
+    assert "some-org/some-model" in proc.stderr and "local" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_listing_commands():
+    assert "gemma3-270m" in run("models").stdout
+    assert "sample_prompts" in run("datasets").stdout
+    methods = json.loads(run("methods", "--format", "json").stdout)
+    assert {m["name"] for m in methods} == {"grad_l2", "grad_dot_input", "integrated_gradients", "occlusion"}
