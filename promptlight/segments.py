@@ -117,13 +117,18 @@ def _starts_after_breaks(text: str, breaks: Sequence[int]) -> list[int]:
     """Segment starts for break positions: each break opens a segment at its next non-whitespace char.
 
     The whitespace between a break and that char stays with the segment before it.
+    Linear in ``len(text)``: breaks inside one whitespace run share a single search.
     """
-    starts = {0}
-    for position in breaks:
-        start = _next_non_space(text, position)
-        if start is not None:
-            starts.add(start)
-    return sorted(starts)
+    starts = [0]
+    found: int | None = -1  # the last search's result; None: no non-whitespace after it
+    for position in sorted(breaks):
+        if found is None:
+            break
+        if position > found:
+            found = _next_non_space(text, position)
+            if found is not None and found > starts[-1]:
+                starts.append(found)
+    return starts
 
 
 # --- tokens ---------------------------------------------------------------------------------
@@ -394,8 +399,9 @@ def assign_tokens(text: str, token_spans: Sequence[Span], segments: Sequence[Spa
     """The index into ``segments`` of the segment each token belongs to: ``[n_tokens]``.
 
     A token belongs to the segment holding its first non-whitespace character
-    (``" eggs"`` goes with ``"eggs"``); a whitespace-only or empty token to the segment
-    holding its ``start`` (an empty token at ``len(text)`` to the last segment).
+    (``" eggs"`` goes with ``"eggs"``); a whitespace-only token to the segment holding its
+    ``start``; an empty token to the segment of the token before it (the first token, if
+    empty, such as BOS, to the segment holding its start).
     ``segments`` must partition ``text``; ``token_spans`` need not (they may stop early).
     Token spans in order give non-decreasing indices. O(n_tokens log n_segments).
     """
@@ -406,6 +412,11 @@ def assign_tokens(text: str, token_spans: Sequence[Span], segments: Sequence[Spa
     starts = [s.start for s in segments]
     owners = []
     for span in token_spans:
+        if span.start == span.end and owners:
+            # An empty token continues the token before it (the later bytes of a character
+            # split by byte fallback): keep it with that token's segment.
+            owners.append(owners[-1])
+            continue
         match = _NON_SPACE.search(text, span.start, span.end)
         anchor = match.start() if match else span.start
         owners.append(max(0, min(bisect.bisect_right(starts, anchor) - 1, len(segments) - 1)))

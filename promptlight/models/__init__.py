@@ -75,6 +75,7 @@ def load_model(spec: str = "gemma3-270m", *, reuse: bool = True) -> LanguageMode
 
     With ``reuse`` (default), a spec already loaded in this process returns the same object,
     so generation, salience, the server and the notebook share one set of weights.
+    ``reuse=False`` loads a private copy and leaves the shared one as it is.
     """
     try:
         name, path = parse_model_spec(spec)
@@ -96,7 +97,8 @@ def load_model(spec: str = "gemma3-270m", *, reuse: bool = True) -> LanguageMode
             discard_folder(Path(folder))
             folder = _resolve_folder(path, spec=spec)
             lm = _load_folder(folder, name=name, spec=spec)
-        _LOADED[key] = lm
+        if reuse:
+            _LOADED[key] = lm
         return lm
 
 

@@ -96,10 +96,10 @@ def generate(
     """
     import torch
 
-    stop = tuple(stop)
     validate_generation_options(
         max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, top_k=top_k, stop=stop
     )
+    stop = tuple(stop)
     generator = None
     if temperature > 0.0:
         generator = torch.Generator().manual_seed(int(seed) if seed is not None else int(torch.seed() % 2**63))

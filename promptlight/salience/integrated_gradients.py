@@ -15,7 +15,7 @@ from promptlight.salience.base import MethodOutput, SalienceInputs, check_option
 from promptlight.salience.objective import objective_from_embeds
 
 BASELINES = ("zero", "pad")
-RULES = ("geometric", "gauss_legendre", "riemann_middle")
+RULES = ("gauss_legendre", "riemann_middle", "geometric")
 #: The geometric rule splits [0, 1] at 10^-1, ..., 10^-DECADES (see ``quadrature``).
 DECADES = 7
 DEFAULT_STEPS = 32
@@ -26,11 +26,14 @@ TOKENS_PER_BATCH = 2048
 def quadrature(steps: int, rule: str):
     """``steps`` points ``alphas`` in (0, 1) and weights summing to 1: ``([steps], [steps])``.
 
-    ``geometric`` (default): composite Gauss-Legendre on ``[0, 1e-7], [1e-7, 1e-6], ...,
+    ``gauss_legendre`` (default): Gauss-Legendre nodes on [0, 1], as in Captum.
+    ``riemann_middle``: evenly spaced midpoints.
+    ``geometric``: composite Gauss-Legendre on ``[0, 1e-7], [1e-7, 1e-6], ...,
     [0.1, 1]``, the points split evenly over the intervals. Models with RMSNorm are almost
     scale-invariant in their input, so along a path from the zero vector most of the
-    change in ``f`` happens at tiny ``a``; evenly spaced points miss it and the
-    completeness gap stays large at any practical step count.
+    change in ``f`` can happen at tiny ``a``, which evenly spaced points miss. Measured at
+    32 steps from the zero baseline: on the tiny test model it cuts the relative gap from
+    7.2 to 0.8; on gemma3-270m it is worse (0.63 against 0.26), hence not the default.
     """
     import numpy as np
     import torch
@@ -82,7 +85,7 @@ def baseline_embeds(inputs: SalienceInputs, embeds, baseline: str):
     options={
         "steps": f"quadrature points along the path (default {DEFAULT_STEPS})",
         "baseline": f"one of {', '.join(BASELINES)} (default zero)",
-        "rule": f"quadrature: one of {', '.join(RULES)} (default geometric)",
+        "rule": f"quadrature: one of {', '.join(RULES)} (default gauss_legendre)",
         "batch_size": "path points per backward batch (default: sized to fit memory)",
     },
 )
@@ -91,7 +94,7 @@ def integrated_gradients(
     *,
     steps: int = DEFAULT_STEPS,
     baseline: str = "zero",
-    rule: str = "geometric",
+    rule: str = "gauss_legendre",
     batch_size: int | None = None,
     **options,
 ) -> MethodOutput:

@@ -480,8 +480,10 @@ def test_assign_empty_tokens():
     spans = [Span(0, 0), Span(0, 2), Span(2, 2), Span(2, 5), Span(5, 5)]
     # BOS -> first; an empty token at 2 lies inside "ab "; one at len(text) -> last
     assert assign_tokens(text, spans, segs) == [0, 0, 0, 1, 1]
+    # An empty token at a boundary continues the token before it (byte-fallback pieces of one
+    # character stay together), so it stays in that token's segment.
     spans_at_boundary = [Span(0, 3), Span(3, 3), Span(3, 5)]
-    assert assign_tokens(text, spans_at_boundary, segs) == [0, 1, 1]  # empty at 3: the segment holding 3
+    assert assign_tokens(text, spans_at_boundary, segs) == [0, 0, 1]
 
 
 def test_assign_accepts_token_spans_that_stop_early():
