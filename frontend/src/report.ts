@@ -1,0 +1,112 @@
+/**
+ * Exports of the current result: the JSON record as served, and a self-contained HTML report
+ * (inline CSS, the heatmap as escaped text spans, a legend, no scripts, no network) that opens
+ * anywhere and can be mailed to people without promptlight.
+ */
+import { legendGradient, legendRange, styleFor } from "./colour";
+import { buildDisplay, describeObjective, formatScore, methodNotes, type DisplayOptions } from "./salience";
+import { sliceCp } from "./text";
+import type { SalienceResult } from "./types";
+
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** Escape text for HTML element content and (double- or single-quoted) attribute values. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+/** The result record as pretty JSON (what `POST /api/salience` returned, minus `cached`). */
+export function resultToJson(result: SalienceResult): string {
+  const { cached: _cached, ...record } = result;
+  return JSON.stringify(record, null, 2) + "\n";
+}
+
+export interface ReportOptions extends DisplayOptions {
+  title?: string;
+  /** Extra lines shown under the title, e.g. the example id and source. */
+  subtitle?: string;
+}
+
+const REPORT_CSS = `
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1a1a;background:#fff;margin:2rem auto;max-width:60rem;padding:0 1rem;line-height:1.5}
+h1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.05rem;margin:1.5rem 0 .5rem}
+.meta{color:#555;font-size:.9rem;margin:0}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.9rem}dt{color:#555}dd{margin:0}
+.heatmap{white-space:pre-wrap;word-break:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem;line-height:1.7;border:1px solid #ddd;border-radius:6px;padding:.75rem}
+.seg{border-radius:2px}
+.target{color:#666}
+.selected{color:#1a1a1a;background:#fff4c2;box-shadow:inset 0 -2px 0 #c99a00}
+.special{font-size:.7rem;border:1px dashed #999;border-radius:3px;padding:0 .2rem;margin-right:.2rem;color:#555}
+.legend{display:flex;align-items:center;gap:.5rem;font-size:.8rem;color:#444}
+.bar{width:14rem;height:.8rem;border:1px solid #ccc;border-radius:3px}
+table{border-collapse:collapse;font-size:.85rem}td,th{border-bottom:1px solid #eee;padding:.25rem .6rem;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.text{white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+footer{margin-top:2rem;color:#777;font-size:.8rem}
+`;
+
+/** A self-contained HTML page showing `result` at `options.granularity` for `options.method`. */
+export function buildHtmlReport(result: SalienceResult, options: ReportOptions): string {
+  const display = buildDisplay(result, options);
+  const e = escapeHtml;
+  const title = options.title ?? `promptlight salience: ${result.model}`;
+  const spans = display.pieces
+    .map((p) => {
+      const tip = p.score === null ? "" : ` title="${e(`score ${formatScore(p.score)}`)}"`;
+      if (p.region === "special") {
+        return `<span class="special"${tip}>${e(p.text)}</span>`;
+      }
+      if (p.region === "target") {
+        return `<span class="${p.selected ? "target selected" : "target"}">${e(p.text)}</span>`;
+      }
+      const style = styleFor(p.score, display.scale);
+      const css = style ? ` style="background:${style.background};color:${style.color}"` : "";
+      return `<span class="seg"${css}${tip}>${e(p.text)}</span>`;
+    })
+    .join("");
+  const range = legendRange(display.scale);
+  const legendLabels = display.signed
+    ? [`${formatScore(range.low)} pulls the selection down`, `${formatScore(range.high)} pushes it up`]
+    : ["0", `${formatScore(range.high)} (unsigned: more influence)`];
+  const top = display.ranked
+    .slice(0, 10)
+    .map((r, i) => `<tr><td class="num">${i + 1}</td><td class="num">${e(formatScore(r.score))}</td><td class="text">${e(r.text)}</td></tr>`)
+    .join("");
+  const [ss, se] = result.selected_span;
+  const selected = sliceCp(result.text, ss, se);
+  const notes = methodNotes(result, options.method);
+  const rows: [string, string][] = [
+    ["model", result.model],
+    ["method", options.method + (notes.length ? ` (${notes.join(", ")})` : "")],
+    ["granularity", options.granularity],
+    ["selected target", selected],
+    ["objective", describeObjective(result)],
+    ["f", `${formatScore(result.objective_value)} nats`],
+  ];
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(title)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<h1>${e(title)}</h1>
+${options.subtitle ? `<p class="meta">${e(options.subtitle)}</p>` : ""}
+<dl>${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join("")}</dl>
+${display.notice ? `<p class="meta">${e(display.notice)}</p>` : ""}
+<h2>Salience over the prompt</h2>
+<div class="legend"><span>${e(legendLabels[0])}</span><span class="bar" style="background:${legendGradient(display.signed)}"></span>${legendLabels
+    .slice(1)
+    .map((l) => `<span>${e(l)}</span>`)
+    .join("")}</div>
+<p class="meta">Colour = score / max |score| over the prompt ${e(options.granularity)}${options.includeBos ? "" : " (BOS left out)"}, intensity ×${e((options.gain ?? 1).toFixed(2))}. Hover a segment for its raw score. The selected target is underlined.</p>
+<div class="heatmap">${spans}</div>
+<h2>Top segments</h2>
+<table><thead><tr><th>#</th><th>score</th><th>segment</th></tr></thead><tbody>${top}</tbody></table>
+<footer>Made with promptlight. Result schema version ${e(String(result.schema_version))}.</footer>
+</body>
+</html>
+`;
+}

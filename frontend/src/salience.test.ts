@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import fixture from "./fixtures/result.json";
+import { buildDisplay, describeObjective, formatScore, methodNotes } from "./salience";
+import type { SalienceResult } from "./types";
+
+const result = fixture as unknown as SalienceResult;
+
+describe("display of a result", () => {
+  it("leaves BOS out of the colour scale by default", () => {
+    const d = buildDisplay(result, { method: "grad_l2", granularity: "words" });
+    // Words of the prompt: 0.1 0.2 0.45 0.3 0.53 0.3; BOS (0.9) would dominate.
+    expect(d.scale.maxAbs).toBeCloseTo(0.53, 10);
+    expect(d.signed).toBe(false);
+    const bos = d.pieces[0];
+    expect(bos).toMatchObject({ region: "special", text: "BOS", score: 0.9, onScale: false });
+    expect(d.pieces[1]).toMatchObject({ text: "I ", region: "prompt" });
+    expect(d.pieces[1].score).toBeCloseTo(0.1, 10);
+  });
+
+  it("puts BOS on the scale when asked", () => {
+    const d = buildDisplay(result, { method: "grad_l2", granularity: "words", includeBos: true });
+    expect(d.scale.maxAbs).toBeCloseTo(0.9, 10);
+    expect(d.pieces[0].onScale).toBe(true);
+  });
+
+  it("cuts a segment that straddles the prompt/target boundary and marks the selection", () => {
+    const d = buildDisplay(result, { method: "grad_l2", granularity: "words" });
+    const texts = d.pieces.map((p) => [p.text, p.region, p.selected]);
+    // "Recommend? " spans prompt [19, 29) and target [29, 30); the selection starts at 30.
+    expect(texts.slice(-4)).toEqual([
+      ["Recommend?", "prompt", false],
+      [" ", "target", false],
+      ["Try ", "target", true],
+      ["it.", "target", true],
+    ]);
+    expect(d.pieces.filter((p) => p.region === "target").every((p) => p.score === null)).toBe(true);
+    // Every character of the text appears exactly once.
+    expect(d.pieces.filter((p) => p.region !== "special").map((p) => p.text).join("")).toBe(result.text);
+  });
+
+  it("ranks prompt segments by |score|", () => {
+    const d = buildDisplay(result, { method: "grad_dot_input", granularity: "words" });
+    expect(d.signed).toBe(true);
+    expect(d.ranked.map((r) => r.text)).toEqual(["eggs.\n", "🍰. ", "No ", "Recommend?", "like ", "I "]);
+    expect(d.ranked[0].score).toBeCloseTo(-0.4, 10);
+  });
+
+  it("switches granularity without a request for gradient methods", () => {
+    const d = buildDisplay(result, { method: "grad_l2", granularity: "lines" });
+    expect(d.needsRun).toBe(false);
+    expect(d.ranked.map((r) => r.score)).toEqual([expect.closeTo(1.58, 10), expect.closeTo(0.3, 10)]);
+    const r = buildDisplay(result, { method: "grad_l2", granularity: "regex:[^.?]+[.?]" });
+    // Segments "I like 🍰." " No eggs." "\nRecommend?" (the "\n" token joins the third).
+    expect(r.ranked.map((x) => x.text)).toEqual([" No eggs.", "I like 🍰.", "\nRecommend?"]);
+    expect(r.ranked.map((x) => x.score)).toEqual([expect.closeTo(0.82, 10), expect.closeTo(0.75, 10), expect.closeTo(0.31, 10)]);
+  });
+
+  it("uses occlusion's own segments, and asks for a new request at another granularity", () => {
+    const same = buildDisplay(result, { method: "occlusion", granularity: "sentences" });
+    expect(same.needsRun).toBe(false);
+    expect(same.ranked.map((r) => r.score)).toEqual([1.1, 0.2, -0.05]);
+    const other = buildDisplay(result, { method: "occlusion", granularity: "lines" });
+    expect(other.needsRun).toBe(true);
+    expect(other.notice).toMatch(/computed per granularity.*sentences/);
+    expect(other.pieces.every((p) => p.score === null)).toBe(true);
+  });
+
+  it("asks for a request when the method is not in the result", () => {
+    const d = buildDisplay(result, { method: "integrated_gradients", granularity: "words" });
+    expect(d.needsRun).toBe(true);
+    expect(d.notice).toMatch(/no integrated_gradients scores/);
+  });
+
+  it("reports an invalid custom regex and falls back to words", () => {
+    const d = buildDisplay(result, { method: "grad_l2", granularity: "regex:(" });
+    expect(d.granularityError).toMatch(/Invalid JavaScript regular expression/);
+    expect(d.ranked).toHaveLength(6);
+  });
+
+  it("states the objective in words and formats numbers", () => {
+    expect(describeObjective(result)).toMatch(/^f = sum of log p\(token \| everything before it\) over the 3 selected target tokens; positive = pushes the selection up/);
+    expect(formatScore(-0.4)).toBe("−0.400");
+    expect(formatScore(1.58)).toBe("1.580");
+    expect(formatScore(null)).toBe("—");
+    expect(formatScore(0.00001)).toBe("1.00e-5");
+    const ig = { ...result, methods: { integrated_gradients: { signed: true, level: "tokens", steps: 32, completeness_gap: 0.002, f_input: -7.25, f_baseline: -9.25 } } };
+    expect(methodNotes(ig, "integrated_gradients")).toEqual(["32 steps", "f(input) − f(baseline) = 2.000", "completeness gap 0.00200"]);
+  });
+});

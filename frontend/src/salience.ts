@@ -1,0 +1,215 @@
+/**
+ * What to draw for a salience result: the text cut into pieces with their scores and colours,
+ * at any granularity and for any method the result carries, without asking the server.
+ *
+ * Shared by the heatmap in the app and the HTML report, so both show the same numbers.
+ * Special tokens (BOS) are drawn as their own piece and kept out of the segment sums and,
+ * unless `includeBos`, out of the colour scale (BOS otherwise dominates it).
+ */
+import { aggregate, isRegexGranularity, regexSegments, REGEX_PREFIX } from "./aggregate";
+import { maxAbs, type Scale } from "./colour";
+import { OffsetMap } from "./text";
+import type { Pair, SalienceResult } from "./types";
+
+export interface DisplayOptions {
+  method: string;
+  granularity: string;
+  /** Put BOS on the colour scale (default: leave it out). */
+  includeBos?: boolean;
+  /** Intensity gain (1 = the largest displayed segment gets full colour). */
+  gain?: number;
+}
+
+export type Region = "special" | "prompt" | "target";
+
+export interface Piece {
+  /** Code-point offsets into `result.text`. */
+  start: number;
+  end: number;
+  /** The piece's text (a JavaScript string, ready to show); a label for special tokens. */
+  text: string;
+  region: Region;
+  /** Raw score (prompt pieces and special tokens), `null` when unscored. */
+  score: number | null;
+  /** Index of the segment (into the granularity's boundaries), -1 for special tokens. */
+  segment: number;
+  /** Inside the selected target span. */
+  selected: boolean;
+  /** Counted in the colour scale. */
+  onScale: boolean;
+}
+
+export interface RankedSegment {
+  segment: number;
+  start: number;
+  end: number;
+  text: string;
+  score: number;
+}
+
+export interface Display {
+  pieces: Piece[];
+  scale: Scale;
+  signed: boolean;
+  /** Prompt segments with a score, largest |score| first. */
+  ranked: RankedSegment[];
+  /** Why no scores are shown (method or granularity needs a new request), or null. */
+  notice: string | null;
+  /** True when the shown method/granularity needs a new request to get scores. */
+  needsRun: boolean;
+  /** A problem with the granularity itself (e.g. an invalid custom regex), or null. */
+  granularityError: string | null;
+}
+
+/** The granularity's segments of the result's text; the regex ones computed here in JavaScript. */
+export function boundariesOf(result: SalienceResult, granularity: string): Pair[] {
+  if (isRegexGranularity(granularity)) return regexSegments(result.text, granularity.slice(REGEX_PREFIX.length));
+  const b = result.boundaries[granularity];
+  if (!b) {
+    const known = Object.keys(result.boundaries).join(", ");
+    throw new Error(`This result has no '${granularity}' segments. Available: ${known}.`);
+  }
+  return b;
+}
+
+function specialLabel(index: number, text: string): string {
+  if (text.trim()) return text;
+  return index === 0 ? "BOS" : "special";
+}
+
+/** Cut `result.text` into pieces for `options`, with scores, the scale and the ranking. */
+export function buildDisplay(result: SalienceResult, options: DisplayOptions): Display {
+  const { method } = options;
+  const gain = options.gain ?? 1;
+  const map = new OffsetMap(result.text);
+  const promptEnd = result.prompt_span[1];
+  const [selStart, selEnd] = result.selected_span;
+  const meta = result.methods[method];
+  const signed = meta ? meta.signed : method !== "grad_l2";
+
+  let granularityError: string | null = null;
+  let segments: Pair[];
+  let granularity = options.granularity;
+  try {
+    segments = boundariesOf(result, granularity);
+  } catch (err) {
+    granularityError = (err as Error).message;
+    granularity = "words" in result.boundaries ? "words" : "tokens";
+    segments = result.boundaries[granularity] ?? [[0, map.length]];
+  }
+
+  let values: (number | null)[] = segments.map(() => null);
+  let notice: string | null = null;
+  let needsRun = false;
+  const perSegment = result.segment_scores?.[method];
+  if (!meta) {
+    needsRun = true;
+    const have = Object.keys(result.methods).join(", ");
+    notice = `This result has no ${method} scores (it has ${have}). Run salience to compute them.`;
+  } else if (perSegment) {
+    if (perSegment.granularity === options.granularity && !granularityError) {
+      segments = result.boundaries[perSegment.granularity] ?? segments;
+      values = segments.map((_, k) => perSegment.values[k] ?? null);
+    } else {
+      needsRun = true;
+      notice =
+        `${method} is computed per granularity: these scores are for ${perSegment.granularity}. ` +
+        `Run salience again to leave out ${options.granularity} instead.`;
+    }
+  } else {
+    const scores = result.tokens.map((t) => t.scores[method] ?? null);
+    values = aggregate(result.text, result.tokens, scores, segments, { skipSpecial: true });
+  }
+
+  const pieces: Piece[] = [];
+  const specials = result.tokens
+    .map((t, i) => ({ t, i }))
+    .filter(({ t }) => t.special)
+    .map(({ t, i }) => ({ pos: t.start, index: i, label: specialLabel(i, t.text), score: needsRun ? null : (t.scores[method] ?? null) }));
+  let nextSpecial = 0;
+  const pushSpecialsUpTo = (pos: number) => {
+    while (nextSpecial < specials.length && specials[nextSpecial].pos <= pos) {
+      const s = specials[nextSpecial++];
+      const inPrompt = s.pos < promptEnd || (s.pos === 0 && promptEnd === 0);
+      pieces.push({
+        start: s.pos,
+        end: s.pos,
+        text: s.label,
+        region: "special",
+        score: s.score,
+        segment: -1,
+        selected: false,
+        onScale: inPrompt && !!options.includeBos && s.score !== null,
+      });
+    }
+  };
+
+  segments.forEach(([s, e], k) => {
+    const cuts = new Set<number>([s, e]);
+    for (const c of [promptEnd, selStart, selEnd]) if (c > s && c < e) cuts.add(c);
+    const points = [...cuts].sort((a, b) => a - b);
+    for (let j = 0; j + 1 < points.length; j++) {
+      const a = points[j];
+      const b = points[j + 1];
+      pushSpecialsUpTo(a);
+      const inPrompt = b <= promptEnd;
+      pieces.push({
+        start: a,
+        end: b,
+        text: map.slice(a, b),
+        region: inPrompt ? "prompt" : "target",
+        score: inPrompt ? values[k] : null,
+        segment: k,
+        selected: a >= selStart && b <= selEnd && a < b,
+        onScale: inPrompt && values[k] !== null,
+      });
+    }
+  });
+  pushSpecialsUpTo(Number.POSITIVE_INFINITY);
+
+  const scale: Scale = { signed, maxAbs: maxAbs(pieces.filter((p) => p.onScale).map((p) => p.score)), gain };
+
+  const ranked: RankedSegment[] = [];
+  segments.forEach(([s, e], k) => {
+    const v = values[k];
+    if (v === null || s >= promptEnd) return;
+    const end = Math.min(e, promptEnd);
+    ranked.push({ segment: k, start: s, end, text: map.slice(s, end), score: v });
+  });
+  ranked.sort((x, y) => Math.abs(y.score) - Math.abs(x.score) || x.start - y.start);
+
+  return { pieces, scale, signed, ranked, notice, needsRun, granularityError };
+}
+
+/** The objective in words, for the panel and the report. */
+export function describeObjective(result: SalienceResult): string {
+  const n = result.target_token_span[1] - result.target_token_span[0];
+  const tokens = `${n} selected target token${n === 1 ? "" : "s"}`;
+  return `f = sum of log p(token | everything before it) over the ${tokens}; positive = pushes the selection up, negative = pulls it down.`;
+}
+
+/** Short human form of a score. */
+export function formatScore(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  const sign = v < 0 ? "−" : "";
+  if (a >= 1000 || a < 0.001) return sign + a.toExponential(2);
+  if (a >= 100) return sign + a.toFixed(1);
+  if (a >= 1) return sign + a.toFixed(3);
+  return sign + a.toPrecision(3);
+}
+
+/** Method metadata worth showing next to the scores (e.g. integrated gradients' completeness gap). */
+export function methodNotes(result: SalienceResult, method: string): string[] {
+  const meta = result.methods[method];
+  if (!meta) return [];
+  const notes: string[] = [];
+  if (typeof meta.steps === "number") notes.push(`${meta.steps} steps`);
+  if (typeof meta.baseline === "string") notes.push(`baseline: ${meta.baseline}`);
+  if (typeof meta.f_input === "number" && typeof meta.f_baseline === "number") {
+    notes.push(`f(input) − f(baseline) = ${formatScore(meta.f_input - meta.f_baseline)}`);
+  }
+  if (typeof meta.completeness_gap === "number") notes.push(`completeness gap ${formatScore(meta.completeness_gap)}`);
+  return notes;
+}

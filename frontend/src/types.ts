@@ -1,0 +1,154 @@
+/**
+ * Types of the JSON the promptlight HTTP API speaks (docs/api.md) and of the salience
+ * result record (docs/result-schema.md, schema version 1).
+ *
+ * Every `start`/`end`/`*_span` here counts code points of a Python `str`, not UTF-16
+ * units: convert with `text.ts` before indexing a JavaScript string.
+ */
+
+/** A half-open range `[start, end)`. */
+export type Pair = [number, number];
+
+export interface Datapoint {
+  id: string;
+  dataset: string;
+  prompt: string;
+  target: string;
+  source: string;
+  fields: Record<string, unknown>;
+  origin: "dataset" | "user";
+  created?: string | null;
+  updated?: string | null;
+}
+
+export interface NewDatapoint {
+  /** Omitted or empty: the server's default ("scratch"). */
+  dataset?: string;
+  prompt: string;
+  target: string;
+  source: string;
+  fields?: Record<string, unknown>;
+}
+
+export interface GenerationToken {
+  id: number;
+  text: string;
+  start: number;
+  end: number;
+}
+
+export interface Generation {
+  model: string;
+  prompt: string;
+  text: string;
+  finish_reason: string;
+  tokens: GenerationToken[];
+  cached?: boolean;
+}
+
+export interface GenerationSettings {
+  max_new_tokens: number;
+  temperature: number;
+  top_p: number;
+  top_k: number;
+  seed: number;
+  stop: string[];
+}
+
+export const DEFAULT_GENERATION: GenerationSettings = {
+  max_new_tokens: 64,
+  temperature: 0,
+  top_p: 1,
+  top_k: 0,
+  seed: 0,
+  stop: [],
+};
+
+export interface ResultToken {
+  text: string;
+  start: number;
+  end: number;
+  special?: boolean;
+  scores: Record<string, number | null>;
+}
+
+export interface MethodMeta {
+  signed: boolean;
+  level: string;
+  [key: string]: unknown;
+}
+
+export interface SalienceResult {
+  schema_version: number;
+  model: string;
+  text: string;
+  prompt_span: Pair;
+  target_span: Pair;
+  selected_span: Pair;
+  objective: string;
+  objective_value: number;
+  method: string;
+  methods: Record<string, MethodMeta>;
+  tokens: ResultToken[];
+  target_token_span: Pair;
+  boundaries: Record<string, Pair[]>;
+  segment_scores?: Record<string, { granularity: string; values: (number | null)[] }>;
+  options?: Record<string, unknown>;
+  cached?: boolean;
+}
+
+export interface SalienceRequest {
+  model: string;
+  prompt: string;
+  target: string;
+  target_span: Pair | null;
+  method: string;
+  granularity: string;
+  options: Record<string, unknown>;
+}
+
+export interface MethodInfo {
+  name: string;
+  signed: boolean;
+  cost?: string;
+  reference?: string;
+  description?: string;
+  /** "tokens" (token scores, any granularity client-side) or "segments" (scored per granularity). */
+  level?: string;
+}
+
+export interface ModelInfo {
+  name: string;
+  spec: string;
+}
+
+export interface DatasetInfo {
+  name: string;
+  spec: string;
+  count: number;
+}
+
+export interface Health {
+  status: string;
+  models: Record<string, { state?: string; loaded: boolean; busy: boolean; queued: number; error?: string | null }>;
+}
+
+/** The four methods, used until `/api/methods` answers (and if it cannot). */
+export const FALLBACK_METHODS: MethodInfo[] = [
+  { name: "grad_l2", signed: false, level: "tokens", description: "Gradient L2 norm: how strongly each token's embedding moves f. Unsigned." },
+  { name: "grad_dot_input", signed: true, level: "tokens", description: "Gradient · input: signed first-order effect of each token on f." },
+  {
+    name: "integrated_gradients",
+    signed: true,
+    level: "tokens",
+    description: "Integrated gradients from a zero baseline; sums to f(input) − f(baseline) up to the completeness gap.",
+  },
+  {
+    name: "occlusion",
+    signed: true,
+    level: "segments",
+    description: "Leave one segment out: f(full) − f(without the segment). Computed per granularity.",
+  },
+];
+
+export const BASE_GRANULARITIES = ["tokens", "words", "sentences", "lines", "paragraphs"] as const;

@@ -1,0 +1,244 @@
+/**
+ * One example's view: its output, the selectable target, and the salience heatmap with the
+ * objective, legend and top segments. The app shows one pane, or two side by side to compare.
+ */
+import { h, preview, replace } from "../dom";
+import { buildDisplay, describeObjective, formatScore, methodNotes } from "../salience";
+import { sliceCp } from "../text";
+import type { ExplainSource } from "../urlstate";
+import type { Datapoint, Generation, MethodInfo, Pair, SalienceResult } from "../types";
+import { heatmapSpans, legend, topList } from "./heatmap";
+import { TargetSelector } from "./target";
+
+export interface PaneState {
+  datapoint: Datapoint | null;
+  generation: Generation | null;
+  /** Selected span of the explained text (code points relative to it); null = all of it. */
+  span: Pair | null;
+  result: SalienceResult | null;
+  /** Why the shown result does not match the current selection, or null. */
+  resultStale: string | null;
+  error: string | null;
+  busy: "generate" | "salience" | null;
+  busySince: number;
+}
+
+export function emptyPane(): PaneState {
+  return { datapoint: null, generation: null, span: null, result: null, resultStale: null, error: null, busy: null, busySince: 0 };
+}
+
+export interface PaneContext {
+  method: string;
+  granularity: string;
+  includeBos: boolean;
+  gain: number;
+  source: ExplainSource;
+  methods: MethodInfo[];
+  compare: boolean;
+  /** "A" or "B": the label in compare mode. */
+  side: "A" | "B";
+}
+
+export interface PaneActions {
+  generate(): void;
+  explain(): void;
+  commitSpan(span: Pair | null): void;
+  exportJson(): void;
+  exportHtml(): void;
+  close?(): void;
+  swap?(): void;
+  /** Switch "what to explain" to the model output. */
+  useOutput?(): void;
+}
+
+/** The text the pane explains under `source`: the dataset target or the model output. */
+export function explainedText(state: PaneState, source: ExplainSource): string | null {
+  if (source === "output") return state.generation ? state.generation.text : null;
+  return state.datapoint ? state.datapoint.target : null;
+}
+
+export class PaneView {
+  readonly el: HTMLElement;
+  private readonly actions: PaneActions;
+  private readonly selector: TargetSelector;
+  private readonly title = h("h2", { class: "pl-pane-title" });
+  private readonly subtitle = h("div", { class: "pl-muted pl-small pl-ellipsis" });
+  private readonly buttons = h("div", { class: "pl-row pl-gap-s pl-wrap" });
+  private readonly errorBox = h("div", { class: "pl-error", attrs: { role: "alert" } });
+  private readonly explainBlock = h("div", { class: "pl-block" });
+  private readonly otherBlock = h("div", { class: "pl-block" });
+  private readonly summary = h("div", { class: "pl-summary" });
+  private readonly heatmap = h("div", { class: "pl-heatmap pl-mono", attrs: { tabindex: 0, role: "region", "aria-label": "Prompt heatmap" } });
+  private readonly top = h("div", { class: "pl-top-wrap" });
+  private readonly busyBox = h("div", { class: "pl-busy", attrs: { role: "status" } });
+  private readonly btns: Record<"generate" | "explain" | "json" | "html" | "swap" | "close", HTMLButtonElement>;
+
+  constructor(actions: PaneActions) {
+    this.actions = actions;
+    const btn = (label: string, title: string, on: () => void, cls = "pl-btn", aria?: string) =>
+      h("button", { class: cls, attrs: { type: "button", title, "aria-label": aria }, on: { click: on } }, label);
+    this.btns = {
+      generate: btn("Generate", "Run the model on this prompt with the generation settings", () => this.actions.generate()),
+      explain: btn("Explain", "Compute salience", () => this.actions.explain(), "pl-btn pl-btn-primary"),
+      json: btn("JSON", "Download the current salience result as JSON", () => this.actions.exportJson()),
+      html: btn("HTML report", "Download a self-contained HTML report of the current view", () => this.actions.exportHtml()),
+      swap: btn("⇄", "Swap the two sides", () => this.actions.swap?.(), "pl-btn", "Swap sides"),
+      close: btn("✕", "Close the compare view", () => this.actions.close?.(), "pl-btn", "Close compare"),
+    };
+    replace(this.buttons, ...Object.values(this.btns));
+    this.selector = new TargetSelector("Text to explain: click or drag to select words, shift-click to extend, double-click for a line; Enter explains the selection");
+    this.selector.onCommit = (span) => this.actions.commitSpan(span);
+    this.el = h(
+      "section",
+      { class: "pl-pane pl-card" },
+      h("header", { class: "pl-pane-head" }, h("div", { class: "pl-pane-id" }, this.title, this.subtitle), this.buttons),
+      this.errorBox,
+      this.explainBlock,
+      this.otherBlock,
+      h(
+        "div",
+        { class: "pl-salience" },
+        this.summary,
+        h("div", { class: "pl-heat-grid" }, h("div", { class: "pl-heat-col" }, this.heatmap, this.busyBox), this.top),
+      ),
+    );
+  }
+
+  destroy(): void {
+    this.selector.destroy();
+  }
+
+  /** Briefly highlight segment `k` in the heatmap and scroll it into view. */
+  flashSegment(k: number): void {
+    const els = this.heatmap.querySelectorAll<HTMLElement>(`.pl-seg[data-seg="${k}"]`);
+    els.forEach((el) => {
+      el.classList.remove("pl-flash");
+      void el.offsetWidth;
+      el.classList.add("pl-flash");
+    });
+    els[0]?.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }
+
+  render(ctx: PaneContext, s: PaneState): void {
+    const d = s.datapoint;
+    this.el.classList.toggle("pl-pane-compare", ctx.compare);
+    this.el.setAttribute("aria-label", ctx.compare ? `Compare ${ctx.side}` : "Selected example");
+    replace(this.title, ctx.compare ? h("span", { class: "pl-side" }, ctx.side) : null, h("span", { class: "pl-ellipsis" }, d ? d.source || d.id : "No example selected"));
+    this.title.title = d ? d.source || d.id : "";
+    this.subtitle.textContent = d ? `${d.id} · ${d.dataset}${d.origin === "user" ? " · user" : ""}` : "Pick an example on the left, or write one in the editor.";
+
+    const busy = s.busy !== null;
+    const text = explainedText(s, ctx.source);
+    const b = this.btns;
+    b.generate.disabled = !d || busy;
+    b.explain.disabled = !d || busy || (ctx.source === "target" && !text);
+    b.explain.title = `Compute salience of the prompt for the selected part of the ${ctx.source === "output" ? "model output" : "dataset target"}`;
+    b.json.disabled = !s.result;
+    b.html.disabled = !s.result;
+    b.swap.hidden = !this.actions.swap;
+    b.close.hidden = !this.actions.close;
+
+    this.errorBox.hidden = !s.error;
+    replace(this.errorBox, s.error ? h("strong", null, "Error: ") : null, s.error ?? "");
+
+    this.renderTexts(ctx, s, text);
+    this.renderSalience(ctx, s);
+  }
+
+  private renderTexts(ctx: PaneContext, s: PaneState, text: string | null): void {
+    const d = s.datapoint;
+    const gen = s.generation;
+    const genMeta = gen
+      ? `${gen.tokens.length} tokens · finished by ${gen.finish_reason}${gen.cached ? " · cached" : ""}`
+      : s.busy === "generate"
+        ? "generating…"
+        : "not generated yet";
+    const outLabel = h("div", { class: "pl-block-head" }, h("h3", null, "Model output"), h("span", { class: "pl-muted pl-small" }, genMeta));
+    const tgtLabel = h("div", { class: "pl-block-head" }, h("h3", null, "Dataset target"), d && !d.target ? h("span", { class: "pl-muted pl-small" }, "none") : null);
+    const hint = h("span", { class: "pl-hint" }, "click or drag words · shift-click extends · double-click = line · Esc = all");
+
+    const explaining = ctx.source === "output" ? outLabel : tgtLabel;
+    const other = ctx.source === "output" ? tgtLabel : outLabel;
+    if (text) {
+      this.selector.set(text, s.span);
+      const selected = s.span ? sliceCp(text, s.span[0], s.span[1]) : null;
+      replace(
+        this.explainBlock,
+        explaining,
+        this.selector.el,
+        h(
+          "div",
+          { class: "pl-row pl-gap-s pl-selinfo" },
+          h("span", { class: "pl-small" }, selected ? "Explaining: " : "Explaining the whole text", selected ? h("q", { class: "pl-quote" }, preview(selected, 60)) : null),
+          s.span ? h("button", { class: "pl-btn pl-btn-small", attrs: { type: "button" }, on: { click: () => this.actions.commitSpan(null) } }, "Whole text") : null,
+          hint,
+        ),
+      );
+    } else {
+      const msg =
+        ctx.source === "output"
+          ? s.busy === "generate"
+            ? "Generating…"
+            : "Generate first to explain the model's output (Explain also generates when needed)."
+          : d
+            ? "This example has no dataset target: generate and explain the model output instead."
+            : "";
+      const switchBtn =
+        ctx.source === "target" && d && this.actions.useOutput
+          ? h("button", { class: "pl-btn pl-btn-small", attrs: { type: "button" }, on: { click: () => this.actions.useOutput?.() } }, "Explain the model output")
+          : null;
+      replace(this.explainBlock, explaining, h("div", { class: "pl-row pl-gap-s pl-wrap" }, h("span", { class: "pl-muted pl-small" }, msg), switchBtn));
+    }
+    const otherText = ctx.source === "output" ? (d ? d.target : "") : gen ? gen.text : "";
+    this.otherBlock.hidden = !otherText;
+    replace(this.otherBlock, other, h("div", { class: "pl-plain pl-mono" }, otherText ?? ""));
+  }
+
+  private renderSalience(ctx: PaneContext, s: PaneState): void {
+    const r = s.result;
+    this.busyBox.hidden = s.busy === null;
+    replace(this.busyBox, h("span", { class: "pl-spinner", attrs: { "aria-hidden": "true" } }), s.busy === "generate" ? "Generating…" : s.busy === "salience" ? "Computing salience…" : "");
+    if (!r) {
+      const prompt = s.datapoint?.prompt ?? "";
+      replace(
+        this.summary,
+        h("h3", null, "Salience"),
+        h("p", { class: "pl-muted pl-small" }, s.datapoint ? "Select the part of the text to explain and press Explain. The prompt below lights up by influence." : ""),
+      );
+      replace(this.heatmap, h("span", { class: "pl-tgt" }, prompt));
+      replace(this.top);
+      return;
+    }
+    const display = buildDisplay(r, { method: ctx.method, granularity: ctx.granularity, includeBos: ctx.includeBos, gain: ctx.gain });
+    const bos = display.pieces.find((p) => p.region === "special");
+    const notes = methodNotes(r, ctx.method);
+    const info = ctx.methods.find((m) => m.name === ctx.method);
+    const selected = sliceCp(r.text, r.selected_span[0], r.selected_span[1]);
+    const notices: HTMLElement[] = [];
+    if (s.resultStale) notices.push(h("div", { class: "pl-notice" }, s.resultStale, " ", h("button", { class: "pl-btn pl-btn-small pl-btn-primary", attrs: { type: "button" }, on: { click: () => this.actions.explain() } }, "Explain again")));
+    if (display.notice)
+      notices.push(h("div", { class: "pl-notice" }, display.notice, " ", h("button", { class: "pl-btn pl-btn-small pl-btn-primary", attrs: { type: "button" }, on: { click: () => this.actions.explain() } }, "Run")));
+    if (display.granularityError) notices.push(h("div", { class: "pl-notice pl-notice-error" }, `${display.granularityError.replace(/\.?$/, ".")} Showing words instead.`));
+    replace(
+      this.summary,
+      h(
+        "div",
+        { class: "pl-row pl-gap pl-space pl-summary-head" },
+        h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? (info.signed ? " · signed" : " · unsigned") : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)),
+        legend(display, bos),
+      ),
+      h(
+        "p",
+        { class: "pl-objective" },
+        h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r)),
+        " Selected: ",
+        h("q", { class: "pl-quote" }, preview(selected, 80)),
+        ` · f = ${formatScore(r.objective_value)} nats`,
+        notes.length ? ` · ${notes.join(" · ")}` : "",
+      ),
+      ...notices,
+    );
+    replace(this.heatmap, ...heatmapSpans(display));
+    replace(this.top, h("h3", null, "Top segments"), topList(display, 10, (k) => this.flashSegment(k)));
+  }
+}

@@ -1,0 +1,409 @@
+"""The route table of ``/api`` (see ``docs/api.md``). Handlers stay thin: validate, then call
+the catalog, the store or a model worker.
+
+Model calls (``/api/generate``, ``/api/salience``) first look in the results cache (a
+content hash of every input, see :func:`promptlight.store.cache_key`); a hit answers at
+once with ``"cached": true``. A miss is queued on the model's worker, which checks the
+cache again (an identical request may have just finished), computes, and stores the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from promptlight.server import schemas
+from promptlight.server.catalog import Catalog, user_datapoint
+from promptlight.server.errors import ApiError, invalid
+from promptlight.server.settings import Settings
+from promptlight.server.workers import ModelWorker
+from promptlight.store import Store, cache_key
+
+log = logging.getLogger("promptlight.server")
+
+
+@dataclasses.dataclass
+class AppState:
+    """Everything the handlers share, wired once in :func:`promptlight.server.create_app`."""
+
+    settings: Settings
+    store: Store
+    catalog: Catalog
+    workers: dict[str, ModelWorker]
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.promptlight
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": "the error envelope"} for status in (400, 401, 403, 404, 413, 415, 422)
+}
+_MODEL_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    **{status: {"model": ErrorOut, "description": "the error envelope"} for status in (429, 500, 503, 504)},
+}
+
+router = APIRouter(prefix="/api", responses=_ERRORS)
+State = Depends(get_state)
+
+
+# --- about the server ---------------------------------------------------------------------
+
+
+@router.get("/health", response_model=schemas.Health, summary="Server and model status")
+def health(state: AppState = State) -> dict[str, Any]:
+    from promptlight import __version__
+
+    return {"status": "ok", "version": __version__, "models": {n: w.status() for n, w in state.workers.items()}}
+
+
+@router.get("/settings", response_model=schemas.SettingsOut, summary="The settings in force (secrets as set/unset)")
+def settings(state: AppState = State) -> dict[str, Any]:
+    return {"settings": state.settings.public()}
+
+
+@router.get("/methods", response_model=list[schemas.MethodOut], summary="Salience methods with sign, cost, reference")
+def methods() -> list[dict[str, Any]]:
+    from promptlight.salience import list_methods
+
+    return list_methods()
+
+
+@router.get("/granularities", response_model=list[str], summary="Granularities (regex:<pattern> is also accepted)")
+def granularities() -> list[str]:
+    from promptlight.types import GRANULARITIES
+
+    return list(GRANULARITIES)
+
+
+@router.get("/models", response_model=list[schemas.ModelOut], summary="The models this server was started with")
+def models(state: AppState = State) -> list[dict[str, Any]]:
+    return [{"name": w.name, "spec": w.spec, "state": w.state, "error": w.error} for w in state.workers.values()]
+
+
+@router.get("/datasets", response_model=list[schemas.DatasetOut], summary="Datasets, with their row counts")
+def datasets(state: AppState = State) -> list[dict[str, Any]]:
+    return state.catalog.dataset_list()
+
+
+# --- examples and datapoints ----------------------------------------------------------------
+
+
+@router.get("/examples", response_model=list[schemas.Datapoint], summary="Dataset rows and your datapoints, searchable")
+def examples(
+    response: Response,
+    dataset: str | None = Query(None, max_length=200, description="only this dataset"),
+    q: str | None = Query(None, max_length=1000, description="case-insensitive text in prompt, target or source"),
+    limit: int = Query(1000, ge=1, le=10_000),
+    offset: int = Query(0, ge=0),
+    state: AppState = State,
+) -> list[dict[str, Any]]:
+    rows = state.catalog.examples(dataset=dataset, q=q)
+    response.headers["X-Total-Count"] = str(len(rows))
+    return rows[offset : offset + limit]
+
+
+@router.get("/datapoints/{datapoint_id:path}", response_model=schemas.Datapoint, summary="One datapoint by id")
+def get_datapoint(datapoint_id: str, state: AppState = State) -> dict[str, Any]:
+    return state.catalog.get(datapoint_id)
+
+
+@router.post("/datapoints", status_code=201, response_model=schemas.Datapoint, summary="Create a datapoint")
+def create_datapoint(body: schemas.DatapointCreate, state: AppState = State) -> dict[str, Any]:
+    return user_datapoint(state.store.create_datapoint(**body.model_dump()))
+
+
+@router.put(
+    "/datapoints/{datapoint_id:path}",
+    response_model=schemas.Datapoint,
+    summary="Edit a datapoint (editing a dataset row creates your copy: 201)",
+    responses={201: {"model": schemas.Datapoint, "description": "a dataset row was copied into a new datapoint"}},
+)
+def update_datapoint(datapoint_id: str, body: schemas.DatapointUpdate, state: AppState = State) -> Any:
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    user_id = state.catalog.user_id(datapoint_id)
+    if user_id is None:  # a read-only dataset row: the edit becomes a new user datapoint
+        row = state.catalog.get(datapoint_id)
+        fields = {**row["fields"], **changes.pop("fields", {}), "duplicate_of": row["id"]}
+        merged = {k: row[k] for k in ("dataset", "prompt", "target", "source")} | changes
+        created = state.store.create_datapoint(**merged, fields=fields)
+        return JSONResponse(user_datapoint(created), status_code=201)
+    stored = state.store.update_datapoint(user_id, **changes) if changes else state.store.get_datapoint(user_id)
+    if stored is None:
+        state.catalog.get(datapoint_id)  # raises the 404 envelope
+    return user_datapoint(stored)
+
+
+@router.delete("/datapoints/{datapoint_id:path}", status_code=204, summary="Delete one of your datapoints")
+def delete_datapoint(datapoint_id: str, state: AppState = State) -> Response:
+    user_id = state.catalog.user_id(datapoint_id)
+    if user_id is None:
+        state.catalog.get(datapoint_id)  # 404 if there is no such row at all
+        raise ApiError(
+            409,
+            "read_only",
+            f"{datapoint_id!r} is a row of a loaded dataset and cannot be deleted; only u:N can.",
+            field="id",
+        )
+    if not state.store.delete_datapoint(user_id):
+        state.catalog.get(datapoint_id)  # raises the 404 envelope
+    return Response(status_code=204)
+
+
+# --- model calls ------------------------------------------------------------------------------
+
+
+def _worker(state: AppState, name: str | None) -> ModelWorker:
+    if name is None:
+        return next(iter(state.workers.values()))
+    worker = state.workers.get(name)
+    if worker is None:
+        raise invalid(f"Unknown model {name!r}. Available: {', '.join(state.workers)}.", "model")
+    return worker
+
+
+def _check_prompt_tokens(lm: Any, prompt: str, settings: Settings) -> None:
+    n = len(lm.tokenize(prompt).ids)
+    if n > settings.max_prompt_tokens:
+        raise ApiError(
+            413,
+            "too_large",
+            f"The prompt is {n} tokens long; the limit is max_prompt_tokens = {settings.max_prompt_tokens} "
+            "(setting --max-prompt-tokens / PROMPTLIGHT_MAX_PROMPT_TOKENS).",
+            field="prompt",
+        )
+
+
+async def _cached_call(
+    state: AppState,
+    worker: ModelWorker,
+    *,
+    kind: str,
+    key_parts: dict[str, Any] | None,
+    compute: Callable[[Any], Any],
+    classify: Callable[[Exception], ApiError],
+) -> JSONResponse:
+    """Answer from the cache, or run ``compute(lm)`` on the worker and cache its (JSON) value."""
+    use_cache = key_parts is not None and state.settings.cache_size > 0
+
+    def key_for(fingerprint: str | None) -> str | None:
+        if not use_cache or fingerprint is None:
+            return None
+        from promptlight import __version__
+
+        return cache_key(kind, model=fingerprint, promptlight=__version__, **(key_parts or {}))
+
+    key = key_for(worker.fingerprint)
+    if key is not None:
+        hit = await run_in_threadpool(state.store.get_result, key)
+        if hit is not None:
+            return JSONResponse({**hit, "cached": True})
+
+    def job(lm: Any) -> tuple[Any, bool]:
+        job_key = key_for(worker.fingerprint)
+        if job_key is not None:
+            hit = state.store.get_result(job_key)
+            if hit is not None:
+                return hit, True
+        value = _json_safe(compute(lm))
+        if job_key is not None:
+            try:
+                state.store.put_result(job_key, kind, value, max_entries=state.settings.cache_size)
+            except Exception as exc:  # noqa: BLE001 - a cache that cannot be written must not fail the call
+                log.warning("could not cache a %s result: %s", kind, exc)
+        return value, False
+
+    try:
+        value, cached = await worker.call(job, timeout=state.settings.model_timeout)
+    except ApiError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an envelope
+        raise classify(exc) from exc
+    return JSONResponse({**value, "cached": cached})
+
+
+def _json_safe(value: Any) -> Any:
+    """JSON has no NaN or infinity: such numbers (a numerical failure) are sent as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        log.warning("a model call returned the non-finite number %r; sending null", value)
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _model_failure(model: str, exc: Exception) -> ApiError:
+    log.error("model call on %s failed", model, exc_info=exc)
+    return ApiError(500, "model_error", f"The model call on {model!r} failed: {type(exc).__name__}: {exc}")
+
+
+@router.post(
+    "/generate",
+    response_model=schemas.GenerationOut,
+    responses=_MODEL_ERRORS,
+    summary="Continue a prompt (cached when deterministic)",
+)
+async def generate(body: schemas.GenerateRequest, state: AppState = State) -> JSONResponse:
+    settings = state.settings
+    worker = _worker(state, body.model)
+    if body.max_new_tokens > settings.max_new_tokens:
+        raise invalid(
+            f"max_new_tokens is {body.max_new_tokens}; the limit is max_new_tokens = {settings.max_new_tokens} "
+            "(setting --max-new-tokens / PROMPTLIGHT_MAX_NEW_TOKENS).",
+            "max_new_tokens",
+        )
+    options = body.model_dump(exclude={"model", "prompt"})
+    greedy = body.temperature == 0.0
+    if greedy:  # sampling knobs do not change a greedy generation: one cache entry for all of them
+        options.update(top_p=1.0, top_k=0, seed=None)
+    deterministic = greedy or body.seed is not None
+
+    def compute(lm: Any) -> dict[str, Any]:
+        _check_prompt_tokens(lm, body.prompt, settings)
+        return lm.generate(body.prompt, **body.model_dump(exclude={"model", "prompt"})).to_dict()
+
+    def classify(exc: Exception) -> ApiError:
+        if isinstance(exc, (ValueError, TypeError)):
+            return invalid(str(exc), "prompt" if "prompt" in str(exc) else None)
+        return _model_failure(worker.name, exc)
+
+    return await _cached_call(
+        state,
+        worker,
+        kind="generate",
+        key_parts={"prompt": body.prompt, "options": options} if deterministic else None,
+        compute=compute,
+        classify=classify,
+    )
+
+
+def _salience_field(message: str) -> str:
+    """The request field a ValueError from ``explain`` is about (best effort, by its wording)."""
+    lowered = message.lower()
+    for needle, field in (
+        ("target_span", "target_span"),
+        ("option", "options"),
+        ("granularity", "granularity"),
+        ("pattern", "granularity"),
+        ("salience method", "method"),
+        ("target", "target"),
+        ("prompt", "prompt"),
+    ):
+        if needle in lowered:
+            return field
+    return "options"
+
+
+def _validate_salience(body: schemas.SalienceRequest, settings: Settings) -> None:
+    from promptlight.salience import get_method
+    from promptlight.segments import resolve_granularity
+
+    try:
+        info = get_method(body.method)
+    except ValueError as exc:
+        raise invalid(str(exc), "method") from None
+    try:
+        resolve_granularity(body.granularity)
+    except ValueError as exc:
+        raise invalid(str(exc), "granularity") from None
+    unknown = sorted(set(body.options) - set(info.options))
+    if unknown:
+        valid = ", ".join(sorted(info.options)) or "none"
+        raise invalid(
+            f"Unknown option(s) {', '.join(map(repr, unknown))} for method {body.method!r}. Valid: {valid}.",
+            f"options.{unknown[0]}",
+        )
+    steps = body.options.get("steps")
+    if body.method == "integrated_gradients" and isinstance(steps, int) and steps > settings.max_ig_steps:
+        raise invalid(
+            f"steps is {steps}; the limit is max_ig_steps = {settings.max_ig_steps} "
+            "(setting --max-ig-steps / PROMPTLIGHT_MAX_IG_STEPS).",
+            "options.steps",
+        )
+    if body.target is not None:
+        if not body.target:
+            raise invalid(
+                "The target is empty: give the text to explain, or null to let the model generate it.", "target"
+            )
+        if body.target_span is not None:
+            start, end = body.target_span
+            if not (0 <= start < end <= len(body.target)):
+                raise invalid(
+                    f"target_span {list(body.target_span)} is not a non-empty range inside the target "
+                    f"(valid: 0 <= start < end <= {len(body.target)}, chars of the target).",
+                    "target_span",
+                )
+
+
+@router.post(
+    "/salience",
+    response_model=schemas.SalienceOut,
+    responses=_MODEL_ERRORS,
+    summary="Sequence salience of (a span of) the target over the prompt",
+)
+async def salience(body: schemas.SalienceRequest, state: AppState = State) -> JSONResponse:
+    settings = state.settings
+    worker = _worker(state, body.model)
+    _validate_salience(body, settings)
+    inputs = body.model_dump(exclude={"model"})
+    inputs["target_span"] = list(body.target_span) if body.target_span is not None else None
+
+    def compute(lm: Any) -> dict[str, Any]:
+        from promptlight.pipeline import explain
+
+        _check_prompt_tokens(lm, body.prompt, settings)
+        if body.target is not None:
+            n = len(lm.tokenize(body.target, add_bos=False).ids)
+            if n > settings.max_new_tokens:
+                raise ApiError(
+                    413,
+                    "too_large",
+                    f"The target is {n} tokens long; the limit is max_new_tokens = {settings.max_new_tokens} "
+                    "(setting --max-new-tokens / PROMPTLIGHT_MAX_NEW_TOKENS).",
+                    field="target",
+                )
+        result = explain(
+            lm,
+            body.prompt,
+            target=body.target,
+            target_span=body.target_span,
+            method=body.method,
+            granularity=body.granularity,
+            **body.options,
+        )
+        return result.to_dict()
+
+    def classify(exc: Exception) -> ApiError:
+        if isinstance(exc, (ValueError, TypeError)):
+            return invalid(str(exc), _salience_field(str(exc)))
+        return _model_failure(worker.name, exc)
+
+    return await _cached_call(
+        state,
+        worker,
+        kind="salience",
+        key_parts={"inputs": inputs},
+        compute=compute,
+        classify=classify,
+    )

@@ -1,0 +1,230 @@
+"""Pydantic models at the API edge: request bodies (validated) and responses (documented).
+
+Request models forbid unknown fields, so a typo (``max_tokens``) is a 422 naming it rather
+than a silently ignored option. Limits that depend on the server's settings (token caps,
+integrated-gradients steps) are checked in the routes, where the settings are known.
+Response models mirror ``docs/api.md`` and ``docs/result-schema.md`` for ``/docs`` and
+the TypeScript types; large responses are sent without re-validation.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+#: Dataset names: no colon (ids are ``NAME:INDEX``), no control characters.
+DATASET_NAME_PATTERN = r"^[^:\x00-\x1f\x7f]+$"
+MAX_STOP_STRINGS = 16
+MAX_FIELDS_BYTES = 65_536
+MIN_TEMPERATURE = 0.01
+
+
+def _utf8(value: str) -> str:
+    """Reject strings that cannot be stored or tokenized (lone surrogates from ``\\ud800`` escapes)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"contains an unpaired surrogate (\\u{ord(value[exc.start]):04x}); send valid Unicode text"
+        ) from None
+    return value
+
+
+def _json_object(value: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise ValueError(f"must be plain JSON with valid Unicode text ({exc})") from None
+    if len(text) > MAX_FIELDS_BYTES:
+        raise ValueError(f"is {len(text)} characters as JSON; the limit is {MAX_FIELDS_BYTES}")
+    return value
+
+
+def _temperature(value: float) -> float:
+    # Dividing logits by a tiny temperature overflows to inf and sampling fails; 0 already means greedy.
+    if 0.0 < value < MIN_TEMPERATURE:
+        raise ValueError(f"must be 0 (greedy) or at least {MIN_TEMPERATURE}")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_utf8)]
+Prompt = Annotated[str, Field(min_length=1, description="the prompt text (not empty)"), AfterValidator(_utf8)]
+DatasetName = Annotated[str, Field(min_length=1, max_length=200, pattern=DATASET_NAME_PATTERN), AfterValidator(_utf8)]
+Fields = Annotated[dict[str, Any], AfterValidator(_json_object)]
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- datapoints -----------------------------------------------------------------------
+
+
+class DatapointCreate(StrictBody):
+    dataset: DatasetName = Field("scratch", description="dataset to file it under; any name without a colon")
+    prompt: Prompt
+    target: Text = ""
+    source: Annotated[str, Field(max_length=1000), AfterValidator(_utf8)] = ""
+    fields: Fields = Field(default_factory=dict, description="extra columns, any JSON object")
+
+
+class DatapointUpdate(StrictBody):
+    """``PUT`` body: every field optional; only the given ones change."""
+
+    dataset: DatasetName | None = None
+    prompt: Prompt | None = None
+    target: Text | None = None
+    source: Annotated[str, Field(max_length=1000), AfterValidator(_utf8)] | None = None
+    fields: Fields | None = None
+
+
+class Datapoint(BaseModel):
+    id: str = Field(description="'u:17' for your datapoints, 'sample_prompts:3' for dataset rows")
+    dataset: str
+    prompt: str
+    target: str
+    source: str
+    fields: dict[str, Any]
+    origin: Literal["dataset", "user"]
+    created: str | None = Field(description="ISO 8601 UTC; null for dataset rows")
+    updated: str | None
+
+
+# --- model calls ----------------------------------------------------------------------
+
+
+class GenerateRequest(StrictBody):
+    model: Text | None = Field(None, description="a name from /api/models (default: the first)")
+    prompt: Prompt
+    max_new_tokens: int = Field(64, ge=1, description="capped by the max_new_tokens setting")
+    temperature: Annotated[float, AfterValidator(_temperature)] = Field(
+        0.0, ge=0.0, le=100.0, allow_inf_nan=False, description=f"0 = greedy, else {MIN_TEMPERATURE} to 100"
+    )
+    top_p: float = Field(1.0, gt=0.0, le=1.0, allow_inf_nan=False)
+    top_k: int = Field(0, ge=0, le=1_000_000, description="0 = no limit")
+    seed: int | None = Field(0, ge=0, le=2**63 - 1, description="sampling seed; null = random (not cached)")
+    stop: list[Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_utf8)]] = Field(
+        default_factory=list, max_length=MAX_STOP_STRINGS
+    )
+
+
+class SalienceRequest(StrictBody):
+    model: Text | None = Field(None, description="a name from /api/models (default: the first)")
+    prompt: Prompt
+    target: Text | None = Field(None, description="the text to explain; null = generate it first (greedy)")
+    target_span: tuple[int, int] | None = Field(None, description="[start, end) chars of the target; null = all")
+    method: Text = "grad_l2"
+    granularity: Annotated[str, Field(max_length=500), AfterValidator(_utf8)] = "words"
+    options: Fields = Field(default_factory=dict, description='method options, e.g. {"steps": 32}')
+
+
+class TokenOut(BaseModel):
+    id: int
+    text: str
+    start: int
+    end: int
+
+
+class GenerationOut(BaseModel):
+    model: str
+    prompt: str
+    text: str
+    finish_reason: Literal["eos", "length", "stop"]
+    tokens: list[TokenOut]
+    cached: bool
+
+
+class SalienceToken(BaseModel):
+    text: str
+    start: int
+    end: int
+    special: bool = False
+    scores: dict[str, float | None]
+
+
+class SegmentScoresOut(BaseModel):
+    granularity: str
+    values: list[float | None]
+
+
+class SalienceOut(BaseModel):
+    """The result record of ``docs/result-schema.md`` plus ``cached``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    schema_version: int
+    model: str
+    text: str
+    prompt_span: tuple[int, int]
+    target_span: tuple[int, int]
+    selected_span: tuple[int, int]
+    objective: str
+    objective_value: float
+    method: str
+    methods: dict[str, dict[str, Any]]
+    tokens: list[SalienceToken]
+    target_token_span: tuple[int, int]
+    boundaries: dict[str, list[tuple[int, int]]]
+    segment_scores: dict[str, SegmentScoresOut]
+    options: dict[str, Any]
+    cached: bool
+
+
+# --- catalog --------------------------------------------------------------------------
+
+
+class ModelStatus(BaseModel):
+    state: Literal["loading", "loaded", "error"]
+    loaded: bool
+    busy: bool
+    queued: int
+    error: str | None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    models: dict[str, ModelStatus]
+
+
+class SettingOut(BaseModel):
+    name: str
+    value: Any
+    default: Any
+    type: str
+    help: str
+    env: str
+    flag: str
+
+
+class SettingsOut(BaseModel):
+    settings: list[SettingOut]
+
+
+class MethodOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    signed: bool
+    cost: str
+    reference: str
+    description: str
+
+
+class ModelOut(BaseModel):
+    name: str
+    spec: str
+    state: Literal["loading", "loaded", "error"]
+    error: str | None
+
+
+class DatasetOut(BaseModel):
+    name: str
+    spec: str | None = Field(description="null for a dataset that holds only your datapoints")
+    description: str
+    count: int = Field(description="rows of the loaded dataset")
+    user_count: int = Field(description="your datapoints filed under this name")

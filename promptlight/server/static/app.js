@@ -1,0 +1,2772 @@
+// src/api.ts
+var ApiError = class extends Error {
+	status;
+	code;
+	field;
+	retryAfter;
+	constructor(status, code, message, field = null, retryAfter = null) {
+		super(message);
+		this.name = "ApiError";
+		this.status = status;
+		this.code = code;
+		this.field = field;
+		this.retryAfter = retryAfter;
+	}
+	/** One or two sentences for the UI. */
+	get readable() {
+		let text = this.message;
+		if (this.field && !text.includes(this.field)) text += ` (field: ${this.field})`;
+		if (this.code === "busy") text += this.retryAfter ? ` Try again in ${this.retryAfter} s.` : " Try again in a moment.";
+		return text;
+	}
+};
+/** A readable message for anything thrown by a call. */
+function errorMessage(err) {
+	if (err instanceof ApiError) return err.readable;
+	if (err instanceof Error) return err.message;
+	return String(err);
+}
+/** Parse a non-2xx response into an ApiError (pure, for tests). */
+function errorFromResponse(status, statusText, body, retryAfterHeader) {
+	const retryAfter = retryAfterHeader && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) : null;
+	try {
+		const parsed = JSON.parse(body);
+		const env = parsed.error;
+		if (env && typeof env === "object" && typeof env.message === "string") return new ApiError(status, typeof env.code === "string" ? env.code : "internal", env.message, typeof env.field === "string" ? env.field : null, retryAfter);
+		const detail = parsed.detail;
+		if (typeof detail === "string") return new ApiError(status, "internal", detail, null, retryAfter);
+		if (Array.isArray(detail) && detail.length > 0) {
+			const first = detail[0];
+			const field = Array.isArray(first.loc) ? String(first.loc[first.loc.length - 1]) : null;
+			return new ApiError(status, "invalid_request", first.msg ?? "Invalid request.", field, retryAfter);
+		}
+	} catch {}
+	const snippet = body.trim().slice(0, 200);
+	return new ApiError(status, status >= 500 ? "internal" : "invalid_request", `The server answered ${status} ${statusText}${snippet ? `: ${snippet}` : "."}`, null, retryAfter);
+}
+var Api = class {
+	base;
+	token;
+	onActivity;
+	fetchImpl;
+	running = [];
+	nextId = 1;
+	constructor(options) {
+		this.base = options.base.replace(/\/+$/, "");
+		this.token = options.token;
+		this.onActivity = options.onActivity;
+		this.fetchImpl = options.fetch ?? ((...args) => fetch(...args));
+	}
+	url(path) {
+		return `${this.base}${path}`;
+	}
+	/** One call; `label` marks it as a model call to show as running. */
+	async request(method, path, body, label) {
+		const headers = { Accept: "application/json" };
+		if (body !== void 0) headers["Content-Type"] = "application/json";
+		if (this.token) headers.Authorization = `Bearer ${this.token}`;
+		let activity = null;
+		if (label) {
+			activity = {
+				id: this.nextId++,
+				label,
+				started: Date.now()
+			};
+			this.running = [...this.running, activity];
+			this.onActivity?.(this.running);
+		}
+		try {
+			let res;
+			try {
+				res = await this.fetchImpl(this.url(path), {
+					method,
+					headers,
+					body: body === void 0 ? void 0 : JSON.stringify(body)
+				});
+			} catch (err) {
+				throw new ApiError(0, "network", `Cannot reach the promptlight server at ${this.base || "this page's server"} (${err.message}). Is \`promptlight serve\` still running?`);
+			}
+			const text = await res.text();
+			if (!res.ok) throw errorFromResponse(res.status, res.statusText, text, res.headers.get("Retry-After"));
+			if (res.status === 204 || text === "") return void 0;
+			try {
+				return JSON.parse(text);
+			} catch {
+				throw new ApiError(res.status, "internal", `The server sent something that is not JSON for ${method} ${path}.`);
+			}
+		} finally {
+			if (activity) {
+				const id = activity.id;
+				this.running = this.running.filter((a) => a.id !== id);
+				this.onActivity?.(this.running);
+			}
+		}
+	}
+	health() {
+		return this.request("GET", "/api/health");
+	}
+	methods() {
+		return this.request("GET", "/api/methods");
+	}
+	granularities() {
+		return this.request("GET", "/api/granularities");
+	}
+	models() {
+		return this.request("GET", "/api/models");
+	}
+	datasets() {
+		return this.request("GET", "/api/datasets");
+	}
+	examples(dataset) {
+		const q = dataset ? `?dataset=${encodeURIComponent(dataset)}` : "";
+		return this.request("GET", `/api/examples${q}`);
+	}
+	datapoint(id) {
+		return this.request("GET", `/api/datapoints/${encodeURIComponent(id)}`);
+	}
+	createDatapoint(d) {
+		return this.request("POST", "/api/datapoints", d);
+	}
+	updateDatapoint(id, d) {
+		return this.request("PUT", `/api/datapoints/${encodeURIComponent(id)}`, d);
+	}
+	deleteDatapoint(id) {
+		return this.request("DELETE", `/api/datapoints/${encodeURIComponent(id)}`);
+	}
+	generate(model, prompt, settings) {
+		return this.request("POST", "/api/generate", {
+			model,
+			prompt,
+			...settings
+		}, `Generating with ${model}`);
+	}
+	salience(req) {
+		return this.request("POST", "/api/salience", req, `Salience (${req.method}) on ${req.model}`);
+	}
+};
+// src/text.ts
+/**
+* Code points (Python `str` offsets) <-> UTF-16 indices (JavaScript string offsets).
+*
+* The server counts characters in code points: "😀" is 1 character in Python and 2 UTF-16
+* units in JavaScript. Every offset that crosses the API boundary goes through here.
+* Offsets are positions *between* characters, so a string of n code points has n + 1 of them.
+*/
+function isHighSurrogate(unit) {
+	return unit >= 55296 && unit <= 56319;
+}
+function isLowSurrogate(unit) {
+	return unit >= 56320 && unit <= 57343;
+}
+/**
+* A precomputed two-way map between code-point offsets and UTF-16 indices of one string.
+* Build it once per text and convert many offsets in O(1) (code point -> UTF-16) or
+* O(log n) (UTF-16 -> code point).
+*/
+var OffsetMap = class {
+	text;
+	/** `utf16Of[cp]` is the UTF-16 index of code-point offset `cp`, for `cp` in `0..length`. */
+	utf16Of;
+	constructor(text) {
+		this.text = text;
+		const starts = [];
+		for (let i = 0; i < text.length; i++) {
+			starts.push(i);
+			if (isHighSurrogate(text.charCodeAt(i)) && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) i++;
+		}
+		starts.push(text.length);
+		this.utf16Of = Uint32Array.from(starts);
+	}
+	/** Number of code points. */
+	get length() {
+		return this.utf16Of.length - 1;
+	}
+	/** UTF-16 index of code-point offset `cp`. Throws a RangeError outside `0..length`. */
+	toUtf16(cp) {
+		if (!Number.isInteger(cp) || cp < 0 || cp > this.length) throw new RangeError(`Code-point offset ${cp} is outside 0..${this.length} of a ${this.length}-character text.`);
+		return this.utf16Of[cp];
+	}
+	/**
+	* Code-point offset of UTF-16 index `i`. An index inside a surrogate pair (between the two
+	* halves of an emoji) rounds down to the start of that character.
+	*/
+	toCp(i) {
+		if (!Number.isInteger(i) || i < 0 || i > this.text.length) throw new RangeError(`UTF-16 index ${i} is outside 0..${this.text.length}.`);
+		let lo = 0;
+		let hi = this.length;
+		while (lo < hi) {
+			const mid = lo + hi + 1 >> 1;
+			if (this.utf16Of[mid] <= i) lo = mid;
+			else hi = mid - 1;
+		}
+		return lo;
+	}
+	/** `text[start:end]` in Python terms: slice by code-point offsets. */
+	slice(start, end) {
+		return this.text.slice(this.toUtf16(start), this.toUtf16(end));
+	}
+};
+/** `s[start:end]` with Python (code-point) offsets. */
+function sliceCp(s, start, end) {
+	return new OffsetMap(s).slice(start, end);
+}
+/**
+* Python's `str.isspace()` for one code point. It differs from JavaScript's `\s`: Python
+* counts U+001C..U+001F and U+0085 as whitespace, JavaScript counts U+FEFF.
+*/
+function isPySpace(codePoint) {
+	return codePoint >= 9 && codePoint <= 13 || codePoint >= 28 && codePoint <= 32 || codePoint === 133 || codePoint === 160 || codePoint === 5760 || codePoint >= 8192 && codePoint <= 8202 || codePoint === 8232 || codePoint === 8233 || codePoint === 8239 || codePoint === 8287 || codePoint === 12288;
+}
+/** The code points of `s` as numbers (index = code-point offset). */
+function codePoints(s) {
+	const out = [];
+	for (const ch of s) out.push(ch.codePointAt(0));
+	return out;
+}
+// src/aggregate.ts
+/**
+* Token scores -> segment scores, exactly as docs/result-schema.md says:
+*
+* - each token belongs to the segment holding its first non-whitespace character;
+* - a whitespace-only token belongs to the segment holding its `start`;
+* - an empty token (a byte-fallback piece completing the previous token's character) belongs
+*   to the segment of the token before it; an empty first token (BOS) to the first segment;
+* - a segment's score is the sum of its tokens' non-null scores, `null` if it has none.
+*
+* Also the custom-regex granularity, computed here in JavaScript with the rule Python uses:
+* every match is a segment, every gap between matches is a segment, empty matches are ignored.
+* All offsets are code points into the result's `text`.
+*/
+/**
+* Index of the segment holding code-point position `pos`: the last segment starting at or
+* before it (so an empty segment never wins over the non-empty one starting at the same
+* place, and `pos == len(text)` falls in the last segment).
+*/
+function segmentAt(segments, pos) {
+	if (segments.length === 0) return -1;
+	let lo = 0;
+	let hi = segments.length - 1;
+	while (lo < hi) {
+		const mid = lo + hi + 1 >> 1;
+		if (segments[mid][0] <= pos) lo = mid;
+		else hi = mid - 1;
+	}
+	return lo;
+}
+/** The code-point position that decides a token's segment (see the module docstring). */
+function anchorOf(cps, token) {
+	for (let i = token.start; i < token.end && i < cps.length; i++) if (!isPySpace(cps[i])) return i;
+	return token.start;
+}
+/** For each token, the index of the segment it belongs to. */
+function assignTokens(text, tokens, segments) {
+	const cps = codePoints(text);
+	const owners = [];
+	for (const t of tokens) if (t.start === t.end && owners.length > 0) owners.push(owners[owners.length - 1]);
+	else owners.push(segmentAt(segments, anchorOf(cps, t)));
+	return owners;
+}
+/** Segment scores: the sum of each segment's tokens' non-null scores, `null` if none is scored. */
+function aggregate(text, tokens, scores, segments, options = {}) {
+	const owner = assignTokens(text, tokens, segments);
+	const out = segments.map(() => null);
+	tokens.forEach((tok, i) => {
+		const v = scores[i];
+		if (v === null || v === void 0 || Number.isNaN(v)) return;
+		if (options.skipSpecial && tok.special) return;
+		const k = owner[i];
+		if (k < 0) return;
+		out[k] = (out[k] ?? 0) + v;
+	});
+	return out;
+}
+/** A regex granularity name: `regex:<pattern>`. */
+var REGEX_PREFIX = "regex:";
+function isRegexGranularity(granularity) {
+	return granularity.startsWith(REGEX_PREFIX);
+}
+/**
+* Segments of `text` for a JavaScript regular expression (code-point offsets).
+*
+* Every non-empty match is a segment and so is every gap between matches, so the segments
+* partition the text. The pattern uses JavaScript syntax with the `u` flag (not Python's
+* `re`); an invalid pattern throws an Error that says so.
+*/
+function regexSegments(text, pattern) {
+	if (pattern === "") throw new Error("The custom pattern is empty: type a JavaScript regular expression, e.g. [^.!?]+[.!?]\\s*");
+	let re;
+	try {
+		re = new RegExp(pattern, "gu");
+	} catch (err) {
+		throw new Error(`Invalid JavaScript regular expression /${pattern}/: ${err.message}`);
+	}
+	const map = new OffsetMap(text);
+	const out = [];
+	let pos = 0;
+	for (const m of text.matchAll(re)) {
+		const start = m.index ?? 0;
+		const end = start + m[0].length;
+		if (end === start) continue;
+		if (start > pos) out.push([map.toCp(pos), map.toCp(start)]);
+		out.push([map.toCp(start), map.toCp(end)]);
+		pos = end;
+	}
+	if (pos < text.length) out.push([map.toCp(pos), map.toCp(text.length)]);
+	return out;
+}
+// src/colour.ts
+/** Colour stops at t = 0, 0.5, 1 of each ramp. */
+var NEUTRAL = [
+	247,
+	247,
+	247
+];
+var RAMPS = {
+	positive: [
+		NEUTRAL,
+		[
+			244,
+			165,
+			130
+		],
+		[
+			178,
+			24,
+			43
+		]
+	],
+	negative: [
+		NEUTRAL,
+		[
+			146,
+			197,
+			222
+		],
+		[
+			33,
+			102,
+			172
+		]
+	],
+	sequential: [
+		[
+			255,
+			255,
+			255
+		],
+		[
+			188,
+			189,
+			220
+		],
+		[
+			84,
+			39,
+			143
+		]
+	]
+};
+/** max |v| over the finite numbers in `values`; 0 if there are none. */
+function maxAbs(values) {
+	let m = 0;
+	for (const v of values) {
+		if (v === null || v === void 0 || !Number.isFinite(v)) continue;
+		m = Math.max(m, Math.abs(v));
+	}
+	return m;
+}
+/** `v / maxAbs * gain`, clipped to [-1, 1] ([0, 1] for unsigned scales); 0 when maxAbs is 0. */
+function normalise(v, scale) {
+	if (!(scale.maxAbs > 0) || !Number.isFinite(v)) return 0;
+	const t = v / scale.maxAbs * scale.gain;
+	const lo = scale.signed ? -1 : 0;
+	return Math.min(1, Math.max(lo, t));
+}
+function lerp(a, b, t) {
+	return [
+		0,
+		1,
+		2
+	].map((i) => Math.round(a[i] + (b[i] - a[i]) * t));
+}
+/** Colour of a ramp (3 stops) at `t` in [0, 1]. */
+function rampAt(ramp, t) {
+	const x = Math.min(1, Math.max(0, t));
+	return x <= .5 ? lerp(ramp[0], ramp[1], x * 2) : lerp(ramp[1], ramp[2], (x - .5) * 2);
+}
+/** Colour of a normalised value `n` (in [-1, 1] signed, [0, 1] unsigned). */
+function colourOfNormalised(n, signed) {
+	if (!signed) return rampAt(RAMPS.sequential, n);
+	return n >= 0 ? rampAt(RAMPS.positive, n) : rampAt(RAMPS.negative, -n);
+}
+function css(rgb) {
+	return `rgb(${rgb[0]}, ${rgb[1]}, ${rgb[2]})`;
+}
+/** Background colour for a score, or `null` (no colour) for an unscored segment. */
+function colourFor(v, scale) {
+	if (v === null || v === void 0 || !Number.isFinite(v)) return null;
+	return css(colourOfNormalised(normalise(v, scale), scale.signed));
+}
+/** Relative luminance (WCAG) of an sRGB colour. */
+function luminance(rgb) {
+	const lin = rgb.map((c) => {
+		const s = c / 255;
+		return s <= .03928 ? s / 12.92 : ((s + .055) / 1.055) ** 2.4;
+	});
+	return .2126 * lin[0] + .7152 * lin[1] + .0722 * lin[2];
+}
+/** Text colour readable on `bg`: near-black on light backgrounds, white on dark ones. */
+function textColourOn(bg) {
+	const l = luminance(bg);
+	return (l + .05) / (.0103 + .05) >= 1.05 / (l + .05) ? "#1a1a1a" : "#ffffff";
+}
+/** Both colours for a score, `null` when unscored. */
+function styleFor(v, scale) {
+	if (v === null || v === void 0 || !Number.isFinite(v)) return null;
+	const rgb = colourOfNormalised(normalise(v, scale), scale.signed);
+	return {
+		background: css(rgb),
+		color: textColourOn(rgb)
+	};
+}
+/** CSS `linear-gradient(...)` of the legend bar, left = lowest value. */
+function legendGradient(signed, steps = 10) {
+	const stops = [];
+	for (let i = 0; i <= steps; i++) {
+		const t = i / steps;
+		const rgb = signed ? colourOfNormalised(t * 2 - 1, true) : colourOfNormalised(t, false);
+		stops.push(`${css(rgb)} ${Math.round(t * 100)}%`);
+	}
+	return `linear-gradient(to right, ${stops.join(", ")})`;
+}
+/** The legend's end labels: the scores that reach full colour at this gain. */
+function legendRange(scale) {
+	const full = scale.maxAbs > 0 ? scale.maxAbs / scale.gain : 0;
+	return {
+		low: scale.signed ? -full : 0,
+		high: full
+	};
+}
+/** Intensity slider position (-2..2, log2 of the gain) -> gain. */
+function gainOfSlider(position) {
+	return 2 ** position;
+}
+// src/dom.ts
+function h(tag, p = null, ...children) {
+	const el = document.createElement(tag);
+	if (p) {
+		if (p.class) el.className = p.class;
+		if (p.attrs) for (const [k, v] of Object.entries(p.attrs)) {
+			if (v === false || v === null || v === void 0) continue;
+			el.setAttribute(k, v === true ? "" : String(v));
+		}
+		if (p.style) for (const [k, v] of Object.entries(p.style)) el.style.setProperty(k, v);
+		if (p.props) Object.assign(el, p.props);
+		if (p.on) for (const [k, fn] of Object.entries(p.on)) el.addEventListener(k, fn);
+	}
+	append(el, ...children);
+	return el;
+}
+function append(el, ...children) {
+	for (const c of children) {
+		if (c === null || c === void 0 || c === false) continue;
+		el.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+	}
+}
+/** Replace all children of `el`. */
+function replace(el, ...children) {
+	while (el.firstChild) el.removeChild(el.firstChild);
+	append(el, ...children);
+}
+/** Offer `content` as a file download. */
+function download(filename, content, type) {
+	const url = URL.createObjectURL(new Blob([content], { type }));
+	const a = h("a", {
+		attrs: {
+			href: url,
+			download: filename
+		},
+		style: { display: "none" }
+	});
+	document.body.appendChild(a);
+	a.click();
+	a.remove();
+	setTimeout(() => URL.revokeObjectURL(url), 1e3);
+}
+var uid = 0;
+/** A page-unique id for label/aria wiring (several apps may be mounted on one page). */
+function uniqueId(prefix) {
+	uid += 1;
+	return `pl-${prefix}-${uid}`;
+}
+/** A short one-line preview of a long text. */
+function preview(text, max = 90) {
+	const flat = text.replace(/\s+/g, " ").trim();
+	const chars = [...flat];
+	return chars.length > max ? chars.slice(0, max - 1).join("") + "…" : flat;
+}
+// src/salience.ts
+/**
+* What to draw for a salience result: the text cut into pieces with their scores and colours,
+* at any granularity and for any method the result carries, without asking the server.
+*
+* Shared by the heatmap in the app and the HTML report, so both show the same numbers.
+* Special tokens (BOS) are drawn as their own piece and kept out of the segment sums and,
+* unless `includeBos`, out of the colour scale (BOS otherwise dominates it).
+*/
+/** The granularity's segments of the result's text; the regex ones computed here in JavaScript. */
+function boundariesOf(result, granularity) {
+	if (isRegexGranularity(granularity)) return regexSegments(result.text, granularity.slice(REGEX_PREFIX.length));
+	const b = result.boundaries[granularity];
+	if (!b) {
+		const known = Object.keys(result.boundaries).join(", ");
+		throw new Error(`This result has no '${granularity}' segments. Available: ${known}.`);
+	}
+	return b;
+}
+function specialLabel(index, text) {
+	if (text.trim()) return text;
+	return index === 0 ? "BOS" : "special";
+}
+/** Cut `result.text` into pieces for `options`, with scores, the scale and the ranking. */
+function buildDisplay(result, options) {
+	const { method } = options;
+	const gain = options.gain ?? 1;
+	const map = new OffsetMap(result.text);
+	const promptEnd = result.prompt_span[1];
+	const [selStart, selEnd] = result.selected_span;
+	const meta = result.methods[method];
+	const signed = meta ? meta.signed : method !== "grad_l2";
+	let granularityError = null;
+	let segments;
+	let granularity = options.granularity;
+	try {
+		segments = boundariesOf(result, granularity);
+	} catch (err) {
+		granularityError = err.message;
+		granularity = "words" in result.boundaries ? "words" : "tokens";
+		segments = result.boundaries[granularity] ?? [[0, map.length]];
+	}
+	let values = segments.map(() => null);
+	let notice = null;
+	let needsRun = false;
+	const perSegment = result.segment_scores?.[method];
+	if (!meta) {
+		needsRun = true;
+		notice = `This result has no ${method} scores (it has ${Object.keys(result.methods).join(", ")}). Run salience to compute them.`;
+	} else if (perSegment) {
+		if (perSegment.granularity === options.granularity && !granularityError) {
+			segments = result.boundaries[perSegment.granularity] ?? segments;
+			values = segments.map((_, k) => perSegment.values[k] ?? null);
+		} else {
+			needsRun = true;
+			notice = `${method} is computed per granularity: these scores are for ${perSegment.granularity}. Run salience again to leave out ${options.granularity} instead.`;
+		}
+	} else {
+		const scores = result.tokens.map((t) => t.scores[method] ?? null);
+		values = aggregate(result.text, result.tokens, scores, segments, { skipSpecial: true });
+	}
+	const pieces = [];
+	const specials = result.tokens.map((t, i) => ({
+		t,
+		i
+	})).filter(({ t }) => t.special).map(({ t, i }) => ({
+		pos: t.start,
+		index: i,
+		label: specialLabel(i, t.text),
+		score: needsRun ? null : t.scores[method] ?? null
+	}));
+	let nextSpecial = 0;
+	const pushSpecialsUpTo = (pos) => {
+		while (nextSpecial < specials.length && specials[nextSpecial].pos <= pos) {
+			const s = specials[nextSpecial++];
+			const inPrompt = s.pos < promptEnd || s.pos === 0 && promptEnd === 0;
+			pieces.push({
+				start: s.pos,
+				end: s.pos,
+				text: s.label,
+				region: "special",
+				score: s.score,
+				segment: -1,
+				selected: false,
+				onScale: inPrompt && !!options.includeBos && s.score !== null
+			});
+		}
+	};
+	segments.forEach(([s, e], k) => {
+		const cuts = /* @__PURE__ */ new Set([s, e]);
+		for (const c of [
+			promptEnd,
+			selStart,
+			selEnd
+		]) if (c > s && c < e) cuts.add(c);
+		const points = [...cuts].sort((a, b) => a - b);
+		for (let j = 0; j + 1 < points.length; j++) {
+			const a = points[j];
+			const b = points[j + 1];
+			pushSpecialsUpTo(a);
+			const inPrompt = b <= promptEnd;
+			pieces.push({
+				start: a,
+				end: b,
+				text: map.slice(a, b),
+				region: inPrompt ? "prompt" : "target",
+				score: inPrompt ? values[k] : null,
+				segment: k,
+				selected: a >= selStart && b <= selEnd && a < b,
+				onScale: inPrompt && values[k] !== null
+			});
+		}
+	});
+	pushSpecialsUpTo(Number.POSITIVE_INFINITY);
+	const scale = {
+		signed,
+		maxAbs: maxAbs(pieces.filter((p) => p.onScale).map((p) => p.score)),
+		gain
+	};
+	const ranked = [];
+	segments.forEach(([s, e], k) => {
+		const v = values[k];
+		if (v === null || s >= promptEnd) return;
+		const end = Math.min(e, promptEnd);
+		ranked.push({
+			segment: k,
+			start: s,
+			end,
+			text: map.slice(s, end),
+			score: v
+		});
+	});
+	ranked.sort((x, y) => Math.abs(y.score) - Math.abs(x.score) || x.start - y.start);
+	return {
+		pieces,
+		scale,
+		signed,
+		ranked,
+		notice,
+		needsRun,
+		granularityError
+	};
+}
+/** The objective in words, for the panel and the report. */
+function describeObjective(result) {
+	const n = result.target_token_span[1] - result.target_token_span[0];
+	return `f = sum of log p(token | everything before it) over the ${`${n} selected target token${n === 1 ? "" : "s"}`}; positive = pushes the selection up, negative = pulls it down.`;
+}
+/** Short human form of a score. */
+function formatScore(v) {
+	if (v === null || v === void 0 || !Number.isFinite(v)) return "—";
+	if (v === 0) return "0";
+	const a = Math.abs(v);
+	const sign = v < 0 ? "−" : "";
+	if (a >= 1e3 || a < .001) return sign + a.toExponential(2);
+	if (a >= 100) return sign + a.toFixed(1);
+	if (a >= 1) return sign + a.toFixed(3);
+	return sign + a.toPrecision(3);
+}
+/** Method metadata worth showing next to the scores (e.g. integrated gradients' completeness gap). */
+function methodNotes(result, method) {
+	const meta = result.methods[method];
+	if (!meta) return [];
+	const notes = [];
+	if (typeof meta.steps === "number") notes.push(`${meta.steps} steps`);
+	if (typeof meta.baseline === "string") notes.push(`baseline: ${meta.baseline}`);
+	if (typeof meta.f_input === "number" && typeof meta.f_baseline === "number") notes.push(`f(input) − f(baseline) = ${formatScore(meta.f_input - meta.f_baseline)}`);
+	if (typeof meta.completeness_gap === "number") notes.push(`completeness gap ${formatScore(meta.completeness_gap)}`);
+	return notes;
+}
+// src/report.ts
+/**
+* Exports of the current result: the JSON record as served, and a self-contained HTML report
+* (inline CSS, the heatmap as escaped text spans, a legend, no scripts, no network) that opens
+* anywhere and can be mailed to people without promptlight.
+*/
+var ESCAPES = {
+	"&": "&amp;",
+	"<": "&lt;",
+	">": "&gt;",
+	"\"": "&quot;",
+	"'": "&#39;"
+};
+/** Escape text for HTML element content and (double- or single-quoted) attribute values. */
+function escapeHtml(s) {
+	return s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+/** The result record as pretty JSON (what `POST /api/salience` returned, minus `cached`). */
+function resultToJson(result) {
+	const { cached: _cached, ...record } = result;
+	return JSON.stringify(record, null, 2) + "\n";
+}
+var REPORT_CSS = `
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1a1a;background:#fff;margin:2rem auto;max-width:60rem;padding:0 1rem;line-height:1.5}
+h1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.05rem;margin:1.5rem 0 .5rem}
+.meta{color:#555;font-size:.9rem;margin:0}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.9rem}dt{color:#555}dd{margin:0}
+.heatmap{white-space:pre-wrap;word-break:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem;line-height:1.7;border:1px solid #ddd;border-radius:6px;padding:.75rem}
+.seg{border-radius:2px}
+.target{color:#666}
+.selected{color:#1a1a1a;background:#fff4c2;box-shadow:inset 0 -2px 0 #c99a00}
+.special{font-size:.7rem;border:1px dashed #999;border-radius:3px;padding:0 .2rem;margin-right:.2rem;color:#555}
+.legend{display:flex;align-items:center;gap:.5rem;font-size:.8rem;color:#444}
+.bar{width:14rem;height:.8rem;border:1px solid #ccc;border-radius:3px}
+table{border-collapse:collapse;font-size:.85rem}td,th{border-bottom:1px solid #eee;padding:.25rem .6rem;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.text{white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+footer{margin-top:2rem;color:#777;font-size:.8rem}
+`;
+/** A self-contained HTML page showing `result` at `options.granularity` for `options.method`. */
+function buildHtmlReport(result, options) {
+	const display = buildDisplay(result, options);
+	const e = escapeHtml;
+	const title = options.title ?? `promptlight salience: ${result.model}`;
+	const spans = display.pieces.map((p) => {
+		const tip = p.score === null ? "" : ` title="${e(`score ${formatScore(p.score)}`)}"`;
+		if (p.region === "special") return `<span class="special"${tip}>${e(p.text)}</span>`;
+		if (p.region === "target") return `<span class="${p.selected ? "target selected" : "target"}">${e(p.text)}</span>`;
+		const style = styleFor(p.score, display.scale);
+		return `<span class="seg"${style ? ` style="background:${style.background};color:${style.color}"` : ""}${tip}>${e(p.text)}</span>`;
+	}).join("");
+	const range = legendRange(display.scale);
+	const legendLabels = display.signed ? [`${formatScore(range.low)} pulls the selection down`, `${formatScore(range.high)} pushes it up`] : ["0", `${formatScore(range.high)} (unsigned: more influence)`];
+	const top = display.ranked.slice(0, 10).map((r, i) => `<tr><td class="num">${i + 1}</td><td class="num">${e(formatScore(r.score))}</td><td class="text">${e(r.text)}</td></tr>`).join("");
+	const [ss, se] = result.selected_span;
+	const selected = sliceCp(result.text, ss, se);
+	const notes = methodNotes(result, options.method);
+	const rows = [
+		["model", result.model],
+		["method", options.method + (notes.length ? ` (${notes.join(", ")})` : "")],
+		["granularity", options.granularity],
+		["selected target", selected],
+		["objective", describeObjective(result)],
+		["f", `${formatScore(result.objective_value)} nats`]
+	];
+	return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(title)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<h1>${e(title)}</h1>
+${options.subtitle ? `<p class="meta">${e(options.subtitle)}</p>` : ""}
+<dl>${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join("")}</dl>
+${display.notice ? `<p class="meta">${e(display.notice)}</p>` : ""}
+<h2>Salience over the prompt</h2>
+<div class="legend"><span>${e(legendLabels[0])}</span><span class="bar" style="background:${legendGradient(display.signed)}"></span>${legendLabels.slice(1).map((l) => `<span>${e(l)}</span>`).join("")}</div>
+<p class="meta">Colour = score / max |score| over the prompt ${e(options.granularity)}${options.includeBos ? "" : " (BOS left out)"}, intensity ×${e((options.gain ?? 1).toFixed(2))}. Hover a segment for its raw score. The selected target is underlined.</p>
+<div class="heatmap">${spans}</div>
+<h2>Top segments</h2>
+<table><thead><tr><th>#</th><th>score</th><th>segment</th></tr></thead><tbody>${top}</tbody></table>
+<footer>Made with promptlight. Result schema version ${e(String(result.schema_version))}.</footer>
+</body>
+</html>
+`;
+}
+// src/types.ts
+var DEFAULT_GENERATION = {
+	max_new_tokens: 64,
+	temperature: 0,
+	top_p: 1,
+	top_k: 0,
+	seed: 0,
+	stop: []
+};
+/** The four methods, used until `/api/methods` answers (and if it cannot). */
+var FALLBACK_METHODS = [
+	{
+		name: "grad_l2",
+		signed: false,
+		level: "tokens",
+		description: "Gradient L2 norm: how strongly each token's embedding moves f. Unsigned."
+	},
+	{
+		name: "grad_dot_input",
+		signed: true,
+		level: "tokens",
+		description: "Gradient · input: signed first-order effect of each token on f."
+	},
+	{
+		name: "integrated_gradients",
+		signed: true,
+		level: "tokens",
+		description: "Integrated gradients from a zero baseline; sums to f(input) − f(baseline) up to the completeness gap."
+	},
+	{
+		name: "occlusion",
+		signed: true,
+		level: "segments",
+		description: "Leave one segment out: f(full) − f(without the segment). Computed per granularity."
+	}
+];
+var BASE_GRANULARITIES = [
+	"tokens",
+	"words",
+	"sentences",
+	"lines",
+	"paragraphs"
+];
+// src/urlstate.ts
+/**
+* The view in the URL, so a link reproduces it: `#ex=sample_prompts:3&span=12-40&method=grad_l2&gran=lines&cmp=u:7`.
+*
+* Lives in the hash (no reload, works behind any static server). Spans are target-relative
+* code-point offsets, as the API counts them. Settings at their defaults are left out.
+*/
+function spanToString(span) {
+	return `${span[0]}-${span[1]}`;
+}
+function parseSpan(s) {
+	if (!s) return void 0;
+	const m = /^(\d+)-(\d+)$/.exec(s);
+	if (!m) return void 0;
+	const a = Number(m[1]);
+	const b = Number(m[2]);
+	return a < b ? [a, b] : void 0;
+}
+function parseNumber(s) {
+	if (s === null || s.trim() === "") return void 0;
+	const v = Number(s);
+	return Number.isFinite(v) ? v : void 0;
+}
+var GEN_KEYS = [
+	["max_new_tokens", "mnt"],
+	["temperature", "temp"],
+	["top_p", "topp"],
+	["top_k", "topk"],
+	["seed", "seed"]
+];
+/** ViewState -> hash string (with the leading `#`, or "" when empty). */
+function encodeView(v) {
+	const p = new URLSearchParams();
+	if (v.model) p.set("model", v.model);
+	if (v.dataset) p.set("ds", v.dataset);
+	if (v.example) p.set("ex", v.example);
+	if (v.span) p.set("span", spanToString(v.span));
+	if (v.compare) p.set("cmp", v.compare);
+	if (v.compareSpan) p.set("cspan", spanToString(v.compareSpan));
+	if (v.method) p.set("method", v.method);
+	if (v.granularity) p.set("gran", v.granularity);
+	if (v.source && v.source !== "target") p.set("src", v.source);
+	if (v.intensity !== void 0 && v.intensity !== 0) p.set("int", String(v.intensity));
+	if (v.run) p.set("run", "1");
+	const g = v.generation ?? {};
+	for (const [key, short] of GEN_KEYS) {
+		const val = g[key];
+		if (val !== void 0 && val !== DEFAULT_GENERATION[key]) p.set(short, String(val));
+	}
+	if (g.stop && g.stop.length > 0) for (const s of g.stop) p.append("stop", s);
+	const s = p.toString();
+	return s ? `#${s}` : "";
+}
+/** Hash string (with or without `#`) -> ViewState. Unknown or malformed parts are ignored. */
+function decodeView(hash) {
+	const p = new URLSearchParams(hash.replace(/^#/, ""));
+	const v = {};
+	const str = (k) => {
+		const x = p.get(k);
+		return x === null || x === "" ? void 0 : x;
+	};
+	v.model = str("model");
+	v.dataset = str("ds");
+	v.example = str("ex");
+	v.span = parseSpan(p.get("span"));
+	v.compare = str("cmp");
+	v.compareSpan = parseSpan(p.get("cspan"));
+	v.method = str("method");
+	v.granularity = str("gran");
+	const src = p.get("src");
+	if (src === "output" || src === "target") v.source = src;
+	const intensity = parseNumber(p.get("int"));
+	if (intensity !== void 0) v.intensity = Math.min(2, Math.max(-2, intensity));
+	if (p.get("run") === "1") v.run = true;
+	const gen = {};
+	for (const [key, short] of GEN_KEYS) {
+		const n = parseNumber(p.get(short));
+		if (n !== void 0) gen[key] = n;
+	}
+	const stops = p.getAll("stop").filter((s) => s !== "");
+	if (stops.length > 0) gen.stop = stops;
+	if (Object.keys(gen).length > 0) v.generation = gen;
+	for (const k of Object.keys(v)) if (v[k] === void 0) delete v[k];
+	return v;
+}
+// src/ui/editor.ts
+/**
+* The datapoint editor: create, edit, duplicate, delete; "Add" and "Add and compare".
+* Built-in dataset rows are read-only on the server: saving one creates a user copy.
+*/
+function field(label, control, hint) {
+	const id = control.id || uniqueId("f");
+	control.id = id;
+	return h("div", { class: "pl-field" }, h("label", { attrs: { for: id } }, label, hint ? h("span", { class: "pl-muted pl-small" }, ` ${hint}`) : null), control);
+}
+var Editor = class {
+	el;
+	cb;
+	source;
+	dataset;
+	datasetList;
+	prompt;
+	target;
+	idLabel;
+	dirtyLabel;
+	saveBtn;
+	dupBtn;
+	deleteBtn;
+	current = null;
+	confirmDelete = false;
+	constructor(cb) {
+		this.cb = cb;
+		const listId = uniqueId("datasets");
+		const onInput = () => this.paint();
+		this.source = h("input", {
+			class: "pl-input",
+			attrs: {
+				type: "text",
+				placeholder: "e.g. fewshot-constitution",
+				autocomplete: "off"
+			},
+			on: { input: onInput }
+		});
+		this.dataset = h("input", {
+			class: "pl-input",
+			attrs: {
+				type: "text",
+				list: listId,
+				autocomplete: "off"
+			},
+			on: { input: onInput }
+		});
+		this.datasetList = h("datalist", { attrs: { id: listId } });
+		this.prompt = h("textarea", {
+			class: "pl-input pl-mono",
+			attrs: {
+				rows: 7,
+				spellcheck: "false"
+			},
+			on: { input: onInput }
+		});
+		this.target = h("textarea", {
+			class: "pl-input pl-mono",
+			attrs: {
+				rows: 2,
+				spellcheck: "false",
+				placeholder: "Optional: the expected output"
+			},
+			on: { input: onInput }
+		});
+		this.idLabel = h("span", { class: "pl-muted pl-small" });
+		this.dirtyLabel = h("span", {
+			class: "pl-dirty pl-small",
+			attrs: { "aria-live": "polite" }
+		});
+		const btn = (label, title, on, cls = "pl-btn") => h("button", {
+			class: cls,
+			attrs: {
+				type: "button",
+				title
+			},
+			on: { click: on }
+		}, label);
+		this.saveBtn = btn("Save", "Save the changes to this datapoint (a built-in row is saved as a new user datapoint)", () => {
+			if (this.current) this.cb.onSave(this.current.id, this.fields());
+		}, "pl-btn pl-btn-primary");
+		this.dupBtn = btn("Duplicate", "Add a copy of this datapoint", () => {
+			if (this.current) this.cb.onDuplicate(this.current.id, this.fields());
+		});
+		this.deleteBtn = btn("Delete", "Delete this user datapoint", () => this.onDeleteClick(), "pl-btn pl-btn-danger");
+		this.el = h("section", {
+			class: "pl-card pl-editor",
+			attrs: { "aria-label": "Datapoint editor" }
+		}, h("div", { class: "pl-card-head" }, h("h2", null, "Datapoint"), this.idLabel, this.dirtyLabel), h("form", {
+			class: "pl-form",
+			on: { submit: (e) => e.preventDefault() }
+		}, h("div", { class: "pl-row pl-gap" }, field("Source", this.source), field("Dataset", this.dataset)), this.datasetList, field("Prompt", this.prompt), field("Target", this.target, "(dataset target, optional)"), h("div", { class: "pl-row pl-wrap pl-gap-s" }, this.saveBtn, btn("Add", "Add the editor's contents as a new datapoint and select it", () => this.cb.onAdd(this.fields(), false)), btn("Add and compare", "Add as a new datapoint and compare it side by side with the selected one", () => this.cb.onAdd(this.fields(), true)), this.dupBtn, btn("New", "Clear the editor to write a new datapoint", () => this.cb.onNew()), this.deleteBtn)));
+		this.paint();
+	}
+	setDatasets(names) {
+		while (this.datasetList.firstChild) this.datasetList.removeChild(this.datasetList.firstChild);
+		for (const n of names) this.datasetList.appendChild(h("option", { attrs: { value: n } }));
+	}
+	/** Show `d` (or an empty form for a new datapoint in `defaultDataset`). */
+	load(d, defaultDataset = "") {
+		this.current = d;
+		this.confirmDelete = false;
+		this.source.value = d?.source ?? "";
+		this.dataset.value = d?.dataset ?? defaultDataset;
+		this.prompt.value = d?.prompt ?? "";
+		this.target.value = d?.target ?? "";
+		this.paint();
+	}
+	get loadedId() {
+		return this.current?.id ?? null;
+	}
+	isDirty() {
+		const d = this.current;
+		if (!d) return Boolean(this.prompt.value || this.target.value || this.source.value);
+		return d.source !== this.source.value || d.dataset !== this.dataset.value || d.prompt !== this.prompt.value || d.target !== this.target.value;
+	}
+	fields() {
+		return {
+			dataset: this.dataset.value.trim(),
+			source: this.source.value,
+			prompt: this.prompt.value,
+			target: this.target.value
+		};
+	}
+	focusPrompt() {
+		this.prompt.focus();
+	}
+	onDeleteClick() {
+		if (!this.current) return;
+		if (!this.confirmDelete) {
+			this.confirmDelete = true;
+			this.paint();
+			return;
+		}
+		this.confirmDelete = false;
+		this.cb.onDelete(this.current.id);
+	}
+	paint() {
+		const d = this.current;
+		this.idLabel.textContent = d ? `${d.id}${d.origin === "dataset" ? " · built-in (saving makes a copy)" : ""}` : "new datapoint";
+		this.dirtyLabel.textContent = this.isDirty() ? "unsaved changes" : "";
+		this.saveBtn.disabled = !d || !this.isDirty();
+		this.dupBtn.disabled = !d;
+		this.deleteBtn.hidden = !d || d.origin !== "user";
+		this.deleteBtn.textContent = this.confirmDelete ? "Click again to delete" : "Delete";
+	}
+};
+// src/ui/examples.ts
+/**
+* The examples table: dataset, source, prompt preview, target; a search box and a dataset
+* filter. Keyboard: arrow keys / Home / End move the selection, Enter or Space selects,
+* C opens the focused row in the compare pane.
+*/
+/** Case-insensitive match of every whitespace-separated word of `query` anywhere in the row. */
+function matchesQuery(d, query) {
+	const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+	if (words.length === 0) return true;
+	const hay = `${d.id}\n${d.dataset}\n${d.source}\n${d.prompt}\n${d.target}`.toLowerCase();
+	return words.every((w) => hay.includes(w));
+}
+var ExamplesTable = class {
+	el;
+	cb;
+	search;
+	datasetSelect;
+	count;
+	tbody;
+	scroller;
+	all = [];
+	shown = [];
+	rows = /* @__PURE__ */ new Map();
+	selected = null;
+	compared = null;
+	active = null;
+	datasetNames = [];
+	constructor(cb) {
+		this.cb = cb;
+		const searchId = uniqueId("search");
+		const dsId = uniqueId("dsfilter");
+		this.search = h("input", {
+			class: "pl-input",
+			attrs: {
+				id: searchId,
+				type: "search",
+				placeholder: "Search prompts, targets, sources…",
+				autocomplete: "off",
+				spellcheck: "false"
+			},
+			on: { input: () => this.refresh() }
+		});
+		this.datasetSelect = h("select", {
+			class: "pl-input",
+			attrs: { id: dsId },
+			on: { change: () => this.refresh() }
+		});
+		this.count = h("span", {
+			class: "pl-muted pl-small",
+			attrs: { "aria-live": "polite" }
+		});
+		this.tbody = h("tbody", { on: { keydown: (e) => this.onKey(e) } });
+		const table = h("table", {
+			class: "pl-table",
+			attrs: { "aria-label": "Examples. Arrow keys move, Enter selects, C compares." }
+		}, h("thead", null, h("tr", null, h("th", { attrs: { scope: "col" } }, "Dataset"), h("th", { attrs: { scope: "col" } }, "Source"), h("th", { attrs: { scope: "col" } }, "Prompt"), h("th", { attrs: { scope: "col" } }, "Target"))), this.tbody);
+		this.scroller = h("div", { class: "pl-table-scroll" }, table);
+		this.el = h("section", {
+			class: "pl-card pl-examples",
+			attrs: { "aria-label": "Examples" }
+		}, h("div", { class: "pl-card-head" }, h("h2", null, "Examples"), this.count), h("div", { class: "pl-row pl-filters" }, h("label", {
+			class: "pl-sr-only",
+			attrs: { for: searchId }
+		}, "Search examples"), this.search, h("label", {
+			class: "pl-sr-only",
+			attrs: { for: dsId }
+		}, "Dataset"), this.datasetSelect), this.scroller);
+	}
+	setData(examples, datasetNames) {
+		this.all = examples;
+		const names = [.../* @__PURE__ */ new Set([...datasetNames, ...examples.map((e) => e.dataset)])];
+		if (names.join("\n") !== this.datasetNames.join("\n")) {
+			this.datasetNames = names;
+			const current = this.datasetSelect.value;
+			replace(this.datasetSelect, h("option", { attrs: { value: "" } }, "All datasets"), ...names.map((n) => h("option", { attrs: { value: n } }, n)));
+			this.datasetSelect.value = names.includes(current) ? current : "";
+		}
+		this.refresh();
+	}
+	setDataset(name) {
+		if (this.datasetNames.includes(name)) {
+			this.datasetSelect.value = name;
+			this.refresh();
+		}
+	}
+	get dataset() {
+		return this.datasetSelect.value;
+	}
+	setSelected(selected, compared) {
+		const changed = selected !== this.selected;
+		this.selected = selected;
+		this.compared = compared;
+		if (selected) this.active = selected;
+		this.paintSelection();
+		if (changed && selected) this.reveal(selected);
+	}
+	/** Scroll the table (only the table, never the page around it) so row `id` is visible. */
+	reveal(id) {
+		const row = this.rows.get(id);
+		if (!row) return;
+		const box = this.scroller;
+		const head = box.querySelector("thead")?.getBoundingClientRect().height ?? 0;
+		const top = row.offsetTop;
+		const bottom = top + row.offsetHeight;
+		if (top - head < box.scrollTop) box.scrollTop = top - head;
+		else if (bottom > box.scrollTop + box.clientHeight) box.scrollTop = bottom - box.clientHeight;
+	}
+	refresh() {
+		const q = this.search.value;
+		const ds = this.datasetSelect.value;
+		this.shown = this.all.filter((d) => (!ds || d.dataset === ds) && matchesQuery(d, q));
+		this.count.textContent = `${this.shown.length} of ${this.all.length}`;
+		const hadFocus = this.tbody.contains(document.activeElement);
+		this.rows.clear();
+		const rows = this.shown.map((d) => {
+			const row = h("tr", {
+				attrs: {
+					tabindex: -1,
+					"data-id": d.id,
+					title: d.id
+				},
+				on: {
+					click: () => this.choose(d.id),
+					focus: () => {
+						this.active = d.id;
+						this.paintSelection();
+					}
+				}
+			}, h("td", { class: "pl-cell-ds" }, d.dataset, d.origin === "user" ? h("span", {
+				class: "pl-badge",
+				attrs: { title: "Added or edited by a user" }
+			}, "user") : null), h("td", { class: "pl-cell-src" }, d.source || "—"), h("td", { class: "pl-cell-prompt" }, preview(d.prompt, 70)), h("td", { class: "pl-cell-target" }, d.target ? preview(d.target, 40) : h("span", { class: "pl-muted" }, "—")));
+			this.rows.set(d.id, row);
+			return row;
+		});
+		if (rows.length === 0) rows.push(h("tr", null, h("td", {
+			class: "pl-muted pl-empty",
+			attrs: { colspan: 4 }
+		}, this.all.length ? "No example matches the search." : "No examples yet.")));
+		replace(this.tbody, ...rows);
+		this.paintSelection();
+		if (hadFocus) this.focusActive();
+	}
+	paintSelection() {
+		let tabbable = this.active && this.rows.has(this.active) ? this.active : this.selected && this.rows.has(this.selected) ? this.selected : null;
+		if (!tabbable && this.shown.length) tabbable = this.shown[0].id;
+		for (const [id, row] of this.rows) {
+			row.classList.toggle("pl-selected", id === this.selected);
+			row.classList.toggle("pl-compared", id === this.compared);
+			row.setAttribute("aria-selected", id === this.selected ? "true" : "false");
+			row.tabIndex = id === tabbable ? 0 : -1;
+		}
+	}
+	focusActive() {
+		const id = this.active ?? this.selected;
+		((id ? this.rows.get(id) : void 0) ?? this.tbody.querySelector("tr[tabindex]"))?.focus();
+	}
+	choose(id) {
+		this.active = id;
+		this.cb.onSelect(id);
+	}
+	onKey(e) {
+		if (!this.shown.length) return;
+		const ids = this.shown.map((d) => d.id);
+		const cur = Math.max(0, ids.indexOf(this.active ?? this.selected ?? ids[0]));
+		let next = cur;
+		switch (e.key) {
+			case "ArrowDown":
+				next = Math.min(ids.length - 1, cur + 1);
+				break;
+			case "ArrowUp":
+				next = Math.max(0, cur - 1);
+				break;
+			case "PageDown":
+				next = Math.min(ids.length - 1, cur + 10);
+				break;
+			case "PageUp":
+				next = Math.max(0, cur - 10);
+				break;
+			case "Home":
+				next = 0;
+				break;
+			case "End":
+				next = ids.length - 1;
+				break;
+			case "Enter":
+			case " ":
+				e.preventDefault();
+				this.choose(ids[cur]);
+				return;
+			case "c":
+			case "C":
+				if (e.ctrlKey || e.metaKey || e.altKey) return;
+				e.preventDefault();
+				this.cb.onCompare(ids[cur]);
+				return;
+			default: return;
+		}
+		e.preventDefault();
+		this.active = ids[next];
+		this.focusActive();
+		this.choose(ids[next]);
+		this.reveal(ids[next]);
+	}
+};
+// src/ui/heatmap.ts
+/**
+* DOM for a Display (salience.ts): the heatmap spans, the legend and the ranked segments.
+* Text goes in as text nodes only.
+*/
+var pieceInfo = /* @__PURE__ */ new WeakMap();
+function infoOf(el) {
+	return pieceInfo.get(el);
+}
+/** The spans of the heatmap (prompt coloured, target plain with the selection marked). */
+function heatmapSpans(display) {
+	return display.pieces.map((p) => {
+		let el;
+		if (p.region === "special") {
+			el = h("span", { class: `pl-special${p.onScale ? "" : " pl-offscale"}` }, p.text);
+			const st = p.onScale ? styleFor(p.score, display.scale) : null;
+			if (st) {
+				el.style.background = st.background;
+				el.style.color = st.color;
+			}
+		} else if (p.region === "target") el = h("span", { class: p.selected ? "pl-tgt pl-tgt-sel" : "pl-tgt" }, p.text);
+		else {
+			el = h("span", {
+				class: "pl-seg",
+				attrs: { "data-seg": p.segment }
+			}, p.text);
+			const st = styleFor(p.score, display.scale);
+			if (st) {
+				el.style.background = st.background;
+				el.style.color = st.color;
+			}
+		}
+		pieceInfo.set(el, {
+			piece: p,
+			scale: display.scale
+		});
+		return el;
+	});
+}
+/** Tooltip lines for a hovered piece. */
+function tooltipLines(info) {
+	const { piece, scale } = info;
+	if (piece.region === "target") return [piece.selected ? "Selected target (explained)" : "Target (not scored)"];
+	if (piece.region === "special") return [`${piece.text}: score ${formatScore(piece.score)}`, piece.onScale ? "on the colour scale" : "left out of the colour scale"];
+	if (piece.score === null) return ["not scored", preview(piece.text, 60)];
+	const pct = scale.maxAbs > 0 ? Math.round(Math.abs(piece.score) / scale.maxAbs * 100) : 0;
+	return [`score ${formatScore(piece.score)} (${pct}% of max |score|)`, `“${preview(piece.text, 60)}”`];
+}
+/** The legend of a scale. */
+function legend(display, bos) {
+	const r = legendRange(display.scale);
+	const bar = h("span", {
+		class: "pl-legend-bar",
+		attrs: { "aria-hidden": "true" },
+		style: { background: legendGradient(display.signed) }
+	});
+	const parts = display.signed ? [
+		h("span", null, `${formatScore(r.low)} pulls down`),
+		bar,
+		h("span", null, `${formatScore(r.high)} pushes up`)
+	] : [
+		h("span", null, "0"),
+		bar,
+		h("span", null, `${formatScore(r.high)} (unsigned)`)
+	];
+	return h("div", {
+		class: "pl-legend",
+		attrs: {
+			role: "img",
+			"aria-label": display.signed ? `Diverging colour scale from ${formatScore(r.low)} (blue, pulls the selection down) to ${formatScore(r.high)} (red, pushes it up)` : `Sequential colour scale from 0 to ${formatScore(r.high)}; unsigned method, darker = more influence`
+		}
+	}, ...parts, bos && bos.score !== null ? h("span", { class: "pl-muted pl-small" }, `BOS ${formatScore(bos.score)}${bos.onScale ? "" : " (off scale)"}`) : null);
+}
+/** The top segments as buttons; `onPick(segmentIndex)` when one is activated. */
+function topList(display, k, onPick) {
+	const top = display.ranked.slice(0, k);
+	if (top.length === 0) return h("p", { class: "pl-muted pl-small" }, "No scored prompt segments.");
+	return h("ol", { class: "pl-top" }, ...top.map((r, i) => {
+		const n = normalise(r.score, {
+			...display.scale,
+			gain: 1
+		});
+		const bg = colourFor(r.score, {
+			...display.scale,
+			gain: 1
+		}) ?? "transparent";
+		return h("li", null, h("button", {
+			class: "pl-top-item",
+			attrs: {
+				type: "button",
+				title: "Show in the prompt",
+				"aria-label": `Rank ${i + 1}, score ${formatScore(r.score)}: ${preview(r.text, 80)}`
+			},
+			on: { click: () => onPick(r.segment) }
+		}, h("span", { class: "pl-top-rank" }, String(i + 1)), h("span", { class: "pl-top-score" }, formatScore(r.score)), h("span", {
+			class: "pl-top-bar",
+			attrs: { "aria-hidden": "true" }
+		}, h("span", { style: {
+			width: `${Math.round(Math.abs(n) * 100)}%`,
+			background: bg
+		} })), h("span", { class: "pl-top-text" }, preview(r.text, 80) || "(whitespace)")));
+	}));
+}
+// src/selection.ts
+/**
+* Selecting the span of the target to explain.
+*
+* The target is cut into units (a word with its trailing whitespace; leading whitespace is a
+* unit of its own). A selection is an anchor unit and a focus unit: a click sets both, a drag
+* moves the focus, shift-click moves the focus from the kept anchor. The selected character
+* span runs from the first selected unit's start to the last selected unit's last
+* non-whitespace character, in code points relative to the target (what
+* `POST /api/salience`'s `target_span` wants).
+*/
+/** Cut `text` into word units that cover it exactly (code-point offsets). */
+function wordUnits(text) {
+	const cps = codePoints(text);
+	const units = [];
+	let i = 0;
+	if (cps.length > 0 && isPySpace(cps[0])) {
+		while (i < cps.length && isPySpace(cps[i])) i++;
+		units.push({
+			start: 0,
+			end: i
+		});
+	}
+	while (i < cps.length) {
+		const start = i;
+		while (i < cps.length && !isPySpace(cps[i])) i++;
+		while (i < cps.length && isPySpace(cps[i])) i++;
+		units.push({
+			start,
+			end: i
+		});
+	}
+	return units;
+}
+/** Pointer down on unit `i`: a new selection, or (with shift) extend the current one. */
+function pointerDown(sel, i, shift) {
+	if (shift && sel) return {
+		anchor: sel.anchor,
+		focus: i,
+		dragging: true
+	};
+	return {
+		anchor: i,
+		focus: i,
+		dragging: true
+	};
+}
+/** Pointer moved over unit `i`: while dragging, the focus follows. */
+function pointerMove(sel, i) {
+	if (!sel || !sel.dragging || sel.focus === i) return sel;
+	return {
+		...sel,
+		focus: i
+	};
+}
+/** Pointer released: the selection is final. */
+function pointerUp(sel) {
+	return sel && sel.dragging ? {
+		...sel,
+		dragging: false
+	} : sel;
+}
+/** Keyboard: move (or with shift, extend) the focus by `delta` units, clamped. */
+function keyMove(sel, delta, shift, count) {
+	if (count === 0) return null;
+	const from = sel ? sel.focus : delta > 0 ? -1 : count;
+	const to = Math.min(count - 1, Math.max(0, from + delta));
+	if (shift && sel) return {
+		anchor: sel.anchor,
+		focus: to,
+		dragging: false
+	};
+	return {
+		anchor: to,
+		focus: to,
+		dragging: false
+	};
+}
+/** Select all units. */
+function selectAll(count) {
+	return count === 0 ? null : {
+		anchor: 0,
+		focus: count - 1,
+		dragging: false
+	};
+}
+/** The units of the line holding unit `i` (for double-click). */
+function lineSelection(text, units, i) {
+	const cps = codePoints(text);
+	const endsLine = (u) => cps.slice(u.start, u.end).includes(10);
+	let a = i;
+	while (a > 0 && !endsLine(units[a - 1])) a--;
+	let b = i;
+	while (b < units.length - 1 && !endsLine(units[b])) b++;
+	return {
+		anchor: a,
+		focus: b,
+		dragging: false
+	};
+}
+/** Lowest and highest selected unit. */
+function selectedRange(sel) {
+	return sel.anchor <= sel.focus ? [sel.anchor, sel.focus] : [sel.focus, sel.anchor];
+}
+/**
+* The character span (code points, relative to the target) of a selection, with trailing
+* whitespace trimmed; `null` if it selects only whitespace.
+*/
+function spanOf(text, units, sel) {
+	if (!sel || units.length === 0) return null;
+	const [a, b] = selectedRange(sel);
+	const cps = codePoints(text);
+	const start = units[Math.max(0, a)].start;
+	let end = units[Math.min(units.length - 1, b)].end;
+	while (end > start && isPySpace(cps[end - 1])) end--;
+	let s = start;
+	while (s < end && isPySpace(cps[s])) s++;
+	return s < end ? [s, end] : null;
+}
+/** True if the span covers all the target's non-whitespace text (the same as no span). */
+function isWholeTarget(text, span) {
+	if (span === null) return true;
+	const cps = codePoints(text);
+	let first = 0;
+	while (first < cps.length && isPySpace(cps[first])) first++;
+	let last = cps.length;
+	while (last > first && isPySpace(cps[last - 1])) last--;
+	return span[0] <= first && span[1] >= last;
+}
+/** The selection of units overlapping `span` (to restore a span from the URL); null if none. */
+function selectionFromSpan(units, span) {
+	if (!span) return null;
+	const hit = units.map((u, i) => u.start < span[1] && span[0] < u.end ? i : -1).filter((i) => i >= 0);
+	if (hit.length === 0) return null;
+	return {
+		anchor: hit[0],
+		focus: hit[hit.length - 1],
+		dragging: false
+	};
+}
+// src/ui/target.ts
+/**
+* The selectable target (dataset target or model output): click a word, drag across words,
+* shift-click to extend, double-click for the whole line. Keyboard: arrows move, shift+arrows
+* extend, Home/End, Ctrl+A selects all, Enter explains the selection, Escape = whole target.
+*/
+/** How long a click waits for a possible double-click before it counts. */
+var CLICK_SETTLE_MS = 250;
+var TargetSelector = class {
+	el;
+	/** Called with the final span (null = the whole target) after a click, drag, Enter or Escape. */
+	onCommit = () => {};
+	text = "";
+	units = [];
+	unitEls = [];
+	sel = null;
+	committed = null;
+	settleTimer;
+	onDocUp = () => this.endDrag();
+	constructor(label) {
+		this.el = h("div", {
+			class: "pl-target pl-mono",
+			attrs: {
+				tabindex: 0,
+				role: "group",
+				"aria-label": label,
+				title: "Click or drag over words to select; shift-click extends; double-click takes the line; Esc selects all"
+			},
+			on: {
+				pointerdown: (e) => this.onDown(e),
+				pointerover: (e) => this.onOver(e),
+				dblclick: (e) => this.onDouble(e),
+				keydown: (e) => this.onKey(e)
+			}
+		});
+	}
+	destroy() {
+		document.removeEventListener("pointerup", this.onDocUp);
+		window.clearTimeout(this.settleTimer);
+	}
+	/** Show `text` with `span` (code points, relative to it) selected; null = whole target. */
+	set(text, span) {
+		if (text === this.text && sameSpan$1(span, this.committed) && this.unitEls.length === this.units.length && this.units.length > 0) return;
+		if (text !== this.text || this.unitEls.length === 0) {
+			this.text = text;
+			this.units = wordUnits(text);
+			const map = new OffsetMap(text);
+			this.unitEls = this.units.map((u, i) => h("span", {
+				class: "pl-unit",
+				attrs: { "data-i": i }
+			}, map.slice(u.start, u.end)));
+			if (this.unitEls.length) replace(this.el, ...this.unitEls);
+			else replace(this.el, h("span", { class: "pl-muted" }, "(empty)"));
+		}
+		this.committed = span;
+		this.sel = selectionFromSpan(this.units, span);
+		this.paint();
+	}
+	unitIndex(e) {
+		const t = e.target?.closest?.(".pl-unit");
+		if (!t || !this.el.contains(t)) return -1;
+		return Number(t.dataset.i);
+	}
+	onDown(e) {
+		if (e.button !== 0) return;
+		const i = this.unitIndex(e);
+		if (i < 0) return;
+		e.preventDefault();
+		this.el.focus();
+		this.sel = pointerDown(this.sel, i, e.shiftKey);
+		document.addEventListener("pointerup", this.onDocUp, { once: true });
+		this.paint();
+	}
+	onOver(e) {
+		if (!this.sel?.dragging) return;
+		const i = this.unitIndex(e);
+		if (i < 0) return;
+		this.sel = pointerMove(this.sel, i);
+		this.paint();
+	}
+	endDrag() {
+		if (!this.sel?.dragging) return;
+		this.sel = pointerUp(this.sel);
+		this.paint();
+		window.clearTimeout(this.settleTimer);
+		this.settleTimer = window.setTimeout(() => this.commit(), CLICK_SETTLE_MS);
+	}
+	onDouble(e) {
+		const i = this.unitIndex(e);
+		if (i < 0) return;
+		window.clearTimeout(this.settleTimer);
+		this.sel = lineSelection(this.text, this.units, i);
+		this.paint();
+		this.commit();
+	}
+	onKey(e) {
+		const n = this.units.length;
+		let next;
+		switch (e.key) {
+			case "ArrowRight":
+			case "ArrowDown":
+				next = keyMove(this.sel, 1, e.shiftKey, n);
+				break;
+			case "ArrowLeft":
+			case "ArrowUp":
+				next = keyMove(this.sel, -1, e.shiftKey, n);
+				break;
+			case "Home":
+				next = keyMove(this.sel, -n, e.shiftKey, n);
+				break;
+			case "End":
+				next = keyMove(this.sel, n, e.shiftKey, n);
+				break;
+			case "a":
+			case "A":
+				if (!(e.ctrlKey || e.metaKey)) return;
+				next = selectAll(n);
+				break;
+			case "Enter":
+			case " ":
+				e.preventDefault();
+				this.commit();
+				return;
+			case "Escape":
+				e.preventDefault();
+				this.sel = null;
+				this.paint();
+				this.commit();
+				return;
+			default: return;
+		}
+		e.preventDefault();
+		this.sel = next ?? null;
+		this.paint();
+	}
+	commit() {
+		let span = spanOf(this.text, this.units, this.sel);
+		if (span && isWholeTarget(this.text, span)) span = null;
+		if (sameSpan$1(span, this.committed)) return;
+		this.committed = span;
+		this.onCommit(span);
+	}
+	paint() {
+		const whole = this.sel === null;
+		const [a, b] = this.sel ? selectedRange(this.sel) : [0, this.units.length - 1];
+		this.unitEls.forEach((el, i) => {
+			const on = i >= a && i <= b;
+			el.classList.toggle("pl-unit-sel", on && !whole);
+			el.classList.toggle("pl-unit-all", on && whole);
+			el.classList.toggle("pl-unit-focus", !!this.sel && i === this.sel.focus);
+		});
+	}
+};
+function sameSpan$1(a, b) {
+	return a === b || a !== null && b !== null && a[0] === b[0] && a[1] === b[1];
+}
+// src/ui/pane.ts
+/**
+* One example's view: its output, the selectable target, and the salience heatmap with the
+* objective, legend and top segments. The app shows one pane, or two side by side to compare.
+*/
+function emptyPane() {
+	return {
+		datapoint: null,
+		generation: null,
+		span: null,
+		result: null,
+		resultStale: null,
+		error: null,
+		busy: null,
+		busySince: 0
+	};
+}
+/** The text the pane explains under `source`: the dataset target or the model output. */
+function explainedText(state, source) {
+	if (source === "output") return state.generation ? state.generation.text : null;
+	return state.datapoint ? state.datapoint.target : null;
+}
+var PaneView = class {
+	el;
+	actions;
+	selector;
+	title = h("h2", { class: "pl-pane-title" });
+	subtitle = h("div", { class: "pl-muted pl-small pl-ellipsis" });
+	buttons = h("div", { class: "pl-row pl-gap-s pl-wrap" });
+	errorBox = h("div", {
+		class: "pl-error",
+		attrs: { role: "alert" }
+	});
+	explainBlock = h("div", { class: "pl-block" });
+	otherBlock = h("div", { class: "pl-block" });
+	summary = h("div", { class: "pl-summary" });
+	heatmap = h("div", {
+		class: "pl-heatmap pl-mono",
+		attrs: {
+			tabindex: 0,
+			role: "region",
+			"aria-label": "Prompt heatmap"
+		}
+	});
+	top = h("div", { class: "pl-top-wrap" });
+	busyBox = h("div", {
+		class: "pl-busy",
+		attrs: { role: "status" }
+	});
+	btns;
+	constructor(actions) {
+		this.actions = actions;
+		const btn = (label, title, on, cls = "pl-btn", aria) => h("button", {
+			class: cls,
+			attrs: {
+				type: "button",
+				title,
+				"aria-label": aria
+			},
+			on: { click: on }
+		}, label);
+		this.btns = {
+			generate: btn("Generate", "Run the model on this prompt with the generation settings", () => this.actions.generate()),
+			explain: btn("Explain", "Compute salience", () => this.actions.explain(), "pl-btn pl-btn-primary"),
+			json: btn("JSON", "Download the current salience result as JSON", () => this.actions.exportJson()),
+			html: btn("HTML report", "Download a self-contained HTML report of the current view", () => this.actions.exportHtml()),
+			swap: btn("⇄", "Swap the two sides", () => this.actions.swap?.(), "pl-btn", "Swap sides"),
+			close: btn("✕", "Close the compare view", () => this.actions.close?.(), "pl-btn", "Close compare")
+		};
+		replace(this.buttons, ...Object.values(this.btns));
+		this.selector = new TargetSelector("Text to explain: click or drag to select words, shift-click to extend, double-click for a line; Enter explains the selection");
+		this.selector.onCommit = (span) => this.actions.commitSpan(span);
+		this.el = h("section", { class: "pl-pane pl-card" }, h("header", { class: "pl-pane-head" }, h("div", { class: "pl-pane-id" }, this.title, this.subtitle), this.buttons), this.errorBox, this.explainBlock, this.otherBlock, h("div", { class: "pl-salience" }, this.summary, h("div", { class: "pl-heat-grid" }, h("div", { class: "pl-heat-col" }, this.heatmap, this.busyBox), this.top)));
+	}
+	destroy() {
+		this.selector.destroy();
+	}
+	/** Briefly highlight segment `k` in the heatmap and scroll it into view. */
+	flashSegment(k) {
+		const els = this.heatmap.querySelectorAll(`.pl-seg[data-seg="${k}"]`);
+		els.forEach((el) => {
+			el.classList.remove("pl-flash");
+			el.offsetWidth;
+			el.classList.add("pl-flash");
+		});
+		els[0]?.scrollIntoView({
+			block: "nearest",
+			behavior: "smooth"
+		});
+	}
+	render(ctx, s) {
+		const d = s.datapoint;
+		this.el.classList.toggle("pl-pane-compare", ctx.compare);
+		this.el.setAttribute("aria-label", ctx.compare ? `Compare ${ctx.side}` : "Selected example");
+		replace(this.title, ctx.compare ? h("span", { class: "pl-side" }, ctx.side) : null, h("span", { class: "pl-ellipsis" }, d ? d.source || d.id : "No example selected"));
+		this.title.title = d ? d.source || d.id : "";
+		this.subtitle.textContent = d ? `${d.id} · ${d.dataset}${d.origin === "user" ? " · user" : ""}` : "Pick an example on the left, or write one in the editor.";
+		const busy = s.busy !== null;
+		const text = explainedText(s, ctx.source);
+		const b = this.btns;
+		b.generate.disabled = !d || busy;
+		b.explain.disabled = !d || busy || ctx.source === "target" && !text;
+		b.explain.title = `Compute salience of the prompt for the selected part of the ${ctx.source === "output" ? "model output" : "dataset target"}`;
+		b.json.disabled = !s.result;
+		b.html.disabled = !s.result;
+		b.swap.hidden = !this.actions.swap;
+		b.close.hidden = !this.actions.close;
+		this.errorBox.hidden = !s.error;
+		replace(this.errorBox, s.error ? h("strong", null, "Error: ") : null, s.error ?? "");
+		this.renderTexts(ctx, s, text);
+		this.renderSalience(ctx, s);
+	}
+	renderTexts(ctx, s, text) {
+		const d = s.datapoint;
+		const gen = s.generation;
+		const genMeta = gen ? `${gen.tokens.length} tokens · finished by ${gen.finish_reason}${gen.cached ? " · cached" : ""}` : s.busy === "generate" ? "generating…" : "not generated yet";
+		const outLabel = h("div", { class: "pl-block-head" }, h("h3", null, "Model output"), h("span", { class: "pl-muted pl-small" }, genMeta));
+		const tgtLabel = h("div", { class: "pl-block-head" }, h("h3", null, "Dataset target"), d && !d.target ? h("span", { class: "pl-muted pl-small" }, "none") : null);
+		const hint = h("span", { class: "pl-hint" }, "click or drag words · shift-click extends · double-click = line · Esc = all");
+		const explaining = ctx.source === "output" ? outLabel : tgtLabel;
+		const other = ctx.source === "output" ? tgtLabel : outLabel;
+		if (text) {
+			this.selector.set(text, s.span);
+			const selected = s.span ? sliceCp(text, s.span[0], s.span[1]) : null;
+			replace(this.explainBlock, explaining, this.selector.el, h("div", { class: "pl-row pl-gap-s pl-selinfo" }, h("span", { class: "pl-small" }, selected ? "Explaining: " : "Explaining the whole text", selected ? h("q", { class: "pl-quote" }, preview(selected, 60)) : null), s.span ? h("button", {
+				class: "pl-btn pl-btn-small",
+				attrs: { type: "button" },
+				on: { click: () => this.actions.commitSpan(null) }
+			}, "Whole text") : null, hint));
+		} else {
+			const msg = ctx.source === "output" ? s.busy === "generate" ? "Generating…" : "Generate first to explain the model's output (Explain also generates when needed)." : d ? "This example has no dataset target: generate and explain the model output instead." : "";
+			const switchBtn = ctx.source === "target" && d && this.actions.useOutput ? h("button", {
+				class: "pl-btn pl-btn-small",
+				attrs: { type: "button" },
+				on: { click: () => this.actions.useOutput?.() }
+			}, "Explain the model output") : null;
+			replace(this.explainBlock, explaining, h("div", { class: "pl-row pl-gap-s pl-wrap" }, h("span", { class: "pl-muted pl-small" }, msg), switchBtn));
+		}
+		const otherText = ctx.source === "output" ? d ? d.target : "" : gen ? gen.text : "";
+		this.otherBlock.hidden = !otherText;
+		replace(this.otherBlock, other, h("div", { class: "pl-plain pl-mono" }, otherText ?? ""));
+	}
+	renderSalience(ctx, s) {
+		const r = s.result;
+		this.busyBox.hidden = s.busy === null;
+		replace(this.busyBox, h("span", {
+			class: "pl-spinner",
+			attrs: { "aria-hidden": "true" }
+		}), s.busy === "generate" ? "Generating…" : s.busy === "salience" ? "Computing salience…" : "");
+		if (!r) {
+			const prompt = s.datapoint?.prompt ?? "";
+			replace(this.summary, h("h3", null, "Salience"), h("p", { class: "pl-muted pl-small" }, s.datapoint ? "Select the part of the text to explain and press Explain. The prompt below lights up by influence." : ""));
+			replace(this.heatmap, h("span", { class: "pl-tgt" }, prompt));
+			replace(this.top);
+			return;
+		}
+		const display = buildDisplay(r, {
+			method: ctx.method,
+			granularity: ctx.granularity,
+			includeBos: ctx.includeBos,
+			gain: ctx.gain
+		});
+		const bos = display.pieces.find((p) => p.region === "special");
+		const notes = methodNotes(r, ctx.method);
+		const info = ctx.methods.find((m) => m.name === ctx.method);
+		const selected = sliceCp(r.text, r.selected_span[0], r.selected_span[1]);
+		const notices = [];
+		if (s.resultStale) notices.push(h("div", { class: "pl-notice" }, s.resultStale, " ", h("button", {
+			class: "pl-btn pl-btn-small pl-btn-primary",
+			attrs: { type: "button" },
+			on: { click: () => this.actions.explain() }
+		}, "Explain again")));
+		if (display.notice) notices.push(h("div", { class: "pl-notice" }, display.notice, " ", h("button", {
+			class: "pl-btn pl-btn-small pl-btn-primary",
+			attrs: { type: "button" },
+			on: { click: () => this.actions.explain() }
+		}, "Run")));
+		if (display.granularityError) notices.push(h("div", { class: "pl-notice pl-notice-error" }, `${display.granularityError.replace(/\.?$/, ".")} Showing words instead.`));
+		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices);
+		replace(this.heatmap, ...heatmapSpans(display));
+		replace(this.top, h("h3", null, "Top segments"), topList(display, 10, (k) => this.flashSegment(k)));
+	}
+};
+// src/app.ts
+/**
+* The promptlight app: examples and editor on the left; generation settings, the salience
+* controls and one pane (or two, to compare) on the right. State lives here; the views in
+* ui/ draw it. Every model call goes through `Api`, which reports what is running.
+*/
+var METHOD_LABELS = {
+	grad_l2: "Grad L2",
+	grad_dot_input: "Grad · input",
+	integrated_gradients: "Integrated gradients",
+	occlusion: "Occlusion"
+};
+function granularityLabel(g) {
+	return g === "regex" ? "custom regex" : g;
+}
+function sameSpan(a, b) {
+	return a === b || a !== null && b !== null && a[0] === b[0] && a[1] === b[1];
+}
+function safeName(s) {
+	return s.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 60) || "result";
+}
+var App = class {
+	root;
+	opts;
+	api;
+	cleanups = [];
+	models = [];
+	model = "";
+	datasets = [];
+	examples = [];
+	methods = FALLBACK_METHODS;
+	granularities = [...BASE_GRANULARITIES];
+	method = "grad_l2";
+	granularity = "words";
+	regex = "[^\\n]+\\n*";
+	source = "target";
+	intensity = 0;
+	includeBos = false;
+	autoRun = true;
+	gen = { ...DEFAULT_GENERATION };
+	panes = {
+		A: emptyPane(),
+		B: emptyPane()
+	};
+	comparing = false;
+	seq = {
+		A: 0,
+		B: 0
+	};
+	running = [];
+	modelStatus = "";
+	cache = /* @__PURE__ */ new Map();
+	examplesView;
+	editor;
+	views;
+	statusEl = h("div", {
+		class: "pl-status",
+		attrs: {
+			role: "status",
+			"aria-live": "polite"
+		}
+	});
+	bannerEl = h("div", {
+		class: "pl-banner",
+		attrs: { role: "alert" }
+	});
+	modelSelect = h("select", { class: "pl-input" });
+	modelState = h("span", { class: "pl-small pl-muted" });
+	methodGroup = h("div", {
+		class: "pl-seg-group",
+		attrs: {
+			role: "radiogroup",
+			"aria-label": "Salience method"
+		}
+	});
+	granGroup = h("div", {
+		class: "pl-seg-group",
+		attrs: {
+			role: "radiogroup",
+			"aria-label": "Granularity"
+		}
+	});
+	sourceGroup = h("div", {
+		class: "pl-seg-group",
+		attrs: {
+			role: "radiogroup",
+			"aria-label": "What to explain"
+		}
+	});
+	regexInput;
+	intensityInput;
+	intensityOut = h("output", { class: "pl-small pl-num" });
+	bosInput;
+	autoInput;
+	compareSelect = h("select", { class: "pl-input pl-compare-select" });
+	genInputs = {};
+	panesEl = h("div", { class: "pl-panes" });
+	layout;
+	leftToggle;
+	/** The examples column was hidden automatically for the compare view (and comes back after it). */
+	autoCollapsed = false;
+	tooltip = h("div", {
+		class: "pl-tooltip",
+		attrs: { role: "tooltip" }
+	});
+	tick;
+	constructor(root, opts) {
+		this.root = root;
+		this.opts = opts;
+		this.api = new Api({
+			base: opts.apiBase,
+			token: opts.token,
+			onActivity: (a) => this.onActivity(a)
+		});
+		this.examplesView = new ExamplesTable({
+			onSelect: (id) => void this.select(id),
+			onCompare: (id) => void this.compare(id)
+		});
+		this.editor = new Editor({
+			onSave: (id, f) => void this.saveDatapoint(id, f),
+			onAdd: (f, cmp) => void this.addDatapoint(f, cmp),
+			onDuplicate: (id, f) => void this.addDatapoint({
+				...f,
+				source: f.source ? `${f.source} (copy)` : "",
+				fields: { duplicate_of: id }
+			}, false),
+			onDelete: (id) => void this.deleteDatapoint(id),
+			onNew: () => {
+				this.editor.load(null, this.panes.A.datapoint?.dataset ?? this.examplesView.dataset ?? "");
+				this.editor.focusPrompt();
+			}
+		});
+		this.views = {
+			A: new PaneView(this.paneActions("A")),
+			B: new PaneView({
+				...this.paneActions("B"),
+				close: () => void this.compare(null),
+				swap: () => this.swap()
+			})
+		};
+		const regexId = uniqueId("regex");
+		this.regexInput = h("input", {
+			class: "pl-input pl-mono pl-regex",
+			attrs: {
+				id: regexId,
+				type: "text",
+				spellcheck: "false",
+				autocomplete: "off",
+				"aria-label": "Custom regex",
+				title: "JavaScript regular expression (u flag), NOT Python's re syntax: e.g. (?<name>…) instead of (?P<name>…), no inline flags like (?m). Every match is a segment and every gap between matches is a segment; empty matches are ignored. With occlusion the server applies the pattern with Python's re."
+			},
+			props: { value: this.regex },
+			on: { change: () => this.setRegex(this.regexInput.value) }
+		});
+		this.intensityInput = h("input", {
+			class: "pl-range",
+			attrs: {
+				type: "range",
+				min: -2,
+				max: 2,
+				step: .25,
+				"aria-label": "Colour intensity"
+			},
+			props: { value: "0" },
+			on: { input: () => {
+				this.intensity = Number(this.intensityInput.value);
+				this.renderPanes();
+				this.syncUrl();
+			} }
+		});
+		this.bosInput = h("input", {
+			attrs: { type: "checkbox" },
+			on: { change: () => {
+				this.includeBos = this.bosInput.checked;
+				this.renderPanes();
+			} }
+		});
+		this.autoInput = h("input", {
+			attrs: { type: "checkbox" },
+			props: { checked: true },
+			on: { change: () => this.autoRun = this.autoInput.checked }
+		});
+		this.modelSelect.addEventListener("change", () => {
+			this.model = this.modelSelect.value;
+			this.invalidateAll();
+			this.refreshHealth();
+		});
+		this.compareSelect.addEventListener("change", () => void this.compare(this.compareSelect.value || null));
+		const left = h("aside", { class: "pl-left" }, this.examplesView.el, this.editor.el);
+		this.leftToggle = h("button", {
+			class: "pl-btn pl-btn-small",
+			attrs: {
+				type: "button",
+				"aria-pressed": "true",
+				title: "Show or hide the examples and the editor"
+			},
+			on: { click: () => {
+				this.autoCollapsed = false;
+				this.setLeftVisible(this.layout.classList.contains("pl-no-left"));
+			} }
+		}, "Examples");
+		this.layout = h("div", { class: "pl-layout" }, left, h("main", { class: "pl-right" }, this.toolbar(), this.panesEl));
+		if (opts.showExamples === false) this.setLeftVisible(false);
+		const app = h("div", { class: "pl-app" }, h("header", { class: "pl-header" }, h("div", { class: "pl-brand" }, h("span", {
+			class: "pl-logo",
+			attrs: { "aria-hidden": "true" }
+		}), h("span", { class: "pl-name" }, "promptlight"), h("span", { class: "pl-muted pl-small pl-tagline" }, "prompt debugger")), this.leftToggle, h("label", { class: "pl-row pl-gap-s pl-small" }, "Model", this.modelSelect), this.modelState, this.statusEl), this.bannerEl, this.layout, this.tooltip);
+		replace(root, app);
+		this.bannerEl.hidden = true;
+		this.installTooltip(app);
+		this.renderControls();
+		this.renderPanes();
+		this.renderStatus();
+	}
+	async start() {
+		const fromUrl = this.opts.urlState !== false ? decodeView(window.location.hash) : {};
+		const init = {
+			...this.opts.initial ?? {},
+			...fromUrl
+		};
+		if (this.opts.urlState !== false) {
+			const onHash = () => {
+				const v = decodeView(window.location.hash);
+				if (!v.compare && this.comparing) this.compare(null);
+				this.applyView(v);
+			};
+			window.addEventListener("hashchange", onHash);
+			this.cleanups.push(() => window.removeEventListener("hashchange", onHash));
+		}
+		await Promise.all([this.loadMeta(), this.loadExamples()]);
+		if (init.data && init.data.length) {
+			const added = [];
+			for (const row of init.data) try {
+				const d = await this.api.createDatapoint({
+					dataset: init.dataset ?? "notebook",
+					prompt: row.prompt,
+					target: row.target ?? "",
+					source: row.source ?? ""
+				});
+				added.push(d.id);
+			} catch (err) {
+				this.showBanner(`Could not add a datapoint: ${errorMessage(err)}`);
+			}
+			await this.loadExamples();
+			if (added[0]) init.example = init.example ?? added[0];
+			if (added[1]) init.compare = init.compare ?? added[1];
+		}
+		await this.applyView(init);
+		if (!this.panes.A.datapoint && this.examples.length > 0) await this.select(this.examples[0].id);
+	}
+	async loadMeta() {
+		const [models, datasets, methods, grans] = await Promise.allSettled([
+			this.api.models(),
+			this.api.datasets(),
+			this.api.methods(),
+			this.api.granularities()
+		]);
+		if (models.status === "fulfilled") {
+			this.models = models.value.map((m) => m.name);
+			if (!this.model || !this.models.includes(this.model)) this.model = this.models[0] ?? "";
+		} else this.showBanner(`Could not load the models: ${errorMessage(models.reason)}`);
+		if (datasets.status === "fulfilled") this.datasets = datasets.value.map((d) => d.name);
+		if (methods.status === "fulfilled" && Array.isArray(methods.value) && methods.value.length) {
+			const order = FALLBACK_METHODS.map((m) => m.name);
+			const rank = (n) => order.includes(n) ? order.indexOf(n) : order.length;
+			this.methods = [...methods.value].sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+		}
+		if (grans.status === "fulfilled" && Array.isArray(grans.value)) this.granularities = grans.value.filter((g) => !isRegexGranularity(g));
+		this.editor.setDatasets(this.datasets);
+		this.renderControls();
+		this.refreshHealth();
+	}
+	async loadExamples() {
+		try {
+			this.examples = await this.api.examples();
+			this.examplesView.setData(this.examples, this.datasets);
+			this.renderCompareSelect();
+		} catch (err) {
+			this.showBanner(`Could not load the examples: ${errorMessage(err)}`);
+		}
+	}
+	async refreshHealth(attempt = 0) {
+		try {
+			const m = (await this.api.health()).models?.[this.model];
+			if (!m) this.modelStatus = "";
+			else if (m.error || m.state === "error") this.modelStatus = `failed to load: ${m.error ?? "see the server log"}`;
+			else if (!m.loaded) this.modelStatus = "loading…";
+			else this.modelStatus = m.busy ? `busy${m.queued ? `, ${m.queued} queued` : ""}` : "ready";
+			this.renderStatus();
+			if (m && !m.loaded && !m.error && attempt < 200) {
+				const t = window.setTimeout(() => void this.refreshHealth(attempt + 1), 3e3);
+				this.cleanups.push(() => window.clearTimeout(t));
+			}
+		} catch {
+			this.modelStatus = "";
+			this.renderStatus();
+		}
+	}
+	/** Apply a view (from the URL or `initial`). */
+	async applyView(v) {
+		if (v.model && (this.models.length === 0 || this.models.includes(v.model))) this.model = v.model;
+		if (v.method) this.method = v.method;
+		if (v.granularity) {
+			if (isRegexGranularity(v.granularity)) {
+				this.regex = v.granularity.slice(REGEX_PREFIX.length);
+				this.regexInput.value = this.regex;
+				this.granularity = "regex";
+			} else this.granularity = v.granularity;
+		}
+		if (v.source) this.source = v.source;
+		if ("intensity" in v && v.intensity !== void 0) this.intensity = v.intensity;
+		if (v.generation) this.gen = {
+			...DEFAULT_GENERATION,
+			...v.generation
+		};
+		if (v.dataset) this.examplesView.setDataset(v.dataset);
+		this.renderControls();
+		if (v.example) await this.select(v.example, v.span ?? null);
+		else this.renderPanes();
+		if (v.compare) await this.compare(v.compare, v.compareSpan ?? null);
+		if (v.run) await Promise.all([this.explain("A"), this.comparing ? this.explain("B") : Promise.resolve()]);
+	}
+	async select(id, span = null) {
+		await this.load("A", id, span);
+		if (this.panes.A.datapoint && this.editor.loadedId !== id) this.editor.load(this.panes.A.datapoint);
+	}
+	setLeftVisible(visible) {
+		this.layout.classList.toggle("pl-no-left", !visible);
+		this.leftToggle.setAttribute("aria-pressed", String(visible));
+	}
+	async compare(id, span = null) {
+		if (id === null) {
+			if (this.autoCollapsed) this.setLeftVisible(true);
+			this.autoCollapsed = false;
+			this.comparing = false;
+			this.panes.B = emptyPane();
+			this.seq.B++;
+			this.renderAll();
+			return;
+		}
+		if (!this.comparing && !this.layout.classList.contains("pl-no-left")) {
+			this.setLeftVisible(false);
+			this.autoCollapsed = true;
+		}
+		this.comparing = true;
+		await this.load("B", id, span);
+		if (this.autoRun && this.panes.A.result && !this.panes.B.result) this.explain("B");
+	}
+	async load(side, id, span) {
+		let d = this.examples.find((e) => e.id === id) ?? null;
+		if (!d) try {
+			d = await this.api.datapoint(id);
+		} catch (err) {
+			this.showBanner(`Could not open example ${id}: ${errorMessage(err)}`);
+			return;
+		}
+		const prev = this.panes[side];
+		if (prev.datapoint?.id === d.id && sameSpan(prev.span, span)) {
+			this.renderAll();
+			return;
+		}
+		this.seq[side]++;
+		this.panes[side] = {
+			...emptyPane(),
+			datapoint: d,
+			span
+		};
+		this.renderAll();
+	}
+	swap() {
+		[this.panes.A, this.panes.B] = [this.panes.B, this.panes.A];
+		[this.seq.A, this.seq.B] = [this.seq.B + 1, this.seq.A + 1];
+		if (this.panes.A.datapoint) this.editor.load(this.panes.A.datapoint);
+		this.renderAll();
+	}
+	async saveDatapoint(id, f) {
+		const body = { ...f };
+		if (!body.dataset) delete body.dataset;
+		try {
+			const d = await this.api.updateDatapoint(id, body);
+			await this.loadExamples();
+			this.editor.load(d);
+			await this.select(d.id);
+		} catch (err) {
+			this.showBanner(`Could not save: ${errorMessage(err)}`);
+		}
+	}
+	async addDatapoint(f, compareIt) {
+		if (!f.prompt) {
+			this.showBanner("Write a prompt first: a datapoint needs one.");
+			return;
+		}
+		const body = { ...f };
+		if (!body.dataset) delete body.dataset;
+		try {
+			const d = await this.api.createDatapoint(body);
+			await this.loadExamples();
+			if (compareIt && this.panes.A.datapoint) {
+				await this.compare(d.id);
+				this.editor.load(d);
+			} else {
+				this.editor.load(d);
+				await this.select(d.id);
+			}
+		} catch (err) {
+			this.showBanner(`Could not add the datapoint: ${errorMessage(err)}`);
+		}
+	}
+	async deleteDatapoint(id) {
+		try {
+			await this.api.deleteDatapoint(id);
+			if (this.panes.B.datapoint?.id === id) await this.compare(null);
+			if (this.panes.A.datapoint?.id === id) {
+				this.panes.A = emptyPane();
+				this.editor.load(null);
+			}
+			await this.loadExamples();
+			this.renderAll();
+		} catch (err) {
+			this.showBanner(`Could not delete: ${errorMessage(err)}`);
+		}
+	}
+	paneActions(side) {
+		return {
+			generate: () => void this.generate(side),
+			explain: () => void this.explain(side),
+			commitSpan: (span) => this.commitSpan(side, span),
+			exportJson: () => this.exportJson(side),
+			exportHtml: () => this.exportHtml(side),
+			useOutput: () => {
+				this.setSource("output");
+				if (!this.panes[side].result) this.explain(side);
+			}
+		};
+	}
+	async generate(side) {
+		const pane = this.panes[side];
+		const d = pane.datapoint;
+		if (!d) return false;
+		if (!this.model) {
+			pane.error = "No model is available: start the server with --models NAME:PATH.";
+			this.renderPanes();
+			return false;
+		}
+		const seq = ++this.seq[side];
+		Object.assign(pane, {
+			busy: "generate",
+			busySince: Date.now(),
+			error: null
+		});
+		this.renderPanes();
+		try {
+			const g = await this.api.generate(this.model, d.prompt, this.gen);
+			if (seq !== this.seq[side]) return false;
+			const changed = pane.generation?.text !== g.text;
+			pane.generation = g;
+			if (changed && this.source === "output") {
+				pane.span = null;
+				this.markStale(side);
+			}
+			return true;
+		} catch (err) {
+			if (seq === this.seq[side]) pane.error = errorMessage(err);
+			return false;
+		} finally {
+			if (seq === this.seq[side]) pane.busy = null;
+			this.renderAll();
+		}
+	}
+	granularityName() {
+		return this.granularity === "regex" ? `${REGEX_PREFIX}${this.regex}` : this.granularity;
+	}
+	/** Whether `method` scores segments at the requested granularity (occlusion) instead of tokens. */
+	isPerSegment(method) {
+		const info = this.methods.find((m) => m.name === method);
+		return info?.level ? info.level !== "tokens" : method === "occlusion";
+	}
+	request(side) {
+		const pane = this.panes[side];
+		const d = pane.datapoint;
+		const target = explainedText(pane, this.source);
+		if (!d || !target) return null;
+		const gran = this.granularityName();
+		return {
+			model: this.model,
+			prompt: d.prompt,
+			target,
+			target_span: pane.span,
+			method: this.method,
+			granularity: this.isPerSegment(this.method) || !isRegexGranularity(gran) ? gran : "words",
+			options: {}
+		};
+	}
+	cacheKey(req, method = req.method) {
+		const gran = this.isPerSegment(method) ? req.granularity : "";
+		return JSON.stringify([
+			req.model,
+			req.prompt,
+			req.target,
+			req.target_span,
+			method,
+			gran
+		]);
+	}
+	async explain(side) {
+		const pane = this.panes[side];
+		if (!pane.datapoint) return;
+		if (this.source === "output" && !pane.generation) {
+			if (!await this.generate(side)) return;
+		}
+		const req = this.request(side);
+		if (!req) {
+			pane.error = this.source === "target" ? "This example has no dataset target. Switch “Explain” to model output, or add a target in the editor." : "There is no model output to explain yet: press Generate.";
+			this.renderPanes();
+			return;
+		}
+		const hit = this.cache.get(this.cacheKey(req));
+		if (hit) {
+			Object.assign(pane, {
+				result: hit,
+				resultStale: null,
+				error: null
+			});
+			this.renderPanes();
+			this.syncUrl();
+			return;
+		}
+		const seq = ++this.seq[side];
+		Object.assign(pane, {
+			busy: "salience",
+			busySince: Date.now(),
+			error: null
+		});
+		this.renderPanes();
+		try {
+			const result = await this.api.salience(req);
+			for (const [m, meta] of Object.entries(result.methods ?? {})) if (m === req.method || meta.level === "tokens") this.cache.set(this.cacheKey(req, m), result);
+			if (seq !== this.seq[side]) return;
+			Object.assign(pane, {
+				result,
+				resultStale: null
+			});
+		} catch (err) {
+			if (seq === this.seq[side]) pane.error = errorMessage(err);
+		} finally {
+			if (seq === this.seq[side]) pane.busy = null;
+			this.renderPanes();
+			this.syncUrl();
+		}
+	}
+	commitSpan(side, span) {
+		const pane = this.panes[side];
+		if (sameSpan(pane.span, span)) return;
+		pane.span = span;
+		this.markStale(side);
+		this.renderPanes();
+		this.syncUrl();
+		if (this.autoRun && pane.datapoint) this.explain(side);
+	}
+	/** Note that the shown result no longer matches the selection (kept on screen until replaced). */
+	markStale(side) {
+		const pane = this.panes[side];
+		if (pane.result) pane.resultStale = "The selection or text changed since this result was computed.";
+	}
+	invalidateAll() {
+		for (const side of ["A", "B"]) {
+			this.seq[side]++;
+			const p = this.panes[side];
+			Object.assign(p, {
+				generation: null,
+				busy: null
+			});
+			if (p.result) p.resultStale = "The settings changed since this result was computed.";
+		}
+		this.renderAll();
+	}
+	/** After a method/granularity/source change: re-run where the shown result cannot answer. */
+	rerunWhereNeeded() {
+		for (const side of this.activeSides()) {
+			const p = this.panes[side];
+			if (!p.result || !this.autoRun) continue;
+			const req = this.request(side);
+			const method = this.method;
+			const has = p.result.methods[method];
+			const perSegOk = !this.isPerSegment(method) || p.result.segment_scores?.[method]?.granularity === this.granularityName();
+			if (!req || !has || !perSegOk || p.resultStale) this.explain(side);
+		}
+	}
+	activeSides() {
+		return this.comparing ? ["A", "B"] : ["A"];
+	}
+	exportBase(side) {
+		const d = this.panes[side].datapoint;
+		return `promptlight-${safeName(d?.source || d?.id || "result")}-${this.method}-${safeName(this.granularityName())}`;
+	}
+	exportJson(side) {
+		const r = this.panes[side].result;
+		if (r) download(`${this.exportBase(side)}.json`, resultToJson(r), "application/json");
+	}
+	exportHtml(side) {
+		const r = this.panes[side].result;
+		const d = this.panes[side].datapoint;
+		if (!r) return;
+		const html = buildHtmlReport(r, {
+			method: this.method,
+			granularity: this.granularityName(),
+			includeBos: this.includeBos,
+			gain: gainOfSlider(this.intensity),
+			title: `promptlight: ${d?.source || d?.id || "salience"}`,
+			subtitle: d ? `Example ${d.id} (${d.dataset}); explaining the ${this.source === "output" ? "model output" : "dataset target"}.` : void 0
+		});
+		download(`${this.exportBase(side)}.html`, html, "text/html");
+	}
+	toolbar() {
+		const genField = (key, label, attrs, help) => {
+			const input = h("input", {
+				class: "pl-input pl-num",
+				attrs: {
+					type: key === "stop" ? "text" : "number",
+					title: help,
+					...attrs
+				},
+				on: { change: () => this.readGeneration() }
+			});
+			this.genInputs[key] = input;
+			const id = uniqueId(key);
+			input.id = id;
+			return h("div", { class: "pl-field pl-field-inline" }, h("label", { attrs: { for: id } }, label), input);
+		};
+		const genBox = h("details", { class: "pl-gen" }, h("summary", null, "Generation settings"), h("div", { class: "pl-gen-grid" }, genField("max_new_tokens", "Max new tokens", {
+			min: 1,
+			max: 4096,
+			step: 1
+		}, "Stop after this many new tokens"), genField("temperature", "Temperature", {
+			min: 0,
+			max: 5,
+			step: .05
+		}, "0 = greedy (deterministic)"), genField("top_p", "Top-p", {
+			min: 0,
+			max: 1,
+			step: .01
+		}, "Nucleus sampling: keep the smallest set of tokens with this much probability (1 = off)"), genField("top_k", "Top-k", {
+			min: 0,
+			step: 1
+		}, "Keep only the k most likely tokens (0 = off)"), genField("seed", "Seed", { step: 1 }, "Random seed for sampling"), genField("stop", "Stop strings", { placeholder: "e.g. \\n\\n, ###" }, "Comma-separated; \\n means a newline. Generation stops before the first one.")));
+		const label = (text) => h("span", {
+			class: "pl-control-label",
+			attrs: { "aria-hidden": "true" }
+		}, text);
+		return h("section", {
+			class: "pl-toolbar pl-card",
+			attrs: { "aria-label": "Salience controls" }
+		}, h("div", { class: "pl-row pl-wrap pl-gap" }, h("div", { class: "pl-control" }, label("Explain"), this.sourceGroup), h("div", { class: "pl-control" }, label("Method"), this.methodGroup)), h("div", { class: "pl-row pl-wrap pl-gap" }, h("div", { class: "pl-control" }, label("Granularity"), this.granGroup, this.regexInput)), h("div", { class: "pl-row pl-wrap pl-gap" }, h("label", {
+			class: "pl-control",
+			attrs: { title: "Colour intensity: higher saturates smaller scores" }
+		}, h("span", { class: "pl-control-label" }, "Intensity"), this.intensityInput, this.intensityOut), h("label", {
+			class: "pl-check",
+			attrs: { title: "Include the BOS token in max |score| (it usually dominates, so it is left out by default)" }
+		}, this.bosInput, "BOS on scale"), h("label", {
+			class: "pl-check",
+			attrs: { title: "Re-run salience when the selection, method or (for occlusion) granularity changes" }
+		}, this.autoInput, "Auto-run"), h("label", { class: "pl-control" }, h("span", { class: "pl-control-label" }, "Compare"), this.compareSelect), genBox));
+	}
+	readGeneration() {
+		const num = (k, fallback) => {
+			const v = Number(this.genInputs[k].value);
+			return this.genInputs[k].value.trim() === "" || !Number.isFinite(v) ? fallback : v;
+		};
+		const stop = this.genInputs.stop.value.split(",").map((s) => s.trim().replace(/\\n/g, "\n").replace(/\\t/g, "	")).filter((s) => s !== "");
+		this.gen = {
+			max_new_tokens: Math.max(1, Math.round(num("max_new_tokens", DEFAULT_GENERATION.max_new_tokens))),
+			temperature: Math.max(0, num("temperature", 0)),
+			top_p: Math.min(1, Math.max(0, num("top_p", 1))),
+			top_k: Math.max(0, Math.round(num("top_k", 0))),
+			seed: Math.round(num("seed", 0)),
+			stop
+		};
+		this.syncUrl();
+	}
+	radios(group, name, items, current, onPick) {
+		const hadFocus = group.contains(document.activeElement);
+		replace(group, ...items.map((it) => h("button", {
+			class: `pl-seg-btn${it.value === current ? " pl-on" : ""}`,
+			attrs: {
+				type: "button",
+				role: "radio",
+				"aria-checked": it.value === current ? "true" : "false",
+				tabindex: it.value === current ? 0 : -1,
+				title: it.title,
+				"data-value": it.value,
+				name
+			},
+			on: {
+				click: () => onPick(it.value),
+				keydown: (e) => {
+					const ev = e;
+					const i = items.findIndex((x) => x.value === it.value);
+					let j = -1;
+					if (ev.key === "ArrowRight" || ev.key === "ArrowDown") j = (i + 1) % items.length;
+					if (ev.key === "ArrowLeft" || ev.key === "ArrowUp") j = (i - 1 + items.length) % items.length;
+					if (j < 0) return;
+					ev.preventDefault();
+					onPick(items[j].value);
+					group.querySelector(`[data-value="${CSS.escape(items[j].value)}"]`)?.focus();
+				}
+			}
+		}, it.label)));
+		if (hadFocus) group.querySelector("[aria-checked=\"true\"]")?.focus();
+	}
+	renderControls() {
+		replace(this.modelSelect, ...(this.models.length ? this.models : [this.model || "—"]).map((m) => h("option", { attrs: { value: m } }, m)));
+		this.modelSelect.value = this.model;
+		this.modelSelect.disabled = this.models.length <= 1;
+		this.modelSelect.classList.toggle("pl-select-plain", this.models.length <= 1);
+		this.radios(this.sourceGroup, "source", [{
+			value: "target",
+			label: "Dataset target",
+			title: "Explain the example's target text"
+		}, {
+			value: "output",
+			label: "Model output",
+			title: "Explain what the model generated (generates first if needed)"
+		}], this.source, (v) => this.setSource(v));
+		this.radios(this.methodGroup, "method", this.methods.map((m) => ({
+			value: m.name,
+			label: METHOD_LABELS[m.name] ?? m.name,
+			title: `${m.name}: ${m.description ?? ""}${m.signed ? " (signed)" : " (unsigned)"}`
+		})), this.method, (v) => this.setMethod(v));
+		const grans = [...this.granularities, "regex"];
+		this.radios(this.granGroup, "granularity", grans.map((g) => ({
+			value: g,
+			label: granularityLabel(g),
+			title: g === "regex" ? "Custom segments from a JavaScript regular expression (not Python syntax)" : `Sum token scores per ${g.replace(/s$/, "")}${this.method === "occlusion" ? " (occlusion needs a new run)" : " (no new request)"}`
+		})), this.granularity, (v) => this.setGranularity(v));
+		this.regexInput.hidden = this.granularity !== "regex";
+		this.intensityInput.value = String(this.intensity);
+		this.intensityOut.textContent = `×${gainOfSlider(this.intensity).toFixed(2)}`;
+		this.bosInput.checked = this.includeBos;
+		this.autoInput.checked = this.autoRun;
+		const g = this.gen;
+		const setIf = (k, v) => {
+			const el = this.genInputs[k];
+			if (el && document.activeElement !== el) el.value = v;
+		};
+		setIf("max_new_tokens", String(g.max_new_tokens));
+		setIf("temperature", String(g.temperature));
+		setIf("top_p", String(g.top_p));
+		setIf("top_k", String(g.top_k));
+		setIf("seed", String(g.seed));
+		setIf("stop", g.stop.map((s) => s.replace(/\n/g, "\\n").replace(/\t/g, "\\t")).join(", "));
+		this.renderCompareSelect();
+	}
+	renderCompareSelect() {
+		const cur = this.comparing ? this.panes.B.datapoint?.id ?? "" : "";
+		replace(this.compareSelect, h("option", { attrs: { value: "" } }, "— nothing —"), ...this.examples.map((e) => h("option", { attrs: { value: e.id } }, `${e.source || e.id} (${e.id})`)));
+		if (cur && !this.examples.some((e) => e.id === cur)) this.compareSelect.appendChild(h("option", { attrs: { value: cur } }, cur));
+		this.compareSelect.value = cur;
+	}
+	setSource(v) {
+		if (v === this.source) return;
+		this.source = v;
+		for (const side of ["A", "B"]) {
+			this.panes[side].span = null;
+			this.markStale(side);
+		}
+		this.renderControls();
+		this.renderPanes();
+		this.syncUrl();
+		this.rerunWhereNeeded();
+	}
+	setMethod(v) {
+		if (v === this.method) return;
+		this.method = v;
+		this.renderControls();
+		this.renderPanes();
+		this.syncUrl();
+		this.rerunWhereNeeded();
+	}
+	setRegex(pattern) {
+		if (pattern === this.regex && this.granularity === "regex") return;
+		this.regex = pattern;
+		this.granularity = "regex";
+		this.afterGranularityChange();
+	}
+	setGranularity(v) {
+		if (v === this.granularity) return;
+		this.granularity = v;
+		this.afterGranularityChange();
+	}
+	afterGranularityChange() {
+		this.renderControls();
+		this.renderPanes();
+		this.syncUrl();
+		if (this.isPerSegment(this.method)) this.rerunWhereNeeded();
+	}
+	renderAll() {
+		this.examplesView.setSelected(this.panes.A.datapoint?.id ?? null, this.comparing ? this.panes.B.datapoint?.id ?? null : null);
+		this.renderCompareSelect();
+		this.renderPanes();
+		this.syncUrl();
+	}
+	renderPanes() {
+		this.intensityOut.textContent = `×${gainOfSlider(this.intensity).toFixed(2)}`;
+		const ctx = {
+			method: this.method,
+			granularity: this.granularityName(),
+			includeBos: this.includeBos,
+			gain: gainOfSlider(this.intensity),
+			source: this.source,
+			methods: this.methods,
+			compare: this.comparing
+		};
+		this.views.A.render({
+			...ctx,
+			side: "A"
+		}, this.panes.A);
+		if (this.comparing) this.views.B.render({
+			...ctx,
+			side: "B"
+		}, this.panes.B);
+		const want = this.comparing ? [this.views.A.el, this.views.B.el] : [this.views.A.el];
+		if (this.panesEl.children.length !== want.length || want.some((el, i) => this.panesEl.children[i] !== el)) replace(this.panesEl, ...want);
+		this.panesEl.classList.toggle("pl-two", this.comparing);
+	}
+	onActivity(running) {
+		this.running = running;
+		window.clearInterval(this.tick);
+		if (running.length) this.tick = window.setInterval(() => this.renderStatus(), 1e3);
+		this.renderStatus();
+	}
+	renderStatus() {
+		const r = this.running;
+		this.modelState.textContent = this.modelStatus ? `● ${this.modelStatus}` : "";
+		this.modelState.className = `pl-small pl-model-state pl-state-${this.modelStatus.split(/[ ,…:]/)[0] || "none"}`;
+		if (r.length === 0) {
+			replace(this.statusEl, h("span", { class: "pl-muted pl-small" }, "idle"));
+			this.statusEl.classList.remove("pl-running");
+			return;
+		}
+		const first = r[0];
+		const secs = Math.floor((Date.now() - first.started) / 1e3);
+		this.statusEl.classList.add("pl-running");
+		replace(this.statusEl, h("span", {
+			class: "pl-spinner",
+			attrs: { "aria-hidden": "true" }
+		}), h("span", null, `${first.label}… ${secs} s`), r.length > 1 ? h("span", { class: "pl-muted" }, ` +${r.length - 1} more`) : null);
+	}
+	showBanner(msg) {
+		this.bannerEl.hidden = !msg;
+		replace(this.bannerEl, msg ?? "", msg ? h("button", {
+			class: "pl-btn pl-btn-small",
+			attrs: {
+				type: "button",
+				"aria-label": "Dismiss"
+			},
+			on: { click: () => this.showBanner(null) }
+		}, "Dismiss") : null);
+	}
+	installTooltip(app) {
+		const tip = this.tooltip;
+		tip.hidden = true;
+		const move = (e) => {
+			const target = e.target?.closest?.(".pl-seg, .pl-special, .pl-tgt");
+			const info = target ? infoOf(target) : void 0;
+			if (!info) {
+				tip.hidden = true;
+				return;
+			}
+			replace(tip, ...tooltipLines(info).map((l) => h("div", null, l)));
+			tip.hidden = false;
+			const pad = 14;
+			const w = tip.offsetWidth;
+			const x = Math.min(e.clientX + pad, window.innerWidth - w - 8);
+			const y = e.clientY + pad + tip.offsetHeight > window.innerHeight ? e.clientY - tip.offsetHeight - pad : e.clientY + pad;
+			tip.style.left = `${Math.max(4, x)}px`;
+			tip.style.top = `${Math.max(4, y)}px`;
+		};
+		app.addEventListener("mousemove", move);
+		app.addEventListener("mouseleave", () => tip.hidden = true);
+	}
+	viewState() {
+		const a = this.panes.A;
+		const b = this.panes.B;
+		return {
+			model: this.models.length > 1 ? this.model : void 0,
+			dataset: this.examplesView.dataset || void 0,
+			example: a.datapoint?.id,
+			span: a.span ?? void 0,
+			compare: this.comparing ? b.datapoint?.id : void 0,
+			compareSpan: this.comparing ? b.span ?? void 0 : void 0,
+			method: this.method,
+			granularity: this.granularityName(),
+			source: this.source,
+			intensity: this.intensity,
+			run: Boolean(a.result),
+			generation: this.gen
+		};
+	}
+	syncUrl() {
+		if (this.opts.urlState === false) return;
+		const hash = encodeView(this.viewState());
+		if (hash !== window.location.hash && !(hash === "" && window.location.hash === "#")) {
+			const url = `${window.location.pathname}${window.location.search}${hash}`;
+			window.history.replaceState(null, "", url);
+		}
+	}
+	result(side = "A") {
+		return this.panes[side].result;
+	}
+	destroy() {
+		for (const c of this.cleanups) c();
+		window.clearInterval(this.tick);
+		this.views.A.destroy();
+		this.views.B.destroy();
+		replace(this.root);
+	}
+};
+// src/main.ts
+/** Mount the app into `el`; returns a handle (select, compare, result, destroy). */
+function mount(el, opts) {
+	if (!el) throw new Error("mount(el, opts): el must be an HTMLElement.");
+	if (!opts || typeof opts.apiBase !== "string") throw new Error("mount(el, opts): opts.apiBase must be a string ('' for the server that served this page).");
+	const app = new App(el, opts);
+	app.start();
+	return app;
+}
+/** anywidget entry: mount into the output cell's element; returns the cleanup. */
+function render({ model, el }) {
+	const initial = model.get("initial") ?? void 0;
+	const token = model.get("token") || void 0;
+	const host = document.createElement("div");
+	host.className = "pl-widget";
+	el.appendChild(host);
+	const app = mount(host, {
+		apiBase: String(model.get("api_base") ?? ""),
+		token,
+		initial,
+		urlState: false
+	});
+	return () => app.destroy();
+}
+var main_default = { render };
+export { main_default as default, mount, render };

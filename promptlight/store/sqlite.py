@@ -1,0 +1,294 @@
+"""``Store``: the SQLite file behind the server (datapoints + results cache).
+
+One connection per ``Store``, guarded by a lock, so any thread may call any method; each
+write is one ``BEGIN IMMEDIATE ... COMMIT`` transaction. At this app's scale (people
+editing prompts, cache look-ups of a few KB) statements take microseconds, so a single
+connection never becomes the bottleneck, and it keeps closing and error handling simple.
+
+Durability: WAL mode with ``synchronous=FULL``. ``NORMAL`` would already keep every
+committed write through ``kill -9`` (the WAL is in the OS before ``COMMIT`` returns), but
+can lose the last commits on a power cut or OS crash. Datapoints are things people typed,
+writes are rare, and one fsync per commit costs a few milliseconds, so FULL it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from promptlight.store.migrations import MIGRATIONS, SCHEMA_VERSION
+
+#: Columns of ``datapoints`` a caller may set.
+EDITABLE = ("dataset", "prompt", "target", "source", "fields")
+
+
+class StoreError(RuntimeError):
+    """The database file cannot be used; the message names the file and what to do."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Datapoint:
+    """One user datapoint as stored. ``created``/``updated`` are ISO 8601 UTC strings."""
+
+    id: int
+    dataset: str
+    prompt: str
+    target: str
+    source: str
+    fields: Mapping[str, Any]
+    created: str
+    updated: str
+
+
+def default_db_path() -> Path:
+    """``platformdirs.user_data_dir("promptlight")/promptlight.db``."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("promptlight", appauthor=False)) / "promptlight.db"
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _fields_json(fields: Mapping[str, Any] | None) -> str:
+    if fields is None:
+        return "{}"
+    if not isinstance(fields, Mapping):
+        raise TypeError(f"fields must be a JSON object (dict), got {type(fields).__name__}.")
+    return json.dumps(dict(fields), ensure_ascii=False, allow_nan=False, sort_keys=True)
+
+
+class Store:
+    """Datapoints and cached results in one SQLite file at ``path`` (created if missing)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, busy_timeout: float = 10.0) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_db_path()
+        self._lock = threading.RLock()
+        self._closed = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we write BEGIN/COMMIT ourselves, one transaction per write.
+            self._conn = sqlite3.connect(
+                str(self.path), timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(
+                f"Cannot open the database {str(self.path)!r}: {exc}. Pass another path with --db."
+            ) from exc
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise StoreError(
+                f"{str(self.path)!r} is not a promptlight database or is damaged ({exc}). "
+                "Move it aside or pass another path with --db."
+            ) from exc
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"The store {str(self.path)!r} is closed.")
+            yield self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with self._read() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"The database {str(self.path)!r} has schema version {version}, newer than this promptlight "
+                    f"understands ({SCHEMA_VERSION}). Upgrade promptlight or pass another path with --db."
+                )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._write() as conn:
+                # Re-read inside the write lock: another process may have migrated meanwhile.
+                if conn.execute("PRAGMA user_version").fetchone()[0] >= target:
+                    continue
+                for statement in _statements(MIGRATIONS[target - 1]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {int(target)}")
+
+    @property
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def integrity_check(self) -> str:
+        """``"ok"`` if SQLite finds the file sound, else its first complaint."""
+        with self._read() as conn:
+            return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # --- datapoints -------------------------------------------------------------------
+
+    def create_datapoint(
+        self,
+        *,
+        dataset: str,
+        prompt: str,
+        target: str = "",
+        source: str = "",
+        fields: Mapping[str, Any] | None = None,
+    ) -> Datapoint:
+        fields_json = _fields_json(fields)
+        now = _now()
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO datapoints (dataset, prompt, target, source, fields, created, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (dataset, prompt, target, source, fields_json, now, now),
+            )
+            row = conn.execute("SELECT * FROM datapoints WHERE id = ?", (cur.lastrowid,)).fetchone()
+        return _datapoint(row)
+
+    def get_datapoint(self, datapoint_id: int) -> Datapoint | None:
+        with self._read() as conn:
+            row = conn.execute("SELECT * FROM datapoints WHERE id = ?", (datapoint_id,)).fetchone()
+        return _datapoint(row) if row else None
+
+    def update_datapoint(self, datapoint_id: int, **changes: Any) -> Datapoint | None:
+        """Set the given columns (any of ``EDITABLE``); ``None`` if there is no such datapoint."""
+        unknown = sorted(set(changes) - set(EDITABLE))
+        if unknown:
+            raise ValueError(f"Cannot update {', '.join(unknown)}. Editable: {', '.join(EDITABLE)}.")
+        if "fields" in changes:
+            changes["fields"] = _fields_json(changes["fields"])
+        columns = [*changes, "updated"]
+        values = [*changes.values(), _now()]
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        with self._write() as conn:
+            conn.execute(f"UPDATE datapoints SET {assignments} WHERE id = ?", (*values, datapoint_id))
+            row = conn.execute("SELECT * FROM datapoints WHERE id = ?", (datapoint_id,)).fetchone()
+        return _datapoint(row) if row else None
+
+    def delete_datapoint(self, datapoint_id: int) -> bool:
+        """``True`` if a datapoint was deleted."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM datapoints WHERE id = ?", (datapoint_id,)).rowcount > 0
+
+    def list_datapoints(self, dataset: str | None = None) -> list[Datapoint]:
+        """User datapoints (of ``dataset`` only, if given), oldest first."""
+        with self._read() as conn:
+            if dataset is None:
+                rows = conn.execute("SELECT * FROM datapoints ORDER BY id").fetchall()
+            else:
+                rows = conn.execute("SELECT * FROM datapoints WHERE dataset = ? ORDER BY id", (dataset,)).fetchall()
+        return [_datapoint(r) for r in rows]
+
+    def count_datapoints(self) -> dict[str, int]:
+        """``{dataset: number of user datapoints}``."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT dataset, COUNT(*) FROM datapoints GROUP BY dataset ORDER BY dataset").fetchall()
+        return {name: int(n) for name, n in rows}
+
+    # --- results cache ----------------------------------------------------------------
+
+    def get_result(self, key: str) -> Any | None:
+        """The cached value under ``key``, or ``None``."""
+        with self._read() as conn:
+            row = conn.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_result(self, key: str, kind: str, value: Any, *, max_entries: int | None = None) -> None:
+        """Store ``value`` (any JSON value) under ``key``; keep at most ``max_entries`` (oldest go first)."""
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO results (key, kind, value, created) VALUES (?, ?, ?, ?)",
+                (key, kind, text, _now()),
+            )
+            if max_entries is not None:
+                _prune(conn, max_entries)
+
+    def prune_results(self, max_entries: int) -> int:
+        """Delete the oldest cached results beyond ``max_entries``; returns how many went."""
+        with self._write() as conn:
+            return _prune(conn, max_entries)
+
+    def count_results(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+
+    def clear_results(self) -> int:
+        with self._write() as conn:
+            return conn.execute("DELETE FROM results").rowcount
+
+
+def _prune(conn: sqlite3.Connection, max_entries: int) -> int:
+    if max_entries < 0:
+        raise ValueError(f"max_entries must be >= 0, got {max_entries}.")
+    return conn.execute(
+        "DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY created DESC, rowid DESC LIMIT -1 OFFSET ?)",
+        (max_entries,),
+    ).rowcount
+
+
+def _datapoint(row: tuple) -> Datapoint:
+    id_, dataset, prompt, target, source, fields, created, updated = row
+    return Datapoint(
+        id=int(id_),
+        dataset=dataset,
+        prompt=prompt,
+        target=target,
+        source=source,
+        fields=json.loads(fields),
+        created=created,
+        updated=updated,
+    )
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (``sqlite3.complete_statement`` decides where one ends)."""
+    out: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not buffer.strip():
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        out.append(buffer.strip())
+    return out
