@@ -3,6 +3,7 @@
     promptlight serve                                   # the web app on gemma3-270m + sample_prompts
     promptlight generate --model gemma3-270m --dataset sample_prompts --source fewshot-mistake
     promptlight explain --model gemma3-270m --prompt-file p.txt --target " Avoid it." --granularity lines
+    promptlight batch --model gemma3-270m --dataset prompts.jsonl --method occlusion --granularity lines --out results.jsonl
     promptlight models | datasets | methods
 
 ``--format json`` prints machine-readable records (JSON Lines when there are several);
@@ -156,6 +157,40 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def cmd_batch(args) -> int:
+    """Explain every row of a dataset; one result record per line (JSON Lines)."""
+    from promptlight.models import load_model
+    from promptlight.pipeline import explain
+    from promptlight.salience import get_method
+    from promptlight.segments import resolve_granularity
+
+    get_method(args.method)
+    resolve_granularity(args.granularity)
+    rows = _prompts_from_args(args)
+    options = {"steps": args.steps} if args.steps is not None else {}
+    lm = load_model(args.model)
+    lines = []
+    for i, (source, prompt, target) in enumerate(rows, 1):
+        result = explain(
+            lm,
+            prompt,
+            target=target or None,
+            method=args.method,
+            granularity=args.granularity,
+            generation=_generation_options(args),
+            **options,
+        )
+        record = {"source": source, **result.to_dict()}
+        lines.append(json.dumps(record, ensure_ascii=False))
+        print(f"promptlight: {i}/{len(rows)} {source}", file=sys.stderr)
+        if not args.out:
+            print(lines[-1], flush=True)
+    if args.out:
+        _write_atomically(Path(args.out), "\n".join(lines) + "\n")
+        print(f"promptlight: wrote {len(lines)} results to {args.out}", file=sys.stderr)
+    return 0
+
+
 def _write_atomically(path: Path, text: str) -> None:
     import os
     import tempfile
@@ -268,6 +303,17 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     _add_generation_arguments(exp)
     exp.set_defaults(func=cmd_explain)
+
+    batch = sub.add_parser("batch", help="explain every row of a dataset, one JSON result per line")
+    batch.add_argument("--model", default="gemma3-270m", metavar="SPEC", help="NAME:PATH or a preset (default gemma3-270m)")
+    batch.add_argument("--dataset", required=True, metavar="SPEC", help="sample_prompts, a .jsonl/.csv/.txt file or a URL")
+    batch.add_argument("--source", help="only the row with this source")
+    batch.add_argument("--method", default="grad_l2", help="salience method (default grad_l2)")
+    batch.add_argument("--granularity", default="words", help="tokens, words (default), sentences, lines, paragraphs or regex:PATTERN")
+    batch.add_argument("--steps", type=int, default=None, help="integrated_gradients: path steps (default 32)")
+    batch.add_argument("--out", metavar="FILE", help="write the JSON Lines to FILE (written whole at the end)")
+    _add_generation_arguments(batch)
+    batch.set_defaults(func=cmd_batch, prompt=None, prompt_file=None)
 
     models = sub.add_parser("models", help="list the model presets")
     models.set_defaults(func=cmd_models)

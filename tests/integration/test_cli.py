@@ -115,3 +115,20 @@ def test_listing_commands():
     assert "sample_prompts" in run("datasets").stdout
     methods = json.loads(run("methods", "--format", "json").stdout)
     assert {m["name"] for m in methods} == {"grad_l2", "grad_dot_input", "integrated_gradients", "occlusion"}
+
+
+def test_batch_explains_every_row_with_and_without_targets(tmp_path):
+    data = tmp_path / "rows.jsonl"
+    data.write_text(
+        '{"prompt": "Taste-dislikes: eggs.\\nSuggestion: quiche.\\nRecommendation:", "target": " Avoid it.", "source": "with-target"}\n'
+        '{"prompt": "Suggestion: salad.\\nRecommendation:", "source": "generated"}\n'
+    )
+    out = tmp_path / "results.jsonl"
+    proc = run("batch", "--model", "tiny", "--dataset", str(data), "--method", "occlusion", "--granularity", "lines",
+               "--max-new-tokens", "4", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["source"] for r in records] == ["with-target", "generated"]
+    assert records[0]["text"].endswith(" Avoid it.")
+    assert all(r["segment_scores"]["occlusion"]["granularity"] == "lines" for r in records)
+    assert len(records[1]["text"]) > len("Suggestion: salad.\nRecommendation:")
