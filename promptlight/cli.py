@@ -42,12 +42,19 @@ def _read_text_file(path: str, *, what: str) -> str:
         raise UsageError(f"{what} {path!r} is not valid UTF-8 (bad byte at offset {exc.start}).") from None
 
 
+def _non_empty(prompt: str, *, what: str) -> str:
+    if not prompt.strip():
+        raise UsageError(f"{what} is empty; give the prompt text the model should continue.")
+    return prompt
+
+
 def _prompts_from_args(args) -> list[tuple[str, str, str]]:
     """``[(source, prompt, target)]`` from ``--prompt``, ``--prompt-file`` or ``--dataset``."""
     if args.prompt is not None:
-        return [("prompt", args.prompt, "")]
+        return [("prompt", _non_empty(args.prompt, what="--prompt"), "")]
     if args.prompt_file is not None:
-        return [(Path(args.prompt_file).name, _read_text_file(args.prompt_file, what="Prompt file"), "")]
+        text = _read_text_file(args.prompt_file, what="Prompt file")
+        return [(Path(args.prompt_file).name, _non_empty(text, what=f"Prompt file {args.prompt_file!r}"), "")]
     from promptlight.data import load_dataset
 
     dataset = load_dataset(args.dataset)

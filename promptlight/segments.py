@@ -1,7 +1,8 @@
 """Text -> segments at each granularity, and token scores -> segment scores.
 
 Every span here is a half-open char range ``[start, end)`` into the original ``str``
-(Python code points). Pure Python (stdlib ``re`` only): no torch, no transformers.
+(Python code points). Pure Python (stdlib ``re``, plus the ``regex`` package for user patterns):
+no torch, no transformers.
 
 Granularities (``types.GRANULARITIES`` plus a custom pattern):
 
@@ -13,6 +14,10 @@ Granularities (``types.GRANULARITIES`` plus a custom pattern):
 - ``lines``: each line with its ``"\\n"`` (``"\\r\\n"`` included; a lone ``"\\r"`` is not a break).
 - ``paragraphs``: separated by one or more blank (whitespace-only) lines.
 - ``regex:<pattern>``: each match is a segment, and so is each stretch between matches.
+  Patterns run on the ``regex`` package (Python ``re`` syntax, plus a few extras such as
+  ``\\p{L}``) with a time limit, :data:`REGEX_TIMEOUT` seconds per text: a pattern that
+  backtracks catastrophically (``(a|aa)+$`` on a long run of ``a``) raises ValueError
+  instead of hanging (stdlib ``re`` has no timeout).
 
 Segments of every granularity partition the text: in order, no gaps, no overlaps, none
 empty. For words, sentences and paragraphs a segment owns its trailing whitespace
@@ -50,6 +55,8 @@ __all__ = [
 ]
 
 REGEX_PREFIX = "regex:"
+#: Seconds one ``regex:`` pattern may spend on one text before it is given up (ValueError).
+REGEX_TIMEOUT = 2.0
 _CHOICES = ", ".join(GRANULARITIES) + ", regex:<pattern>"
 
 # ``\s`` / ``\S`` on str patterns agree with ``str.isspace`` for every code point.
@@ -69,15 +76,17 @@ def _unknown_granularity(name: object) -> ValueError:
 
 
 @functools.lru_cache(maxsize=64)
-def _compile_pattern(pattern: str) -> re.Pattern[str]:
-    """The compiled ``regex:`` pattern; ValueError naming it if it is empty or invalid."""
+def _compile_pattern(pattern: str):
+    """The compiled ``regex:`` pattern (a ``regex.Pattern``); ValueError naming it if it is empty or invalid."""
+    import regex  # a user's pattern: run it where it can be timed out (see REGEX_TIMEOUT)
+
     if not pattern:
         raise ValueError(
             f"Granularity {REGEX_PREFIX!r} needs a pattern after the colon, e.g. 'regex:[^,]+' (one segment per comma-separated item)."
         )
     try:
-        return re.compile(pattern)
-    except re.error as exc:
+        return regex.compile(pattern)
+    except (regex.error, ValueError, OverflowError, RecursionError) as exc:
         raise ValueError(f"Invalid pattern {pattern!r} in granularity 'regex:{pattern}': {exc}.") from None
 
 
@@ -228,7 +237,8 @@ def resolve_granularity(name: str) -> str:
     """Validate a granularity name and return it unchanged.
 
     Valid: ``tokens``, ``words``, ``sentences``, ``lines``, ``paragraphs`` and
-    ``regex:<pattern>`` (a Python ``re`` pattern; inline flags such as ``(?m)`` work).
+    ``regex:<pattern>`` (Python ``re`` syntax, run by the ``regex`` package with a time
+    limit; inline flags such as ``(?m)`` work).
     Raises ValueError naming the bad value and listing the choices.
     """
     if isinstance(name, str):
@@ -362,12 +372,23 @@ def _at_line_start(text: str, position: int) -> bool:
     return i < 0 or text[i] == "\n"
 
 
-def _regex_segments(text: str, pattern: re.Pattern[str]) -> tuple[Span, ...]:
-    """Every non-empty match is a segment; so is every stretch of text between matches."""
+def _regex_segments(text: str, pattern) -> tuple[Span, ...]:
+    """Every non-empty match is a segment; so is every stretch of text between matches.
+
+    ``pattern`` is a compiled ``regex.Pattern``; matching stops with ValueError after
+    :data:`REGEX_TIMEOUT` seconds (catastrophic backtracking), never hangs.
+    """
     cuts = {0, len(text)}
-    for m in pattern.finditer(text):
-        if m.end() > m.start():
-            cuts.update((m.start(), m.end()))
+    try:
+        for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
+            if m.end() > m.start():
+                cuts.update((m.start(), m.end()))
+    except TimeoutError:
+        raise ValueError(
+            f"The pattern {pattern.pattern!r} of granularity 'regex:{pattern.pattern}' took longer than "
+            f"{REGEX_TIMEOUT:g} s on a text of {len(text)} chars (catastrophic backtracking). Simplify it: "
+            "avoid nested or overlapping repetition such as (a+)+ or (a|aa)+."
+        ) from None
     ordered = sorted(cuts)
     return tuple(Span(a, b) for a, b in zip(ordered, ordered[1:]))
 

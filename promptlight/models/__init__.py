@@ -149,11 +149,18 @@ def _cached_conversion(name: str, *, source, label: str) -> Path:
     from promptlight.models.gguf_import import convert_gguf
 
     def build(tmp: Path) -> None:
+        gguf = source()
         print(
             f"promptlight: converting {label} to float32 once (about a minute); cached at {model_cache_dir(name)}",
             file=sys.stderr,
         )
-        convert_gguf(source(), tmp)
+        try:
+            convert_gguf(gguf, tmp)
+        except Exception as exc:  # a truncated or foreign file fails deep in gguf/transformers: name the file
+            raise ModelLoadError(
+                f"Cannot convert the GGUF file {str(gguf)!r}: it is truncated, damaged or not a GGUF model "
+                f"({type(exc).__name__}: {exc}). Download it again, or give another model."
+            ) from exc
 
     return _ensure_cache(name, build, source=label)
 

@@ -38,12 +38,24 @@ def validate_generation_options(
 def pick_next_token(
     logits: torch.Tensor, *, temperature: float, top_p: float, top_k: int, generator: torch.Generator | None
 ) -> int:
-    """``[vocab] -> token id``: argmax when ``temperature == 0``, else a filtered sample."""
+    """``[vocab] -> token id``: argmax when ``temperature == 0``, else a filtered sample.
+
+    Sampling draws from ``softmax((logits - max(logits)) / temperature)``, computed in float64.
+    Subtracting the maximum first changes nothing mathematically (softmax is shift-invariant)
+    but keeps every scaled value <= 0: however small a positive ``temperature`` is (``3e-195``),
+    the best token scales to exactly 0 and the others to finite negatives or ``-inf``, never
+    ``+inf`` or ``nan``, so ``torch.multinomial`` always gets a valid distribution. float64
+    keeps temperatures down to ~5e-324 non-zero (float32 would round 3e-195 to 0 and give
+    0 / 0). We do not switch tiny temperatures to greedy instead: the scaled distribution is
+    already the exact limit (all its mass on the argmax, shared equally between tied maxima),
+    so no arbitrary threshold is needed and sampling still consumes the seeded generator.
+    """
     import torch
 
     if temperature == 0.0:
         return int(torch.argmax(logits))
-    scaled = logits.float() / temperature  # [vocab]
+    shifted = logits.double() - logits.max().double()  # [vocab], <= 0, the best token at 0
+    scaled = shifted / temperature  # [vocab], in [-inf, 0]
     if top_k > 0 and top_k < scaled.numel():
         kth = torch.topk(scaled, top_k).values[-1]
         scaled = scaled.masked_fill(scaled < kth, float("-inf"))

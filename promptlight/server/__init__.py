@@ -38,8 +38,10 @@ Every setting is a flag, an environment variable ``PROMPTLIGHT_<NAME>`` and a ro
   (default ``promptlight.db`` in the user data directory, e.g. ``~/.local/share/promptlight/``).
   Datapoints you add or edit survive restarts; cached results make a repeated request instant.
 - Limits: ``--max-prompt-tokens`` (4096), ``--max-new-tokens`` (512), ``--max-ig-steps`` (256),
+  ``--max-batch-tokens`` (8192: batch_size x tokens a salience request may ask for),
   ``--max-body-bytes`` (1 MiB), ``--queue-size`` (8 waiting calls per model),
-  ``--model-timeout`` (300 s), ``--cache-size`` (10000 cached results).
+  ``--model-timeout`` (300 s; a call past it answers 504 and is stopped), ``--cache-size``
+  (10000 cached results).
 
 ``/docs`` works offline when the optional package ``swagger-ui-bundle`` is installed.
 

@@ -127,9 +127,21 @@ async def _http_handler(request: Request, exc: StarletteHTTPException) -> JSONRe
         message = f"{request.method} is not allowed on {request.url.path}." + (
             f" Allowed: {allowed}." if allowed else ""
         )
+    elif status == 400 and exc.__cause__ is not None:
+        # FastAPI's "There was an error parsing the body": say what was wrong with it.
+        return error_response(400, code, _unreadable_body(exc.__cause__), "body", exc.headers)
     else:
         message = str(exc.detail)
     return error_response(status, code, message, None, exc.headers)
+
+
+def _unreadable_body(cause: BaseException) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return (
+            f"The request body is not valid text ({cause.encoding} decoding failed at byte offset {cause.start}: "
+            f"{cause.reason}); send JSON encoded as UTF-8."
+        )
+    return f"The request body could not be read as JSON ({type(cause).__name__}); send a UTF-8 JSON object."
 
 
 async def _api_error_handler(request: Request, exc: ApiError) -> JSONResponse:

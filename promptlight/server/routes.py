@@ -181,7 +181,8 @@ def _worker(state: AppState, name: str | None) -> ModelWorker:
     return worker
 
 
-def _check_prompt_tokens(lm: Any, prompt: str, settings: Settings) -> None:
+def _check_prompt_tokens(lm: Any, prompt: str, settings: Settings) -> int:
+    """The prompt's length in tokens; 413 over ``max_prompt_tokens``, before any forward pass."""
     n = len(lm.tokenize(prompt).ids)
     if n > settings.max_prompt_tokens:
         raise ApiError(
@@ -190,6 +191,34 @@ def _check_prompt_tokens(lm: Any, prompt: str, settings: Settings) -> None:
             f"The prompt is {n} tokens long; the limit is max_prompt_tokens = {settings.max_prompt_tokens} "
             "(setting --max-prompt-tokens / PROMPTLIGHT_MAX_PROMPT_TOKENS).",
             field="prompt",
+        )
+    return n
+
+
+def _check_batch_tokens(method: str, options: dict[str, Any], sequence_tokens: int, settings: Settings) -> None:
+    """422 when the rows of a batch the caller asked for, times the sequence length, pass ``max_batch_tokens``.
+
+    Only an explicit ``batch_size`` above 1 is checked: the methods' own defaults size their
+    batches to the sequence, and one row is always allowed. Integrated gradients never runs
+    more rows than it has ``steps``.
+    """
+    batch_size = options.get("batch_size")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 1:
+        return
+    rows = batch_size
+    if method == "integrated_gradients":
+        from promptlight.salience.integrated_gradients import DEFAULT_STEPS
+
+        steps = options.get("steps", DEFAULT_STEPS)
+        if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 1:
+            rows = min(batch_size, steps)
+    if rows * sequence_tokens > settings.max_batch_tokens:
+        fits = max(1, settings.max_batch_tokens // max(sequence_tokens, 1))
+        raise invalid(
+            f"batch_size is {batch_size}: {rows} rows x {sequence_tokens} tokens is over "
+            f"max_batch_tokens = {settings.max_batch_tokens} (setting --max-batch-tokens / "
+            f"PROMPTLIGHT_MAX_BATCH_TOKENS). Use batch_size <= {fits}, or leave it out.",
+            "options.batch_size",
         )
 
 
@@ -370,11 +399,12 @@ async def salience(body: schemas.SalienceRequest, state: AppState = State) -> JS
     inputs["target_span"] = list(body.target_span) if body.target_span is not None else None
 
     def compute(lm: Any) -> dict[str, Any]:
-        from promptlight.pipeline import explain
+        from promptlight.pipeline import DEFAULT_GENERATION, explain
 
-        _check_prompt_tokens(lm, body.prompt, settings)
+        prompt_tokens = _check_prompt_tokens(lm, body.prompt, settings)
+        target_tokens = DEFAULT_GENERATION["max_new_tokens"]
         if body.target is not None:
-            n = len(lm.tokenize(body.target, add_bos=False).ids)
+            n = target_tokens = len(lm.tokenize(body.target, add_bos=False).ids)
             if n > settings.max_new_tokens:
                 raise ApiError(
                     413,
@@ -383,6 +413,7 @@ async def salience(body: schemas.SalienceRequest, state: AppState = State) -> JS
                     "(setting --max-new-tokens / PROMPTLIGHT_MAX_NEW_TOKENS).",
                     field="target",
                 )
+        _check_batch_tokens(body.method, body.options, prompt_tokens + target_tokens, settings)
         result = explain(
             lm,
             body.prompt,

@@ -17,7 +17,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 DATASET_NAME_PATTERN = r"^[^:\x00-\x1f\x7f]+$"
 MAX_STOP_STRINGS = 16
 MAX_FIELDS_BYTES = 65_536
-MIN_TEMPERATURE = 0.01
 
 
 def _utf8(value: str) -> str:
@@ -41,13 +40,6 @@ def _json_object(value: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"must be plain JSON with valid Unicode text ({exc})") from None
     if len(text) > MAX_FIELDS_BYTES:
         raise ValueError(f"is {len(text)} characters as JSON; the limit is {MAX_FIELDS_BYTES}")
-    return value
-
-
-def _temperature(value: float) -> float:
-    # Dividing logits by a tiny temperature overflows to inf and sampling fails; 0 already means greedy.
-    if 0.0 < value < MIN_TEMPERATURE:
-        raise ValueError(f"must be 0 (greedy) or at least {MIN_TEMPERATURE}")
     return value
 
 
@@ -101,9 +93,7 @@ class GenerateRequest(StrictBody):
     model: Text | None = Field(None, description="a name from /api/models (default: the first)")
     prompt: Prompt
     max_new_tokens: int = Field(64, ge=1, description="capped by the max_new_tokens setting")
-    temperature: Annotated[float, AfterValidator(_temperature)] = Field(
-        0.0, ge=0.0, le=100.0, allow_inf_nan=False, description=f"0 = greedy, else {MIN_TEMPERATURE} to 100"
-    )
+    temperature: float = Field(0.0, ge=0.0, le=100.0, allow_inf_nan=False, description="0 = greedy, else up to 100")
     top_p: float = Field(1.0, gt=0.0, le=1.0, allow_inf_nan=False)
     top_k: int = Field(0, ge=0, le=1_000_000, description="0 = no limit")
     seed: int | None = Field(0, ge=0, le=2**63 - 1, description="sampling seed; null = random (not cached)")

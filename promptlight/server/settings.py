@@ -84,6 +84,14 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=1,
     ),
     Setting("max_ig_steps", int, 256, "Cap on the steps option of integrated_gradients.", minimum=1),
+    Setting(
+        "max_batch_tokens",
+        int,
+        8192,
+        "Cap on batch_size x sequence tokens when a salience request sets the batch_size option "
+        "(integrated_gradients, occlusion); bounds the memory of one call.",
+        minimum=1,
+    ),
     Setting("max_body_bytes", int, 1_048_576, "Largest request body accepted, in bytes (larger: 413).", minimum=1024),
     Setting("queue_size", int, 8, "Model calls that may wait per model; more get 429 with Retry-After.", minimum=1),
     Setting(

@@ -6,22 +6,25 @@
 
 A call waits in the queue (at most ``queue_size`` calls per model; the next one gets 429),
 then runs alone on the model. A call that waits longer than ``timeout`` is withdrawn (503);
-one that runs longer is answered with 504 while the thread finishes it (Python cannot stop
-a thread), and the calls behind it then run as usual. An exception in a call is passed to
-the caller; the worker keeps serving.
+one that runs longer is answered with 504 and stopped: Python cannot kill a thread, so while
+a call runs, every layer of the model checks a flag first (a forward pre-hook, removed when
+the call ends) and raises :class:`CallAbandoned` once the caller has given up. The call thus
+stops at its next layer and the calls behind it run as usual. An exception in a call is
+passed to the caller; the worker keeps serving.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import hashlib
 import logging
 import math
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,10 @@ from promptlight.server.errors import ApiError
 log = logging.getLogger("promptlight.server")
 
 Loader = Callable[[str], Any]
+
+
+class CallAbandoned(RuntimeError):
+    """Raised inside a model call whose caller gave up (it ran past ``model_timeout``)."""
 
 
 def _default_loader(spec: str) -> Any:
@@ -63,6 +70,7 @@ class _Job:
         self.done: asyncio.Future[Any] = loop.create_future()
         self._lock = threading.Lock()
         self._state = "queued"  # -> "running" | "withdrawn"
+        self.abandoned = threading.Event()  # set when the caller stops waiting for a running call
 
     def try_start(self) -> bool:
         with self._lock:
@@ -188,6 +196,7 @@ class ModelWorker:
         try:
             return await asyncio.wait_for(asyncio.shield(job.done), timeout)
         except TimeoutError:
+            job.abandoned.set()  # the model's layers see it and stop the call (see _stoppable)
             raise ApiError(
                 504,
                 "timeout",
@@ -222,11 +231,53 @@ class ModelWorker:
             self._running = True
             began = time.monotonic()
             try:
-                result = job.fn(self.lm)
+                with _stoppable(self.lm, job.abandoned):
+                    result = job.fn(self.lm)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller, who turns it into an envelope
-                job.finish(error=exc)
+                if job.abandoned.is_set():  # nobody waits for it: no error for the event loop to report
+                    log.warning("model %s: stopped a call that ran past model_timeout (%s)", self.name, exc)
+                    job.finish(None)
+                else:
+                    job.finish(error=exc)
             else:
                 job.finish(result)
             finally:
                 self._running = False
                 self._durations.append(time.monotonic() - began)
+
+
+@contextlib.contextmanager
+def _stoppable(lm: Any, abandoned: threading.Event) -> Iterator[None]:
+    """While the block runs, each layer of ``lm`` raises :class:`CallAbandoned` once ``abandoned`` is set.
+
+    A forward pre-hook on the model itself and on every block of its layer lists (the
+    decoder layers), so a long call (occlusion over thousands of segments, integrated
+    gradients, a long generation) stops within one layer's time. The hooks act only in this
+    thread and are removed when the block ends, even if it raises. The block holds the
+    model's ``lock`` (which every model call takes anyway), so hooks are never added or
+    removed while another thread (a notebook sharing the weights) runs the model. Models
+    that are not torch modules (test stand-ins) run unhooked.
+    """
+    module = getattr(lm, "module", None)
+    if module is None or not hasattr(module, "register_forward_pre_hook"):
+        yield
+        return
+    with getattr(lm, "lock", None) or contextlib.nullcontext():
+        import torch
+
+        thread = threading.get_ident()
+
+        def check(_module: Any, _args: Any) -> None:
+            if abandoned.is_set() and threading.get_ident() == thread:
+                raise CallAbandoned("the caller gave up on this call (model_timeout)")
+
+        targets = [module]
+        for child in module.modules():
+            if isinstance(child, torch.nn.ModuleList):
+                targets.extend(child)
+        handles = [target.register_forward_pre_hook(check) for target in targets]
+        try:
+            yield
+        finally:
+            for handle in handles:
+                handle.remove()

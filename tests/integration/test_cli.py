@@ -95,6 +95,7 @@ def test_explain_text_and_html_outputs(tmp_path):
         (("generate", "--model", "tiny", "--prompt-file", "/nope/p.txt"), "does not exist"),
         (("generate", "--model", "tiny", "--dataset", "/nope/d.jsonl"), "d.jsonl"),
         (("generate", "--model", "tiny", "--prompt", "x", "--top-p", "0"), "top_p must be in (0, 1]"),
+        (("generate", "--model", "tiny", "--prompt", "  \n"), "--prompt is empty"),
     ],
 )
 def test_user_mistakes_get_one_clear_line(args, message):
