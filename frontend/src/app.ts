@@ -8,7 +8,7 @@ import { isRegexGranularity, REGEX_PREFIX } from "./aggregate";
 import { gainOfSlider } from "./colour";
 import { download, h, replace, uniqueId } from "./dom";
 import { buildHtmlReport, resultToJson } from "./report";
-import { sliceCp } from "./text";
+import { cpLength, sliceCp } from "./text";
 import {
   BASE_GRANULARITIES,
   DEFAULT_GENERATION,
@@ -402,7 +402,9 @@ export class App implements AppHandle {
       }
     }
     const prev = this.panes[side];
-    if (prev.datapoint?.id === d.id && sameSpan(prev.span, span)) {
+    // The same datapoint with the same text keeps its output and result; an edited one starts afresh.
+    if (prev.datapoint?.id === d.id && sameSpan(prev.span, span) && prev.datapoint.prompt === d.prompt && prev.datapoint.target === d.target) {
+      prev.datapoint = d;
       this.renderAll();
       return;
     }
@@ -501,9 +503,11 @@ export class App implements AppHandle {
     try {
       const g = await this.api.generate(this.model, d.prompt, this.gen);
       if (seq !== this.seq[side]) return false;
-      const changed = pane.generation?.text !== g.text;
+      // A new text drops the selection made on the old one; a first generation keeps a span
+      // that came with the view (a link to a selection of the output) if it fits the text.
+      const changed = pane.generation !== null && pane.generation.text !== g.text;
       pane.generation = g;
-      if (changed && this.source === "output") {
+      if (this.source === "output" && (changed || (pane.span !== null && pane.span[1] > cpLength(g.text)))) {
         pane.span = null;
         this.markStale(side);
       }
@@ -613,6 +617,7 @@ export class App implements AppHandle {
       this.seq[side]++;
       const p = this.panes[side];
       Object.assign(p, { generation: null, busy: null });
+      if (this.source === "output") p.span = null; // it selected the old model's output
       if (p.result) p.resultStale = "The settings changed since this result was computed.";
     }
     this.renderAll();

@@ -158,6 +158,15 @@ function isHighSurrogate(unit) {
 function isLowSurrogate(unit) {
 	return unit >= 56320 && unit <= 57343;
 }
+/** Number of code points of `s` (Python's `len(s)`). A lone surrogate counts as one. */
+function cpLength(s) {
+	let n = 0;
+	for (let i = 0; i < s.length; i++) {
+		if (isHighSurrogate(s.charCodeAt(i)) && i + 1 < s.length && isLowSurrogate(s.charCodeAt(i + 1))) i++;
+		n++;
+	}
+	return n;
+}
 /**
 * A precomputed two-way map between code-point offsets and UTF-16 indices of one string.
 * Build it once per text and convert many offsets in O(1) (code point -> UTF-16) or
@@ -2184,7 +2193,8 @@ var App = class {
 			return;
 		}
 		const prev = this.panes[side];
-		if (prev.datapoint?.id === d.id && sameSpan(prev.span, span)) {
+		if (prev.datapoint?.id === d.id && sameSpan(prev.span, span) && prev.datapoint.prompt === d.prompt && prev.datapoint.target === d.target) {
+			prev.datapoint = d;
 			this.renderAll();
 			return;
 		}
@@ -2281,9 +2291,9 @@ var App = class {
 		try {
 			const g = await this.api.generate(this.model, d.prompt, this.gen);
 			if (seq !== this.seq[side]) return false;
-			const changed = pane.generation?.text !== g.text;
+			const changed = pane.generation !== null && pane.generation.text !== g.text;
 			pane.generation = g;
-			if (changed && this.source === "output") {
+			if (this.source === "output" && (changed || pane.span !== null && pane.span[1] > cpLength(g.text))) {
 				pane.span = null;
 				this.markStale(side);
 			}
@@ -2399,6 +2409,7 @@ var App = class {
 				generation: null,
 				busy: null
 			});
+			if (this.source === "output") p.span = null;
 			if (p.result) p.resultStale = "The settings changed since this result was computed.";
 		}
 		this.renderAll();

@@ -1,0 +1,179 @@
+"""The LM Salience workflow end to end on the ``tiny`` model: table, search, generate, select a
+span, every method, every granularity (without a request for gradient methods), hover, URL
+state, exports."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from promptlight.data import load_dataset
+from tests.browser.pages import GRANULARITIES, METHODS, PromptlightPage
+
+pytestmark = pytest.mark.browser
+
+EXAMPLE = "fewshot-mistake"
+# A random model's greedy output is one token repeated; sampling (seeded, so cached and
+# reproducible) gives words to select.
+SAMPLING = {"temperature": "2", "seed": "0", "max_new_tokens": "24"}
+
+
+@pytest.fixture(scope="module")
+def server(start_server):
+    server = start_server("app-tiny", models=["tiny"])
+    yield server
+    server.stop()
+
+
+def _matches(example, query: str) -> bool:
+    """The table's search rule (frontend/src/ui/examples.ts): every word, case-insensitive, in
+    the row's id, dataset, source, prompt or target."""
+    hay = "\n".join(["sample_prompts", example.source, example.prompt, example.target or ""]).lower()
+    return all(w in hay for w in query.lower().split())
+
+
+def test_salience_workflow_on_tiny(server, ui):
+    page = ui.page
+    app = PromptlightPage(page)
+    dataset = load_dataset("sample_prompts")
+    app.open(server.url)
+
+    # The examples table lists the sample prompts, and search filters it.
+    expect(app.rows).to_have_count(len(dataset))
+    assert app.row_sources() == [e.source for e in dataset]
+    expect(page.locator(".pl-examples .pl-card-head")).to_contain_text(f"{len(dataset)} of {len(dataset)}")
+    search = page.get_by_placeholder("Search prompts, targets, sources…")
+    for query in ["quiche", "garage spaces", "RISOTTO"]:
+        search.fill(query)
+        wanted = [e.source for e in dataset if _matches(e, query)]
+        assert 0 < len(wanted) < len(dataset), query
+        expect(app.rows).to_have_count(len(wanted))
+        assert app.row_sources() == wanted
+    search.fill("")
+    expect(app.rows).to_have_count(len(dataset))
+    ui.shot("table")
+
+    # Select an example, generate with the UI's generation settings.
+    app.select(EXAMPLE)
+    app.set_source("Model output")
+    app.set_generation(**SAMPLING)
+    with app.expect_call("generate"):
+        app.button("Generate").click()
+    expect(app.pane().locator(".pl-block-head", has_text="Model output")).to_contain_text("24 tokens")
+    assert not app.salience_calls, "Generate alone must not explain"
+
+    # Drag across three words of the output: salience runs (Auto-run) on that span.
+    units = app.output_units().all_text_contents()
+    words = [i for i, u in enumerate(units) if u.strip()]
+    assert len(words) >= 3, units
+    first, last = words[0], words[2]
+    start = sum(len(u) for u in units[:first])
+    end = sum(len(u) for u in units[: last + 1])
+    end -= len(units[last]) - len(units[last].rstrip())
+    output = "".join(units)
+    with app.expect_call("salience"):
+        app.drag_units(first, last)
+    app.wait_idle()
+    assert app.selected_text() == output[start:end].strip()
+    expect(app.pane().locator(".pl-selinfo .pl-quote")).to_be_visible()
+    request = json.loads(app.salience_calls[-1])
+    assert request["target"] == output and request["target_span"] == [start, end], request
+    assert any(p.hot for p in app.heat()), "the prompt shows no heat"
+    ui.shot("span-selected")
+
+    # Every method: each shows heat and the right kind of legend. grad_dot_input comes with
+    # grad_l2 (one pass), so it needs no request; the others need one each.
+    for method in ["grad_l2", "grad_dot_input", "integrated_gradients", "occlusion"]:
+        before = len(app.salience_calls)
+        if method in ("integrated_gradients", "occlusion"):
+            with app.expect_call("salience", timeout=60_000):
+                app.set_method(method)
+        else:
+            app.set_method(method)
+        app.wait_idle(timeout=60_000)
+        assert len(app.salience_calls) - before == (1 if method in ("integrated_gradients", "occlusion") else 0), method
+        summary = app.pane().locator(".pl-summary")
+        expect(summary.locator("h3").first).to_contain_text(method)
+        expect(summary.locator(".pl-legend")).to_contain_text("pushes up" if method != "grad_l2" else "(unsigned)")
+        assert any(p.hot for p in app.heat()), method
+        ui.shot(f"method-{method}")
+
+    # Granularity: re-aggregated in the browser, no request for any gradient method.
+    regex = r"regex:Recommendation: [^\n]*"
+    for method in ["grad_l2", "grad_dot_input", "integrated_gradients"]:
+        app.set_method(method)
+        app.wait_idle()
+        calls = len(app.salience_calls)
+        counts = {}
+        for granularity in [*GRANULARITIES, regex]:
+            app.set_granularity(granularity)
+            assert app.view()["gran"] == [granularity]
+            counts[granularity] = len(app.segments())
+            assert any(p.hot for p in app.heat()), (method, granularity)
+        assert len(app.salience_calls) == calls, f"{method}: switching granularity sent a salience request"
+        assert counts["tokens"] > counts["words"] > counts["lines"] > counts["paragraphs"] == 4, counts
+    # The custom regex cut out the three worked examples' recommendations as segments.
+    assert app.segments().count("Recommendation: You have to try it.") == 3
+    ui.shot("custom-regex")
+    # Occlusion scores per granularity: there a switch is one new request.
+    app.set_method("occlusion")
+    app.wait_idle()
+    with app.expect_call("salience"):
+        app.set_granularity("sentences")
+    app.wait_idle()
+
+    # Hover shows the raw score: the top-ranked line is 100% of max |score|.
+    app.set_method("grad_l2")
+    app.set_granularity("lines")
+    app.wait_idle()
+    score, _ = app.top()[0]
+    top = app.top_segment(1)
+    hot = app.heatmap().locator(f'.pl-seg[data-seg="{top[0].segment}"]').first
+    hot.hover()
+    expect(app.tooltip()).to_be_visible()
+    expect(app.tooltip()).to_contain_text(f"score {score} (100% of max |score|)")
+    expect(app.tooltip()).to_contain_text(top[0].text.split()[0])
+    page.mouse.move(2, 2)
+    other = next(p for p in app.heat() if p.segment != top[0].segment and p.text.strip())
+    app.heatmap().locator(f'.pl-seg[data-seg="{other.segment}"]').first.hover()
+    expect(app.tooltip()).to_contain_text(re.compile(r"score [−\d.e+]+ \(\d+% of max \|score\|\)"))
+    ui.shot("hover")
+
+    # The URL carries the view; loading it afresh reproduces it.
+    view = app.view()
+    assert view["ex"] == ["sample_prompts:10"] and view["span"] == [f"{start}-{end}"], view
+    assert view["method"] == ["grad_l2"] and view["gran"] == ["lines"] and view["src"] == ["output"], view
+    url = page.url
+    shown = app.heat()
+    selected = app.selected_text()
+    page.goto("about:blank")
+    with app.expect_call("salience"):
+        page.goto(url)
+    app.wait_idle()
+    expect(app.pane().locator(".pl-pane-title")).to_have_text(EXAMPLE)
+    expect(app.radio("Salience method", METHODS["grad_l2"])).to_have_attribute("aria-checked", "true")
+    expect(app.radio("Granularity", "lines")).to_have_attribute("aria-checked", "true")
+    expect(app.radio("What to explain", "Model output")).to_have_attribute("aria-checked", "true")
+    assert app.selected_text() == selected
+    assert app.heat() == shown
+    assert app.view() == view
+    ui.shot("reloaded")
+
+    # Export JSON: the result record, as served.
+    record = app.download_json()
+    assert record["schema_version"] == 1
+    assert record["method"] == "grad_l2" and "grad_l2" in record["methods"] and "cached" not in record
+    prompt = dataset.by_source(EXAMPLE).prompt
+    assert record["text"] == prompt + output
+    assert record["selected_span"] == [len(prompt) + start, len(prompt) + end]
+    # Export HTML: a page with the heatmap and no script at all.
+    name, html = app.download("HTML report")
+    assert name.endswith(".html")
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert "<script" not in html.lower()
+    assert 'class="seg" style="background:' in html
+    assert ui.errors == []
+

@@ -1,0 +1,106 @@
+"""The datapoint editor on the ``tiny`` model: create, edit, duplicate, "add and compare", and
+the datapoints (and the link to the compare view) survive a server restart on the same db."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.pages import PromptlightPage
+
+pytestmark = pytest.mark.browser
+
+PROMPT = "Taste-likes: seafood\nSuggestion: Grilled salmon\nAnalysis:"
+TARGET = " The dish contains fish."
+EDITED_TARGET = " The dish contains fish. Recommendation: Try it."
+QUICHE = "Taste-dislikes: eggs\nSuggestion: Cheese and leek quiche\nAnalysis:"
+
+
+def _user_datapoints(server) -> list[dict]:
+    rows = httpx.get(f"{server.url}api/examples", params={"limit": 1000}, timeout=10).json()
+    return [r for r in rows if r["origin"] == "user"]
+
+
+@pytest.fixture
+def server(start_server):
+    server = start_server("editor-tiny", models=["tiny"])
+    yield server
+    server.stop()
+
+
+def test_create_edit_duplicate_compare_and_restart(server, ui):
+    page = ui.page
+    app = PromptlightPage(page)
+    app.open(server.url)
+    editor = page.get_by_role("region", name="Datapoint editor")
+    field = lambda label: editor.get_by_label(re.compile(f"^{label}"))  # noqa: E731
+    status = editor.locator(".pl-card-head")
+
+    # Create.
+    editor.get_by_role("button", name="New", exact=True).click()
+    expect(status).to_contain_text("new datapoint")
+    field("Source").fill("salmon-note")
+    field("Dataset").fill("mine")
+    field("Prompt").fill(PROMPT)
+    field("Target").fill(TARGET)
+    editor.get_by_role("button", name="Add", exact=True).click()
+    expect(app.pane().locator(".pl-pane-title")).to_have_text("salmon-note")
+    row = app.row("salmon-note")
+    expect(row).to_have_attribute("data-id", "u:1")
+    expect(row.locator(".pl-badge")).to_have_text("user")
+    expect(status).to_contain_text("u:1")
+    ui.shot("created")
+
+    # Edit: unsaved changes are flagged; saving updates the row, the pane and the server.
+    field("Target").fill(EDITED_TARGET)
+    expect(status).to_contain_text("unsaved changes")
+    editor.get_by_role("button", name="Save", exact=True).click()
+    expect(status).not_to_contain_text("unsaved changes")
+    expect(app.row("salmon-note").locator(".pl-cell-target")).to_contain_text("Recommendation")
+    expect(app.pane().locator(".pl-target")).to_have_text(EDITED_TARGET)
+    saved = httpx.get(f"{server.url}api/datapoints/u:1", timeout=10).json()
+    assert (saved["prompt"], saved["target"], saved["dataset"]) == (PROMPT, EDITED_TARGET, "mine")
+
+    # Duplicate: a new datapoint with the same text, selected.
+    editor.get_by_role("button", name="Duplicate", exact=True).click()
+    expect(app.pane().locator(".pl-pane-title")).to_have_text("salmon-note (copy)")
+    expect(app.row("salmon-note (copy)")).to_have_attribute("data-id", "u:2")
+    copy = httpx.get(f"{server.url}api/datapoints/u:2", timeout=10).json()
+    assert (copy["prompt"], copy["target"]) == (PROMPT, EDITED_TARGET)
+    assert copy["fields"].get("duplicate_of") == "u:1"
+
+    # Add and compare: the edited text goes to a new datapoint, shown next to the selected one.
+    field("Source").fill("quiche-note")
+    field("Prompt").fill(QUICHE)
+    editor.get_by_role("button", name="Add and compare", exact=True).click()
+    expect(page.locator(".pl-panes > .pl-pane")).to_have_count(2)
+    expect(app.pane(0).locator(".pl-pane-title")).to_contain_text("salmon-note (copy)")
+    expect(app.pane(1).locator(".pl-pane-title")).to_contain_text("quiche-note")
+    for side in (0, 1):
+        with app.expect_call("salience"):
+            app.button("Explain", side).click()
+        app.wait_idle(side)
+        assert any(p.hot for p in app.heat(side)), side
+    assert app.view()["ex"] == ["u:2"] and app.view()["cmp"] == ["u:3"]
+    ui.shot("add-and-compare")
+
+    # Restart the server on the same database: everything is still there.
+    before = _user_datapoints(server)
+    assert [d["source"] for d in before] == ["salmon-note", "salmon-note (copy)", "quiche-note"]
+    server.restart()
+    assert _user_datapoints(server) == before
+    page.reload()
+    expect(page.locator(".pl-panes > .pl-pane")).to_have_count(2)
+    expect(app.pane(0).locator(".pl-pane-title")).to_contain_text("salmon-note (copy)")
+    expect(app.pane(1).locator(".pl-pane-title")).to_contain_text("quiche-note")
+    for source in ["salmon-note", "salmon-note (copy)", "quiche-note"]:
+        expect(app.row(source).locator(".pl-badge")).to_have_text("user")
+    page.get_by_role("button", name="Close compare").click()
+    app.select("salmon-note")
+    expect(field("Target")).to_have_value(EDITED_TARGET)
+    expect(field("Prompt")).to_have_value(PROMPT)
+    ui.shot("after-restart")
+    assert ui.errors == []

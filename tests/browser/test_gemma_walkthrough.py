@@ -1,0 +1,114 @@
+"""The product's story in the browser, on the real gemma3-270m (README, "The workflow").
+
+Open ``fewshot-mistake``, generate greedily (stop at a blank line), select the
+``Recommendation:`` line of the output, switch to lines: the heat lands on the first worked
+example, whose analysis says "you don't like it" and whose recommendation says "try it". Then
+compare with ``fewshot-constitution``.
+
+``PROMPTLIGHT_UPDATE_SCREENSHOT=1`` also copies the walkthrough screenshot to
+``docs/screenshot.png`` (the README's picture); otherwise it stays in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from promptlight.data import load_dataset
+from tests.browser.pages import PromptlightPage
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+MODEL_CALL_MS = 300_000  # a gemma call is ~5-20 s on 2 busy cores; fail late rather than flake
+
+
+@pytest.fixture(scope="module")
+def server(start_server):
+    # The first run converts the model into PROMPTLIGHT_CACHE (about a minute); later loads ~5 s.
+    server = start_server("gemma", models=["gemma3-270m"], load_timeout=900)
+    yield server
+    server.stop()
+
+
+def test_menu_walkthrough_in_the_browser(server, ui):
+    page = ui.page
+    app = PromptlightPage(page)
+    prompt = load_dataset("sample_prompts").by_source("fewshot-mistake").prompt
+    first_example_end = prompt.index("\n\n")
+    app.open(server.url)
+
+    # 1. Run the model on fewshot-mistake: greedy, stop at a blank line.
+    app.select("fewshot-mistake")
+    app.set_source("Model output")
+    app.set_generation(max_new_tokens="48", stop="\\n\\n")
+    expect(page.get_by_label("Temperature", exact=True)).to_have_value("0")  # greedy
+    with app.expect_call("generate", timeout=MODEL_CALL_MS):
+        app.button("Generate").click()
+    expect(app.pane().locator(".pl-block-head", has_text="Model output")).to_contain_text("finished by stop")
+    output = app.explained_text()
+    assert "Recommendation:" in output, output
+
+    # 2. Select the recommendation line (double-click selects a line); salience runs on it.
+    with app.expect_call("salience", timeout=MODEL_CALL_MS):
+        app.output_units().filter(has_text="Recommendation:").first.dblclick()
+    app.wait_idle(timeout=MODEL_CALL_MS)
+    selected = app.selected_text()
+    assert selected.startswith("Recommendation:") and "\n" not in selected, selected
+    start = output.index("Recommendation:")
+    assert app.view()["span"] == [f"{start}-{start + len(selected)}"]
+
+    # 3. Lines: re-aggregated in the browser, no new request.
+    calls = len(app.salience_calls)
+    app.set_granularity("lines")
+    assert len(app.salience_calls) == calls
+    lines = app.heat()
+    hot = [p for p in lines if p.hot and p.offset < len(prompt)]
+    assert hot, "no line of the prompt shows heat"
+    assert all("\n" not in p.text.rstrip("\n") for p in lines), "not line segments"
+    # The heat lands on the first worked example: the two top-ranked lines of the whole prompt
+    # are its analysis ("... which you don't like.") and its contradicting recommendation
+    # ("You have to try it."), as tests/integration/test_gemma.py finds with the Python API.
+    top = [app.top_segment(rank) for rank in (1, 2)]
+    for rank, pieces in enumerate(top, 1):
+        assert pieces[0].offset < first_example_end, (rank, pieces, app.top())
+    labels = {"".join(p.text for p in pieces).split(":")[0] for pieces in top}
+    assert labels == {"Analysis", "Recommendation"}, app.top()
+    # The hottest line is the darkest: full colour on the sequential (grad_l2) scale.
+    assert top[0][0].background == "rgb(84, 39, 143)", top[0]
+
+    # The README's picture: the mistake with line heat, hovering the hottest line.
+    app.close_generation_settings()
+    page.locator(".pl-top-item").first.blur()
+    app.pane().scroll_into_view_if_needed()
+    page.locator(".pl-right").evaluate("el => el.scrollTo(0, 0)")
+    app.heatmap().evaluate("el => el.scrollTo(0, 0)")
+    app.heatmap().locator(".pl-flash").evaluate_all("els => els.forEach((el) => el.classList.remove('pl-flash'))")
+    hottest = app.heatmap().locator(f'.pl-seg[data-seg="{top[0][0].segment}"]').first
+    box = hottest.bounding_box()
+    assert box
+    hottest.hover(position={"x": box["width"] - 4, "y": box["height"] / 2})  # the tooltip opens to the right
+    expect(app.tooltip()).to_contain_text("100% of max |score|")
+    shot = ui.shot("walkthrough-mistake-lines")
+    if os.environ.get("PROMPTLIGHT_UPDATE_SCREENSHOT"):
+        shutil.copyfile(shot, REPO / "docs" / "screenshot.png")
+    page.mouse.move(2, 2)
+
+    # 4. Compare with fewshot-constitution: it is generated and explained in its own pane.
+    with app.expect_call("salience", timeout=2 * MODEL_CALL_MS):
+        page.locator(".pl-compare-select").select_option("sample_prompts:12")
+    expect(page.locator(".pl-panes > .pl-pane")).to_have_count(2)
+    app.wait_idle(1, timeout=MODEL_CALL_MS)
+    expect(app.pane(0).locator(".pl-pane-title")).to_contain_text("fewshot-mistake")
+    expect(app.pane(1).locator(".pl-pane-title")).to_contain_text("fewshot-constitution")
+    for side in (0, 1):
+        assert app.explained_text(side).strip(), f"pane {side} has no output"
+        assert any(p.hot for p in app.heat(side)), f"pane {side} shows no heat"
+        expect(app.pane(side).locator(".pl-top-item").first).to_be_visible()
+    assert app.view()["cmp"] == ["sample_prompts:12"]
+    ui.shot("walkthrough-compare")
+    assert ui.errors == []
