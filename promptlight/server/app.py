@@ -54,6 +54,7 @@ def create_app(
     db_path: str | os.PathLike[str] | None = None,
     settings: Settings | None = None,
     model_loader: Callable[[str], Any] | None = None,
+    token_cors: bool = False,
 ) -> FastAPI:
     """The promptlight web app.
 
@@ -64,6 +65,9 @@ def create_app(
     file (default: the ``db`` setting, else the user data dir). ``settings``: limits and
     access (default: defaults + ``PROMPTLIGHT_*`` environment variables).
     ``model_loader(spec) -> model`` replaces :func:`promptlight.load_model` (tests use it).
+    ``token_cors``: also answer cross-origin requests that carry the token in an
+    ``Authorization: Bearer`` header, from any origin (the notebook widget, whose page origin is
+    not known in advance; see guard.py). Needs ``settings.token``.
 
     Raises ``ValueError`` for a wiring mistake (no models, a reserved dataset name, a
     non-loopback host without a token) and ``StoreError`` for an unusable database file.
@@ -76,6 +80,8 @@ def create_app(
             f"Serving on {settings.host!r} (not loopback) needs an access token: set PROMPTLIGHT_TOKEN "
             "(or --token). Anyone who can reach the port could otherwise run your models and edit your data."
         )
+    if token_cors and not settings.token:
+        raise ValueError("token_cors=True needs an access token (settings.token): the token is what lets a page in.")
     check_dataset_names(list(datasets))
     loaded = {name: _load_dataset(name, spec) for name, spec in datasets.items()}
     if db_path is None and settings.db:
@@ -126,6 +132,7 @@ def create_app(
         port=settings.port,
         max_body_bytes=settings.max_body_bytes,
         allow_origins=settings.origins,
+        token_cors=token_cors,
     )
     return app
 
@@ -193,7 +200,7 @@ def _add_ui_routes(app: FastAPI) -> None:
     mount would match every path and turn a wrong method on an API route into 404 instead of 405.
     """
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)  # HEAD: uptime checks, link previews
     def index() -> Any:
         page = STATIC_DIR / "index.html"
         if page.is_file():

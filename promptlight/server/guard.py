@@ -12,8 +12,18 @@ In order, for every HTTP request:
 3. **Origin**: a state-changing request (POST, PUT, PATCH, DELETE) that carries an
    ``Origin`` other than the server's own (or one listed in ``allow_origins``) is refused,
    and its body must be JSON, which a cross-site HTML form cannot send. There is no CORS
-   header at all, so other sites cannot read any answer either.
+   header at all (except under ``token_cors``, below), so other sites cannot read any answer either.
 4. **Size**: a body larger than ``max_body_bytes`` gets 413 before it is read in full.
+
+**Cross-origin with the token** (``token_cors``, off by default; the notebook widget turns it
+on): the widget's page comes from the notebook server (``http://localhost:8888``, a VS Code
+webview, a Colab frame), an origin not known when the server starts. With ``token_cors`` a
+CORS preflight to ``/api/...`` is answered for any origin (it carries no credentials and
+changes nothing), and a cross-origin request that carries the token in its
+``Authorization: Bearer`` *header* gets ``Access-Control-Allow-Origin`` for exactly its
+origin and passes the origin check. Other pages cannot know the token, and the cookie never
+counts cross-origin, so nothing ambient is exposed; ``Access-Control-Allow-Credentials`` is
+never sent.
 
 Every refusal is the usual error envelope. Every answer carries ``X-Content-Type-Options:
 nosniff``, ``X-Frame-Options: DENY`` (no clickjacking through a frame) and
@@ -76,9 +86,11 @@ class Guard:
         port: int = 5432,
         max_body_bytes: int = 1_048_576,
         allow_origins: tuple[str, ...] = (),
+        token_cors: bool = False,
     ) -> None:
         self.app = app
         self.token = token
+        self.token_cors = token_cors and bool(token)
         self.cookie = cookie_name(port)
         self.cookie_value = cookie_value(token) if token else ""
         self.max_body_bytes = max_body_bytes
@@ -100,6 +112,16 @@ class Guard:
                 "To serve other machines, start it with --host 0.0.0.0 and an access token (PROMPTLIGHT_TOKEN).")  # fmt: skip
             return
 
+        cross_origin_ok = False
+        origin = headers.get("origin")
+        if self.token_cors and origin is not None and not self._same_origin(origin, host):
+            if method == "OPTIONS" and "access-control-request-method" in headers and path.startswith("/api/"):
+                await _preflight(send, origin, headers)
+                return
+            if self._bearer_ok(headers):
+                cross_origin_ok = True
+                send = _with_cors_headers(send, origin)
+
         if self.token:
             if path == "/" and method in ("GET", "HEAD"):
                 query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
@@ -114,8 +136,7 @@ class Guard:
                 return
 
         if method not in SAFE_METHODS:
-            origin = headers.get("origin")
-            if origin is not None and not self._origin_ok(origin, host, scope):
+            if origin is not None and not cross_origin_ok and not self._origin_ok(origin, host, scope):
                 await self._refuse(scope, receive, send, 403, "forbidden",
                     f"Requests that change data are accepted only from this server's own pages, not from {origin!r}. "
                     "To trust another origin (e.g. a dev server), add it to --allow-origins.")  # fmt: skip
@@ -150,16 +171,22 @@ class Guard:
 
     # --- checks -----------------------------------------------------------------------
 
+    def _bearer_ok(self, headers: dict[str, str]) -> bool:
+        scheme, _, credentials = headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and bool(credentials) and _same(credentials.strip(), self.token)
+
     def _authorized(self, headers: dict[str, str]) -> bool:
-        auth = headers.get("authorization", "")
-        scheme, _, credentials = auth.partition(" ")
-        if scheme.lower() == "bearer" and credentials and _same(credentials.strip(), self.token):
+        if self._bearer_ok(headers):
             return True
         for part in headers.get("cookie", "").split(";"):
             name, _, value = part.strip().partition("=")
             if name == self.cookie and _same(value, self.cookie_value):
                 return True
         return False
+
+    @staticmethod
+    def _same_origin(origin: str, host: str) -> bool:
+        return urlsplit(origin.strip().lower()).netloc == host.lower()
 
     def _origin_ok(self, origin: str, host: str, scope: Scope) -> bool:
         origin = origin.strip().lower().rstrip("/")
@@ -238,6 +265,41 @@ def _with_security_headers(send: Send) -> Send:
             present = {name.lower() for name, _ in message.get("headers", [])}
             extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
             message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return sender
+
+
+CORS_EXPOSED = b"Retry-After, X-Total-Count"
+
+
+async def _preflight(send: Send, origin: str, headers: dict[str, str]) -> None:
+    """The answer to a CORS preflight under ``token_cors``: 204, this origin, the methods and headers the UI uses."""
+    cors = [
+        (b"access-control-allow-origin", origin.encode("latin-1")),
+        (b"access-control-allow-methods", b"GET, POST, PUT, DELETE"),
+        (b"access-control-allow-headers", b"Authorization, Content-Type, Accept"),
+        (b"access-control-max-age", b"600"),
+        (b"vary", b"Origin"),
+    ]
+    if headers.get("access-control-request-private-network") == "true":
+        # Chrome's Private Network Access: a page on another address may call this loopback server.
+        cors.append((b"access-control-allow-private-network", b"true"))
+    await send({"type": "http.response.start", "status": 204, "headers": cors})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _with_cors_headers(send: Send, origin: str) -> Send:
+    """Let the page at ``origin`` read this answer (only for requests that carried the token)."""
+    cors = [
+        (b"access-control-allow-origin", origin.encode("latin-1")),
+        (b"access-control-expose-headers", CORS_EXPOSED),
+        (b"vary", b"Origin"),
+    ]
+
+    async def sender(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *cors]}
         await send(message)
 
     return sender
