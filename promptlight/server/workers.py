@@ -120,6 +120,8 @@ class ModelWorker:
         self._loader = loader or _default_loader
         self._queue: queue.Queue[_Job | None] = queue.Queue(maxsize=queue_size)
         self._running = False
+        self._current: _Job | None = None
+        self._stopping = False
         self._durations: collections.deque[float] = collections.deque(maxlen=20)
         self._thread = threading.Thread(target=self._run, name=f"promptlight-model-{name}", daemon=True)
 
@@ -129,7 +131,11 @@ class ModelWorker:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Ask the thread to finish after its current call; queued calls are dropped."""
+        """Stop the thread: queued calls are dropped, a running call is stopped at its next layer."""
+        self._stopping = True
+        current = self._current
+        if current is not None:
+            current.abandoned.set()
         while True:
             try:
                 job = self._queue.get_nowait()
@@ -229,12 +235,17 @@ class ModelWorker:
             if not job.try_start():
                 continue
             self._running = True
+            self._current = job
+            if self._stopping:  # stop() ran between the queue and here
+                job.abandoned.set()
             began = time.monotonic()
             try:
                 with _stoppable(self.lm, job.abandoned):
                     result = job.fn(self.lm)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller, who turns it into an envelope
-                if job.abandoned.is_set():  # nobody waits for it: no error for the event loop to report
+                if self._stopping:
+                    job.finish(error=ApiError(503, "busy", "The server is shutting down.", headers={"Retry-After": "5"}))
+                elif job.abandoned.is_set():  # nobody waits for it: no error for the event loop to report
                     log.warning("model %s: stopped a call that ran past model_timeout (%s)", self.name, exc)
                     job.finish(None)
                 else:
@@ -243,6 +254,7 @@ class ModelWorker:
                 job.finish(result)
             finally:
                 self._running = False
+                self._current = None
                 self._durations.append(time.monotonic() - began)
 
 

@@ -379,3 +379,39 @@ def test_cli_binary_dataset_is_one_clear_line(tmp_path, capsys):
         assert main(["generate", "--model", "tiny", "--dataset", str(path)]) == 2
         err = capsys.readouterr().err
         assert err.startswith("promptlight: error:") and str(path) in err and "Traceback" not in err
+
+
+def test_shutdown_stops_a_running_call_and_answers_503(tiny):
+    """Stopping the server mid-call (Ctrl-C) stops the model call at its next layer instead of
+    waiting for it to finish, and the waiting request gets a 503 envelope, not a hang."""
+    import asyncio
+
+    from promptlight.pipeline import explain
+    from promptlight.server.errors import ApiError
+    from promptlight.server.workers import ModelWorker
+
+    worker = ModelWorker("tiny", "tiny", queue_size=2, loader=lambda _spec: tiny)
+    worker.start()
+    assert worker.wait_loaded(60)
+    prompt = "The quick brown fox jumps over the lazy dog. " * 60
+    hooks_before = _all_hooks(tiny.module)
+
+    def long_call(lm):  # token-level occlusion over ~600 tokens: about a minute on tiny
+        return explain(lm, prompt, target=" ok", method="occlusion", granularity="tokens", batch_size=1)
+
+    async def scenario():
+        task = asyncio.create_task(worker.call(long_call, timeout=300))
+        while not worker.status()["busy"]:
+            await asyncio.sleep(0.02)
+        began = time.monotonic()
+        await asyncio.to_thread(worker.stop, 30)
+        with pytest.raises(ApiError) as info:
+            await task
+        return info.value, time.monotonic() - began
+
+    error, elapsed = asyncio.run(scenario())
+    assert error.status == 503 and "shutting down" in str(error.message)
+    assert elapsed < 10  # stopped, not run to the end
+    assert not worker._thread.is_alive()
+    assert _all_hooks(tiny.module) == hooks_before
+    assert all(p.requires_grad for p in tiny.module.parameters())
