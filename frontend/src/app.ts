@@ -5,9 +5,11 @@
  */
 import { Api, errorMessage, type Activity } from "./api";
 import { isRegexGranularity, REGEX_PREFIX } from "./aggregate";
+import { alignSpan } from "./align";
 import { gainOfSlider } from "./colour";
 import { download, h, replace, uniqueId } from "./dom";
 import { buildHtmlReport, resultToJson } from "./report";
+import { isWholeTarget } from "./selection";
 import { cpLength, sliceCp } from "./text";
 import {
   BASE_GRANULARITIES,
@@ -113,6 +115,12 @@ export class App implements AppHandle {
   private gen: GenerationSettings = { ...DEFAULT_GENERATION };
   private panes: Record<Side, PaneState> = { A: emptyPane(), B: emptyPane() };
   private comparing = false;
+  /**
+   * Pane B has its own span (chosen in B, from the view's link, or kept by a swap): the key of
+   * pane A's selection at that moment (`selectionKeyA`). Null = B follows A's selection. B's
+   * own span is dropped when A's selection changes.
+   */
+  private bOwn: string | null = null;
   private seq: Record<Side, number> = { A: 0, B: 0 };
   private running: Activity[] = [];
   private modelStatus = "";
@@ -162,7 +170,7 @@ export class App implements AppHandle {
     });
     this.views = {
       A: new PaneView(this.paneActions("A")),
-      B: new PaneView({ ...this.paneActions("B"), close: () => void this.compare(null), swap: () => this.swap() }),
+      B: new PaneView({ ...this.paneActions("B"), close: () => void this.compare(null), swap: () => this.swap(), followA: () => this.followAgain() }),
     };
 
     const regexId = uniqueId("regex");
@@ -355,6 +363,8 @@ export class App implements AppHandle {
     else this.renderPanes();
     if (v.compare) await this.compare(v.compare, v.compareSpan ?? null);
     if (v.run) {
+      // Pane B's span follows A's selection, so A's text comes first.
+      if (this.comparing && this.bOwn === null && this.panes.A.span && this.source === "output" && !this.panes.A.generation) await this.generate("A");
       await Promise.all([this.explain("A"), this.comparing ? this.explain("B") : Promise.resolve()]);
     }
   }
@@ -377,6 +387,7 @@ export class App implements AppHandle {
       this.autoCollapsed = false;
       this.comparing = false;
       this.panes.B = emptyPane();
+      this.bOwn = null;
       this.seq.B++;
       this.renderAll();
       return;
@@ -402,20 +413,37 @@ export class App implements AppHandle {
       }
     }
     const prev = this.panes[side];
+    // Pane B asked for without a span keeps the span it follows A with.
+    const sameSelection = sameSpan(prev.span, span) || (side === "B" && span === null && this.bOwn === null);
     // The same datapoint with the same text keeps its output and result; an edited one starts afresh.
-    if (prev.datapoint?.id === d.id && sameSpan(prev.span, span) && prev.datapoint.prompt === d.prompt && prev.datapoint.target === d.target) {
+    if (prev.datapoint?.id === d.id && sameSelection && prev.datapoint.prompt === d.prompt && prev.datapoint.target === d.target) {
       prev.datapoint = d;
+      if (side === "B" && span !== null && this.bOwn === null) {
+        this.bOwn = this.selectionKeyA();
+        prev.follow = "own";
+      }
       this.renderAll();
       return;
     }
     this.seq[side]++;
     this.panes[side] = { ...emptyPane(), datapoint: d, span };
+    if (side === "B") {
+      // A span that comes with the view wins over following A.
+      this.bOwn = span !== null ? this.selectionKeyA() : null;
+      this.panes.B.follow = span !== null ? "own" : null;
+      this.alignB();
+    } else this.followA();
     this.renderAll();
   }
 
   private swap(): void {
     [this.panes.A, this.panes.B] = [this.panes.B, this.panes.A];
     [this.seq.A, this.seq.B] = [this.seq.B + 1, this.seq.A + 1];
+    // Both keep what they explain: B's span (A's before) counts as B's own.
+    const [a, b] = [this.panes.A, this.panes.B];
+    a.follow = null;
+    this.bOwn = this.selectionKeyA();
+    b.follow = a.span !== null || b.span !== null ? "own" : null;
     if (this.panes.A.datapoint) this.editor.load(this.panes.A.datapoint);
     this.renderAll();
   }
@@ -464,6 +492,7 @@ export class App implements AppHandle {
       if (this.panes.A.datapoint?.id === id) {
         this.panes.A = emptyPane();
         this.editor.load(null);
+        this.alignB();
       }
       await this.loadExamples();
       this.renderAll();
@@ -510,7 +539,11 @@ export class App implements AppHandle {
       if (this.source === "output" && (changed || (pane.span !== null && pane.span[1] > cpLength(g.text)))) {
         pane.span = null;
         this.markStale(side);
+        if (side === "B") this.bOwn = null; // B's own span went with the old text
       }
+      // A new text on either side: B's span follows A's selection on it.
+      if (side === "A") this.followA();
+      else this.alignB();
       return true;
     } catch (err) {
       if (seq === this.seq[side]) pane.error = errorMessage(err);
@@ -561,6 +594,7 @@ export class App implements AppHandle {
       const ok = await this.generate(side);
       if (!ok) return;
     }
+    if (side === "B") this.alignB();
     const req = this.request(side);
     if (!req) {
       pane.error =
@@ -600,10 +634,71 @@ export class App implements AppHandle {
     const pane = this.panes[side];
     if (sameSpan(pane.span, span)) return;
     pane.span = span;
+    if (side === "B") {
+      // A selection made in B wins over following A, until A's selection changes.
+      this.bOwn = this.selectionKeyA();
+      pane.follow = "own";
+    }
     this.markStale(side);
     this.renderPanes();
     this.syncUrl();
     if (this.autoRun && pane.datapoint) void this.explain(side);
+    if (side === "A") this.followA();
+  }
+
+  // ------------------------------------------------------------------ B follows A
+
+  /** What pane B's own span is kept against: A's example, selection and what is explained. */
+  private selectionKeyA(): string {
+    const a = this.panes.A;
+    return JSON.stringify([a.datapoint?.id ?? null, a.span, this.source]);
+  }
+
+  /**
+   * Give pane B the span that corresponds to pane A's selection (align.ts), unless B has its
+   * own and A's selection has not changed since. Needs both texts; until then, and when A
+   * explains its whole text, B explains its whole text. True if B's span changed.
+   */
+  private alignB(): boolean {
+    const a = this.panes.A;
+    const b = this.panes.B;
+    if (!this.comparing || !b.datapoint) return false;
+    if (this.bOwn !== null) {
+      if (this.bOwn === this.selectionKeyA()) return false;
+      this.bOwn = null;
+    }
+    const textA = explainedText(a, this.source);
+    const textB = explainedText(b, this.source);
+    let span: Pair | null = null;
+    b.follow = null;
+    if (a.span && textA !== null && textB !== null) {
+      const found = alignSpan(textA, a.span, textB);
+      b.follow = found;
+      span = found.span && !isWholeTarget(textB, found.span) ? found.span : null;
+    }
+    if (sameSpan(b.span, span)) return false;
+    b.span = span;
+    this.markStale("B");
+    return true;
+  }
+
+  /** After A's selection or text changed: B follows, and (Auto-run) explains its new span. */
+  private followA(): void {
+    if (!this.alignB()) return;
+    const a = this.panes.A;
+    const b = this.panes.B;
+    // A generation under way goes on to explain (or not, for a bare Generate) by itself.
+    if (this.autoRun && b.busy !== "generate" && (a.result || b.result) && explainedText(b, this.source) !== null) void this.explain("B");
+  }
+
+  /** The "Follow A" button: drop B's own span. */
+  private followAgain(): void {
+    this.bOwn = null;
+    this.panes.B.follow = null;
+    const moved = this.alignB();
+    this.renderPanes();
+    this.syncUrl();
+    if (moved && this.autoRun) void this.explain("B");
   }
 
   /** Note that the shown result no longer matches the selection (kept on screen until replaced). */
@@ -620,6 +715,8 @@ export class App implements AppHandle {
       if (this.source === "output") p.span = null; // it selected the old model's output
       if (p.result) p.resultStale = "The settings changed since this result was computed.";
     }
+    if (this.source === "output") this.bOwn = null;
+    this.alignB();
     this.renderAll();
   }
 
@@ -844,6 +941,8 @@ export class App implements AppHandle {
       this.panes[side].span = null;
       this.markStale(side);
     }
+    this.bOwn = null;
+    this.alignB();
     this.renderControls();
     this.renderPanes();
     this.syncUrl();
@@ -976,7 +1075,8 @@ export class App implements AppHandle {
       example: a.datapoint?.id,
       span: a.span ?? undefined,
       compare: this.comparing ? b.datapoint?.id : undefined,
-      compareSpan: this.comparing ? (b.span ?? undefined) : undefined,
+      // Only B's own span: one that follows A's selection is found again from the link.
+      compareSpan: this.comparing && this.bOwn !== null ? (b.span ?? undefined) : undefined,
       method: this.method,
       granularity: this.granularityName(),
       source: this.source,

@@ -8,6 +8,8 @@ import type { SalienceResult } from "./types";
 import { heatmapSpans, infoOf, tooltipLines } from "./ui/heatmap";
 import { TargetSelector } from "./ui/target";
 import { matchesQuery } from "./ui/examples";
+import { alignSpan } from "./align";
+import { emptyPane, PaneView, type PaneContext } from "./ui/pane";
 
 const result = fixture as unknown as SalienceResult;
 const evil = `<img src=x onerror="window.__pwned=1">`;
@@ -100,5 +102,39 @@ describe("example search", () => {
     expect(matchesQuery(d, "")).toBe(true);
     expect(matchesQuery(d, "FEWSHOT creamy")).toBe(true);
     expect(matchesQuery(d, "fewshot quiche")).toBe(false);
+  });
+});
+
+describe("pane B's note on following A", () => {
+  const a = "The quiche has eggs.\nRecommendation: You have to try it.";
+  const b = "🥚 Eggs: no.\nRecommendation: Better to avoid this one.";
+  const actions = { generate() {}, explain() {}, commitSpan() {}, exportJson() {}, exportHtml() {}, followA() {} };
+  const ctx: PaneContext = { method: "grad_l2", granularity: "lines", includeBos: false, gain: 1, source: "output", methods: [], compare: true, side: "B" };
+  const datapoint = { id: "u:2", dataset: "mine", prompt: "p", target: "", source: "two", fields: {}, origin: "user" as const };
+  const generation = { model: "tiny", prompt: "p", text: b, finish_reason: "stop", tokens: [] };
+
+  function render(follow: ReturnType<typeof alignSpan> | "own" | null, side: "A" | "B" = "B") {
+    const view = new PaneView(actions);
+    const span = follow && follow !== "own" ? follow.span : null;
+    view.render({ ...ctx, side }, { ...emptyPane(), datapoint, generation, span, follow });
+    return view.el;
+  }
+
+  it("says which rule found B's span, and shows that span selected", () => {
+    const found = alignSpan(a, [21, 56], b);
+    const el = render(found);
+    expect(el.querySelector(".pl-follow-label .pl-follow-tag")!.textContent).toBe("Follows A");
+    expect(el.querySelector(".pl-follow")!.textContent).toContain("same label 'Recommendation:'");
+    expect(el.querySelector(".pl-selinfo .pl-quote")!.textContent).toBe("Recommendation: Better to avoid this one.");
+    expect(render({ rule: "none", span: null }).querySelector(".pl-follow-none")!.textContent).toContain("whole output — no matching span");
+    expect(render({ rule: "text", span: [0, 1] }).querySelector(".pl-follow-text")!.textContent).toContain("same text");
+  });
+
+  it("offers to follow A again after a selection made in B, and says nothing in pane A", () => {
+    const own = render("own");
+    expect(own.querySelector(".pl-follow-own")!.textContent).toContain("Own selection");
+    expect([...own.querySelectorAll("button")].some((btn) => btn.textContent === "Follow A")).toBe(true);
+    expect(render(null).querySelector(".pl-follow")).toBeNull();
+    expect(render(alignSpan(a, [21, 56], b), "A").querySelector(".pl-follow")).toBeNull();
   });
 });

@@ -3,7 +3,8 @@
 Open ``fewshot-mistake``, generate greedily (stop at a blank line), select the
 ``Recommendation:`` line of the output, switch to lines: the heat lands on the first worked
 example, whose analysis says "you don't like it" and whose recommendation says "try it". Then
-compare with ``fewshot-constitution``.
+compare with ``fewshot-constitution``, whose pane follows the selection to its own
+Recommendation line.
 
 ``PROMPTLIGHT_UPDATE_SCREENSHOT=1`` also copies the walkthrough screenshot to
 ``docs/screenshot.png`` (the README's picture); otherwise it stays in ``test-artifacts/``.
@@ -11,6 +12,7 @@ compare with ``fewshot-constitution``.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -98,7 +100,9 @@ def test_menu_walkthrough_in_the_browser(server, ui):
         shutil.copyfile(shot, REPO / "docs" / "screenshot.png")
     page.mouse.move(2, 2)
 
-    # 4. Compare with fewshot-constitution: it is generated and explained in its own pane.
+    # 4. Compare with fewshot-constitution: it is generated and explained in its own pane, on
+    # the span that corresponds to A's selection: its own Recommendation line (Gemma writes
+    # the same line there, so the exact text is found; another one would match by its label).
     with app.expect_call("salience", timeout=2 * MODEL_CALL_MS):
         page.locator(".pl-compare-select").select_option("sample_prompts:12")
     expect(page.locator(".pl-panes > .pl-pane")).to_have_count(2)
@@ -109,6 +113,16 @@ def test_menu_walkthrough_in_the_browser(server, ui):
         assert app.explained_text(side).strip(), f"pane {side} has no output"
         assert any(p.hot for p in app.heat(side)), f"pane {side} shows no heat"
         expect(app.pane(side).locator(".pl-top-item").first).to_be_visible()
-    assert app.view()["cmp"] == ["sample_prompts:12"]
+    output_b = app.explained_text(1)
+    selected_b = app.selected_text(1)
+    assert selected_b.startswith("Recommendation:") and "\n" not in selected_b, (selected_b, output_b)
+    rule = "same text" if selected in output_b else "same label 'Recommendation:'"
+    expect(app.pane(1).locator(".pl-follow")).to_have_text(f"Follows A{rule}")
+    start_b = output_b.index(selected_b)
+    request = json.loads(app.salience_calls[-1])
+    assert request["target"] == output_b and request["target_span"] == [start_b, start_b + len(selected_b)], request
+    expect(app.pane(1).locator(".pl-objective .pl-quote")).to_have_text(selected_b)
+    # The link keeps B following A: no span of its own.
+    assert app.view()["cmp"] == ["sample_prompts:12"] and "cspan" not in app.view(), app.view()
     ui.shot("walkthrough-compare")
     assert ui.errors == []

@@ -2,6 +2,7 @@
  * One example's view: its output, the selectable target, and the salience heatmap with the
  * objective, legend and top segments. The app shows one pane, or two side by side to compare.
  */
+import { alignmentNote, type Alignment } from "../align";
 import { h, preview, replace } from "../dom";
 import { buildDisplay, describeObjective, formatScore, methodNotes } from "../salience";
 import { sliceCp } from "../text";
@@ -21,10 +22,16 @@ export interface PaneState {
   error: string | null;
   busy: "generate" | "salience" | null;
   busySince: number;
+  /**
+   * Pane B in the compare view: how its span relates to pane A's selection. An alignment =
+   * it follows A's (align.ts, and which rule found it); "own" = chosen in B, A's is not
+   * followed until it changes; null = nothing to say (A explains its whole text).
+   */
+  follow: Alignment | "own" | null;
 }
 
 export function emptyPane(): PaneState {
-  return { datapoint: null, generation: null, span: null, result: null, resultStale: null, error: null, busy: null, busySince: 0 };
+  return { datapoint: null, generation: null, span: null, result: null, resultStale: null, error: null, busy: null, busySince: 0, follow: null };
 }
 
 export interface PaneContext {
@@ -49,6 +56,8 @@ export interface PaneActions {
   swap?(): void;
   /** Switch "what to explain" to the model output. */
   useOutput?(): void;
+  /** Pane B: follow pane A's selection again (drop B's own). */
+  followA?(): void;
 }
 
 /** The text the pane explains under `source`: the dataset target or the model output. */
@@ -173,6 +182,7 @@ export class PaneView {
           s.span ? h("button", { class: "pl-btn pl-btn-small", attrs: { type: "button" }, on: { click: () => this.actions.commitSpan(null) } }, "Whole text") : null,
           hint,
         ),
+        ctx.compare && ctx.side === "B" ? this.followNote(s.follow, ctx.source) : null,
       );
     } else {
       const msg =
@@ -192,6 +202,28 @@ export class PaneView {
     const otherText = ctx.source === "output" ? (d ? d.target : "") : gen ? gen.text : "";
     this.otherBlock.hidden = !otherText;
     replace(this.otherBlock, other, h("div", { class: "pl-plain pl-mono" }, otherText ?? ""));
+  }
+
+  /** Pane B's note: which rule matched its span to A's selection, or that it has its own. */
+  private followNote(follow: PaneState["follow"], source: ExplainSource): HTMLElement | null {
+    if (follow === null) return null;
+    if (follow === "own") {
+      return h(
+        "div",
+        { class: "pl-follow pl-follow-own", attrs: { title: "You chose this selection in B; B follows A's selection again when A's selection changes." } },
+        h("span", { class: "pl-follow-tag" }, "Own selection"),
+        h("span", null, "until A's selection changes"),
+        this.actions.followA
+          ? h("button", { class: "pl-btn pl-btn-small", attrs: { type: "button", title: "Explain the span that corresponds to A's selection" }, on: { click: () => this.actions.followA?.() } }, "Follow A")
+          : null,
+      );
+    }
+    return h(
+      "div",
+      { class: `pl-follow pl-follow-${follow.rule}`, attrs: { title: "B explains the span that corresponds to A's selection. Select in B to choose your own." } },
+      h("span", { class: "pl-follow-tag" }, "Follows A"),
+      h("span", null, alignmentNote(follow, source === "output" ? "output" : "target")),
+    );
   }
 
   private renderSalience(ctx: PaneContext, s: PaneState): void {

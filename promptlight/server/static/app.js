@@ -323,6 +323,99 @@ function regexSegments(text, pattern) {
 	if (pos < text.length) out.push([map.toCp(pos), map.toCp(text.length)]);
 	return out;
 }
+// src/align.ts
+/**
+* The compare view's second pane follows the first one's selection: given the text pane A
+* explains, the span selected in it, and the text pane B explains, find the span of B that
+* answers the same question. Three rules, in order:
+*
+* 1. "text": B contains A's selected text exactly: its first occurrence.
+* 2. "label": A's selection starts at the beginning of a line (only whitespace before it on
+*    that line), stays on that line, and the line starts with a label (`LABEL_RE`, e.g.
+*    `Recommendation:`): B's first line starting with the same label, to the end of that line
+*    (trailing whitespace left out, as a selection made by hand leaves it out). Its start
+*    matches how much of A's line was selected: the whole line (extent "line") when A's
+*    selection took the line's leading whitespace too, else from the label (extent "label").
+*    Without leading whitespace the two are the same.
+* 3. "none": the whole of B's text (span null), as without a selection.
+*
+* Offsets are code points relative to each text (what the API counts); see text.ts.
+*/
+/** A line that starts with a label: optional whitespace, 1-40 word characters, spaces or hyphens, a colon. */
+var LABEL_RE = /^\s*[\w -]{1,40}:/;
+var NONE = {
+	rule: "none",
+	span: null
+};
+/** The label a line starts with ("Recommendation:"), or null. A label needs a word character. */
+function lineLabel(line) {
+	const m = LABEL_RE.exec(line);
+	if (!m) return null;
+	const label = m[0].trim();
+	return /\w/.test(label) ? label : null;
+}
+/** UTF-16 index just past the last non-whitespace (Python's idea of it) character in s[from:to]. */
+function trimmedEnd(s, from, to) {
+	let end = to;
+	while (end > from && isPySpace(s.charCodeAt(end - 1))) end--;
+	return end;
+}
+/** [start, end) UTF-16 indices of the line of `s` holding index `i` (end before its "\n"). */
+function lineAt(s, i) {
+	const start = i === 0 ? 0 : s.lastIndexOf("\n", i - 1) + 1;
+	const nl = s.indexOf("\n", i);
+	return [start, nl < 0 ? s.length : nl];
+}
+/**
+* The span of `textB` that corresponds to `spanA` in `textA` (both code-point offsets), and
+* which rule found it. A span that does not fit `textA`, or is empty, matches nothing.
+*/
+function alignSpan(textA, spanA, textB) {
+	const mapA = new OffsetMap(textA);
+	const [s, e] = spanA;
+	if (!Number.isInteger(s) || !Number.isInteger(e) || s < 0 || e > mapA.length || s >= e) return NONE;
+	const a0 = mapA.toUtf16(s);
+	const a1 = mapA.toUtf16(e);
+	const selected = textA.slice(a0, a1);
+	const mapB = new OffsetMap(textB);
+	const at = textB.indexOf(selected);
+	if (at >= 0) return {
+		rule: "text",
+		span: [mapB.toCp(at), mapB.toCp(at + selected.length)]
+	};
+	const [lineStart, lineEnd] = lineAt(textA, a0);
+	if (a1 > lineEnd) return NONE;
+	const line = textA.slice(lineStart, lineEnd);
+	const label = lineLabel(line);
+	if (label === null) return NONE;
+	const labelStart = lineStart + line.indexOf(label);
+	if (a0 > labelStart) return NONE;
+	const extent = a0 < labelStart ? "line" : "label";
+	for (let b0 = 0; b0 <= textB.length;) {
+		const nl = textB.indexOf("\n", b0);
+		const b1 = nl < 0 ? textB.length : nl;
+		const lineB = textB.slice(b0, b1);
+		if (lineLabel(lineB) === label) {
+			const start = extent === "line" ? b0 : b0 + lineB.indexOf(label);
+			const end = trimmedEnd(textB, start, b1);
+			if (end > start) return {
+				rule: "label",
+				span: [mapB.toCp(start), mapB.toCp(end)],
+				label,
+				extent
+			};
+		}
+		if (nl < 0) break;
+		b0 = nl + 1;
+	}
+	return NONE;
+}
+/** How pane B's span was found, for the note in pane B: `what` is "output" or "target". */
+function alignmentNote(a, what = "output") {
+	if (a.rule === "text") return "same text";
+	if (a.rule === "label") return `same label '${a.label ?? ""}'`;
+	return `whole ${what} — no matching span`;
+}
 // src/colour.ts
 /** Colour stops at t = 0, 0.5, 1 of each ramp. */
 var NEUTRAL = [
@@ -772,6 +865,146 @@ ${display.notice ? `<p class="meta">${e(display.notice)}</p>` : ""}
 </body>
 </html>
 `;
+}
+// src/selection.ts
+/**
+* Selecting the span of the target to explain.
+*
+* The target is cut into units (a word with its trailing whitespace; leading whitespace is a
+* unit of its own). A selection is an anchor unit and a focus unit: a click sets both, a drag
+* moves the focus, shift-click moves the focus from the kept anchor. The selected character
+* span runs from the first selected unit's start to the last selected unit's last
+* non-whitespace character, in code points relative to the target (what
+* `POST /api/salience`'s `target_span` wants).
+*/
+/** Cut `text` into word units that cover it exactly (code-point offsets). */
+function wordUnits(text) {
+	const cps = codePoints(text);
+	const units = [];
+	let i = 0;
+	if (cps.length > 0 && isPySpace(cps[0])) {
+		while (i < cps.length && isPySpace(cps[i])) i++;
+		units.push({
+			start: 0,
+			end: i
+		});
+	}
+	while (i < cps.length) {
+		const start = i;
+		while (i < cps.length && !isPySpace(cps[i])) i++;
+		while (i < cps.length && isPySpace(cps[i])) i++;
+		units.push({
+			start,
+			end: i
+		});
+	}
+	return units;
+}
+/** Pointer down on unit `i`: a new selection, or (with shift) extend the current one. */
+function pointerDown(sel, i, shift) {
+	if (shift && sel) return {
+		anchor: sel.anchor,
+		focus: i,
+		dragging: true
+	};
+	return {
+		anchor: i,
+		focus: i,
+		dragging: true
+	};
+}
+/** Pointer moved over unit `i`: while dragging, the focus follows. */
+function pointerMove(sel, i) {
+	if (!sel || !sel.dragging || sel.focus === i) return sel;
+	return {
+		...sel,
+		focus: i
+	};
+}
+/** Pointer released: the selection is final. */
+function pointerUp(sel) {
+	return sel && sel.dragging ? {
+		...sel,
+		dragging: false
+	} : sel;
+}
+/** Keyboard: move (or with shift, extend) the focus by `delta` units, clamped. */
+function keyMove(sel, delta, shift, count) {
+	if (count === 0) return null;
+	const from = sel ? sel.focus : delta > 0 ? -1 : count;
+	const to = Math.min(count - 1, Math.max(0, from + delta));
+	if (shift && sel) return {
+		anchor: sel.anchor,
+		focus: to,
+		dragging: false
+	};
+	return {
+		anchor: to,
+		focus: to,
+		dragging: false
+	};
+}
+/** Select all units. */
+function selectAll(count) {
+	return count === 0 ? null : {
+		anchor: 0,
+		focus: count - 1,
+		dragging: false
+	};
+}
+/** The units of the line holding unit `i` (for double-click). */
+function lineSelection(text, units, i) {
+	const cps = codePoints(text);
+	const endsLine = (u) => cps.slice(u.start, u.end).includes(10);
+	let a = i;
+	while (a > 0 && !endsLine(units[a - 1])) a--;
+	let b = i;
+	while (b < units.length - 1 && !endsLine(units[b])) b++;
+	return {
+		anchor: a,
+		focus: b,
+		dragging: false
+	};
+}
+/** Lowest and highest selected unit. */
+function selectedRange(sel) {
+	return sel.anchor <= sel.focus ? [sel.anchor, sel.focus] : [sel.focus, sel.anchor];
+}
+/**
+* The character span (code points, relative to the target) of a selection, with trailing
+* whitespace trimmed; `null` if it selects only whitespace.
+*/
+function spanOf(text, units, sel) {
+	if (!sel || units.length === 0) return null;
+	const [a, b] = selectedRange(sel);
+	const cps = codePoints(text);
+	const start = units[Math.max(0, a)].start;
+	let end = units[Math.min(units.length - 1, b)].end;
+	while (end > start && isPySpace(cps[end - 1])) end--;
+	let s = start;
+	while (s < end && isPySpace(cps[s])) s++;
+	return s < end ? [s, end] : null;
+}
+/** True if the span covers all the target's non-whitespace text (the same as no span). */
+function isWholeTarget(text, span) {
+	if (span === null) return true;
+	const cps = codePoints(text);
+	let first = 0;
+	while (first < cps.length && isPySpace(cps[first])) first++;
+	let last = cps.length;
+	while (last > first && isPySpace(cps[last - 1])) last--;
+	return span[0] <= first && span[1] >= last;
+}
+/** The selection of units overlapping `span` (to restore a span from the URL); null if none. */
+function selectionFromSpan(units, span) {
+	if (!span) return null;
+	const hit = units.map((u, i) => u.start < span[1] && span[0] < u.end ? i : -1).filter((i) => i >= 0);
+	if (hit.length === 0) return null;
+	return {
+		anchor: hit[0],
+		focus: hit[hit.length - 1],
+		dragging: false
+	};
 }
 // src/types.ts
 var DEFAULT_GENERATION = {
@@ -1357,146 +1590,6 @@ function topList(display, k, onPick) {
 		} })), h("span", { class: "pl-top-text" }, preview(r.text, 80) || "(whitespace)")));
 	}));
 }
-// src/selection.ts
-/**
-* Selecting the span of the target to explain.
-*
-* The target is cut into units (a word with its trailing whitespace; leading whitespace is a
-* unit of its own). A selection is an anchor unit and a focus unit: a click sets both, a drag
-* moves the focus, shift-click moves the focus from the kept anchor. The selected character
-* span runs from the first selected unit's start to the last selected unit's last
-* non-whitespace character, in code points relative to the target (what
-* `POST /api/salience`'s `target_span` wants).
-*/
-/** Cut `text` into word units that cover it exactly (code-point offsets). */
-function wordUnits(text) {
-	const cps = codePoints(text);
-	const units = [];
-	let i = 0;
-	if (cps.length > 0 && isPySpace(cps[0])) {
-		while (i < cps.length && isPySpace(cps[i])) i++;
-		units.push({
-			start: 0,
-			end: i
-		});
-	}
-	while (i < cps.length) {
-		const start = i;
-		while (i < cps.length && !isPySpace(cps[i])) i++;
-		while (i < cps.length && isPySpace(cps[i])) i++;
-		units.push({
-			start,
-			end: i
-		});
-	}
-	return units;
-}
-/** Pointer down on unit `i`: a new selection, or (with shift) extend the current one. */
-function pointerDown(sel, i, shift) {
-	if (shift && sel) return {
-		anchor: sel.anchor,
-		focus: i,
-		dragging: true
-	};
-	return {
-		anchor: i,
-		focus: i,
-		dragging: true
-	};
-}
-/** Pointer moved over unit `i`: while dragging, the focus follows. */
-function pointerMove(sel, i) {
-	if (!sel || !sel.dragging || sel.focus === i) return sel;
-	return {
-		...sel,
-		focus: i
-	};
-}
-/** Pointer released: the selection is final. */
-function pointerUp(sel) {
-	return sel && sel.dragging ? {
-		...sel,
-		dragging: false
-	} : sel;
-}
-/** Keyboard: move (or with shift, extend) the focus by `delta` units, clamped. */
-function keyMove(sel, delta, shift, count) {
-	if (count === 0) return null;
-	const from = sel ? sel.focus : delta > 0 ? -1 : count;
-	const to = Math.min(count - 1, Math.max(0, from + delta));
-	if (shift && sel) return {
-		anchor: sel.anchor,
-		focus: to,
-		dragging: false
-	};
-	return {
-		anchor: to,
-		focus: to,
-		dragging: false
-	};
-}
-/** Select all units. */
-function selectAll(count) {
-	return count === 0 ? null : {
-		anchor: 0,
-		focus: count - 1,
-		dragging: false
-	};
-}
-/** The units of the line holding unit `i` (for double-click). */
-function lineSelection(text, units, i) {
-	const cps = codePoints(text);
-	const endsLine = (u) => cps.slice(u.start, u.end).includes(10);
-	let a = i;
-	while (a > 0 && !endsLine(units[a - 1])) a--;
-	let b = i;
-	while (b < units.length - 1 && !endsLine(units[b])) b++;
-	return {
-		anchor: a,
-		focus: b,
-		dragging: false
-	};
-}
-/** Lowest and highest selected unit. */
-function selectedRange(sel) {
-	return sel.anchor <= sel.focus ? [sel.anchor, sel.focus] : [sel.focus, sel.anchor];
-}
-/**
-* The character span (code points, relative to the target) of a selection, with trailing
-* whitespace trimmed; `null` if it selects only whitespace.
-*/
-function spanOf(text, units, sel) {
-	if (!sel || units.length === 0) return null;
-	const [a, b] = selectedRange(sel);
-	const cps = codePoints(text);
-	const start = units[Math.max(0, a)].start;
-	let end = units[Math.min(units.length - 1, b)].end;
-	while (end > start && isPySpace(cps[end - 1])) end--;
-	let s = start;
-	while (s < end && isPySpace(cps[s])) s++;
-	return s < end ? [s, end] : null;
-}
-/** True if the span covers all the target's non-whitespace text (the same as no span). */
-function isWholeTarget(text, span) {
-	if (span === null) return true;
-	const cps = codePoints(text);
-	let first = 0;
-	while (first < cps.length && isPySpace(cps[first])) first++;
-	let last = cps.length;
-	while (last > first && isPySpace(cps[last - 1])) last--;
-	return span[0] <= first && span[1] >= last;
-}
-/** The selection of units overlapping `span` (to restore a span from the URL); null if none. */
-function selectionFromSpan(units, span) {
-	if (!span) return null;
-	const hit = units.map((u, i) => u.start < span[1] && span[0] < u.end ? i : -1).filter((i) => i >= 0);
-	if (hit.length === 0) return null;
-	return {
-		anchor: hit[0],
-		focus: hit[hit.length - 1],
-		dragging: false
-	};
-}
 // src/ui/target.ts
 /**
 * The selectable target (dataset target or model output): click a word, drag across words,
@@ -1667,7 +1760,8 @@ function emptyPane() {
 		resultStale: null,
 		error: null,
 		busy: null,
-		busySince: 0
+		busySince: 0,
+		follow: null
 	};
 }
 /** The text the pane explains under `source`: the dataset target or the model output. */
@@ -1781,7 +1875,7 @@ var PaneView = class {
 				class: "pl-btn pl-btn-small",
 				attrs: { type: "button" },
 				on: { click: () => this.actions.commitSpan(null) }
-			}, "Whole text") : null, hint));
+			}, "Whole text") : null, hint), ctx.compare && ctx.side === "B" ? this.followNote(s.follow, ctx.source) : null);
 		} else {
 			const msg = ctx.source === "output" ? s.busy === "generate" ? "Generating…" : "Generate first to explain the model's output (Explain also generates when needed)." : d ? "This example has no dataset target: generate and explain the model output instead." : "";
 			const switchBtn = ctx.source === "target" && d && this.actions.useOutput ? h("button", {
@@ -1794,6 +1888,25 @@ var PaneView = class {
 		const otherText = ctx.source === "output" ? d ? d.target : "" : gen ? gen.text : "";
 		this.otherBlock.hidden = !otherText;
 		replace(this.otherBlock, other, h("div", { class: "pl-plain pl-mono" }, otherText ?? ""));
+	}
+	/** Pane B's note: which rule matched its span to A's selection, or that it has its own. */
+	followNote(follow, source) {
+		if (follow === null) return null;
+		if (follow === "own") return h("div", {
+			class: "pl-follow pl-follow-own",
+			attrs: { title: "You chose this selection in B; B follows A's selection again when A's selection changes." }
+		}, h("span", { class: "pl-follow-tag" }, "Own selection"), h("span", null, "until A's selection changes"), this.actions.followA ? h("button", {
+			class: "pl-btn pl-btn-small",
+			attrs: {
+				type: "button",
+				title: "Explain the span that corresponds to A's selection"
+			},
+			on: { click: () => this.actions.followA?.() }
+		}, "Follow A") : null);
+		return h("div", {
+			class: `pl-follow pl-follow-${follow.rule}`,
+			attrs: { title: "B explains the span that corresponds to A's selection. Select in B to choose your own." }
+		}, h("span", { class: "pl-follow-tag" }, "Follows A"), h("span", null, alignmentNote(follow, source === "output" ? "output" : "target")));
 	}
 	renderSalience(ctx, s) {
 		const r = s.result;
@@ -1881,6 +1994,12 @@ var App = class {
 		B: emptyPane()
 	};
 	comparing = false;
+	/**
+	* Pane B has its own span (chosen in B, from the view's link, or kept by a swap): the key of
+	* pane A's selection at that moment (`selectionKeyA`). Null = B follows A's selection. B's
+	* own span is dropped when A's selection changes.
+	*/
+	bOwn = null;
 	seq = {
 		A: 0,
 		B: 0
@@ -1973,7 +2092,8 @@ var App = class {
 			B: new PaneView({
 				...this.paneActions("B"),
 				close: () => void this.compare(null),
-				swap: () => this.swap()
+				swap: () => this.swap(),
+				followA: () => this.followAgain()
 			})
 		};
 		const regexId = uniqueId("regex");
@@ -2156,7 +2276,10 @@ var App = class {
 		if (v.example) await this.select(v.example, v.span ?? null);
 		else this.renderPanes();
 		if (v.compare) await this.compare(v.compare, v.compareSpan ?? null);
-		if (v.run) await Promise.all([this.explain("A"), this.comparing ? this.explain("B") : Promise.resolve()]);
+		if (v.run) {
+			if (this.comparing && this.bOwn === null && this.panes.A.span && this.source === "output" && !this.panes.A.generation) await this.generate("A");
+			await Promise.all([this.explain("A"), this.comparing ? this.explain("B") : Promise.resolve()]);
+		}
 	}
 	async select(id, span = null) {
 		await this.load("A", id, span);
@@ -2172,6 +2295,7 @@ var App = class {
 			this.autoCollapsed = false;
 			this.comparing = false;
 			this.panes.B = emptyPane();
+			this.bOwn = null;
 			this.seq.B++;
 			this.renderAll();
 			return;
@@ -2193,8 +2317,13 @@ var App = class {
 			return;
 		}
 		const prev = this.panes[side];
-		if (prev.datapoint?.id === d.id && sameSpan(prev.span, span) && prev.datapoint.prompt === d.prompt && prev.datapoint.target === d.target) {
+		const sameSelection = sameSpan(prev.span, span) || side === "B" && span === null && this.bOwn === null;
+		if (prev.datapoint?.id === d.id && sameSelection && prev.datapoint.prompt === d.prompt && prev.datapoint.target === d.target) {
 			prev.datapoint = d;
+			if (side === "B" && span !== null && this.bOwn === null) {
+				this.bOwn = this.selectionKeyA();
+				prev.follow = "own";
+			}
 			this.renderAll();
 			return;
 		}
@@ -2204,11 +2333,20 @@ var App = class {
 			datapoint: d,
 			span
 		};
+		if (side === "B") {
+			this.bOwn = span !== null ? this.selectionKeyA() : null;
+			this.panes.B.follow = span !== null ? "own" : null;
+			this.alignB();
+		} else this.followA();
 		this.renderAll();
 	}
 	swap() {
 		[this.panes.A, this.panes.B] = [this.panes.B, this.panes.A];
 		[this.seq.A, this.seq.B] = [this.seq.B + 1, this.seq.A + 1];
+		const [a, b] = [this.panes.A, this.panes.B];
+		a.follow = null;
+		this.bOwn = this.selectionKeyA();
+		b.follow = a.span !== null || b.span !== null ? "own" : null;
 		if (this.panes.A.datapoint) this.editor.load(this.panes.A.datapoint);
 		this.renderAll();
 	}
@@ -2252,6 +2390,7 @@ var App = class {
 			if (this.panes.A.datapoint?.id === id) {
 				this.panes.A = emptyPane();
 				this.editor.load(null);
+				this.alignB();
 			}
 			await this.loadExamples();
 			this.renderAll();
@@ -2296,7 +2435,10 @@ var App = class {
 			if (this.source === "output" && (changed || pane.span !== null && pane.span[1] > cpLength(g.text))) {
 				pane.span = null;
 				this.markStale(side);
+				if (side === "B") this.bOwn = null;
 			}
+			if (side === "A") this.followA();
+			else this.alignB();
 			return true;
 		} catch (err) {
 			if (seq === this.seq[side]) pane.error = errorMessage(err);
@@ -2347,6 +2489,7 @@ var App = class {
 		if (this.source === "output" && !pane.generation) {
 			if (!await this.generate(side)) return;
 		}
+		if (side === "B") this.alignB();
 		const req = this.request(side);
 		if (!req) {
 			pane.error = this.source === "target" ? "This example has no dataset target. Switch “Explain” to model output, or add a target in the editor." : "There is no model output to explain yet: press Generate.";
@@ -2391,10 +2534,67 @@ var App = class {
 		const pane = this.panes[side];
 		if (sameSpan(pane.span, span)) return;
 		pane.span = span;
+		if (side === "B") {
+			this.bOwn = this.selectionKeyA();
+			pane.follow = "own";
+		}
 		this.markStale(side);
 		this.renderPanes();
 		this.syncUrl();
 		if (this.autoRun && pane.datapoint) this.explain(side);
+		if (side === "A") this.followA();
+	}
+	/** What pane B's own span is kept against: A's example, selection and what is explained. */
+	selectionKeyA() {
+		const a = this.panes.A;
+		return JSON.stringify([
+			a.datapoint?.id ?? null,
+			a.span,
+			this.source
+		]);
+	}
+	/**
+	* Give pane B the span that corresponds to pane A's selection (align.ts), unless B has its
+	* own and A's selection has not changed since. Needs both texts; until then, and when A
+	* explains its whole text, B explains its whole text. True if B's span changed.
+	*/
+	alignB() {
+		const a = this.panes.A;
+		const b = this.panes.B;
+		if (!this.comparing || !b.datapoint) return false;
+		if (this.bOwn !== null) {
+			if (this.bOwn === this.selectionKeyA()) return false;
+			this.bOwn = null;
+		}
+		const textA = explainedText(a, this.source);
+		const textB = explainedText(b, this.source);
+		let span = null;
+		b.follow = null;
+		if (a.span && textA !== null && textB !== null) {
+			const found = alignSpan(textA, a.span, textB);
+			b.follow = found;
+			span = found.span && !isWholeTarget(textB, found.span) ? found.span : null;
+		}
+		if (sameSpan(b.span, span)) return false;
+		b.span = span;
+		this.markStale("B");
+		return true;
+	}
+	/** After A's selection or text changed: B follows, and (Auto-run) explains its new span. */
+	followA() {
+		if (!this.alignB()) return;
+		const a = this.panes.A;
+		const b = this.panes.B;
+		if (this.autoRun && b.busy !== "generate" && (a.result || b.result) && explainedText(b, this.source) !== null) this.explain("B");
+	}
+	/** The "Follow A" button: drop B's own span. */
+	followAgain() {
+		this.bOwn = null;
+		this.panes.B.follow = null;
+		const moved = this.alignB();
+		this.renderPanes();
+		this.syncUrl();
+		if (moved && this.autoRun) this.explain("B");
 	}
 	/** Note that the shown result no longer matches the selection (kept on screen until replaced). */
 	markStale(side) {
@@ -2412,6 +2612,8 @@ var App = class {
 			if (this.source === "output") p.span = null;
 			if (p.result) p.resultStale = "The settings changed since this result was computed.";
 		}
+		if (this.source === "output") this.bOwn = null;
+		this.alignB();
 		this.renderAll();
 	}
 	/** After a method/granularity/source change: re-run where the shown result cannot answer. */
@@ -2603,6 +2805,8 @@ var App = class {
 			this.panes[side].span = null;
 			this.markStale(side);
 		}
+		this.bOwn = null;
+		this.alignB();
 		this.renderControls();
 		this.renderPanes();
 		this.syncUrl();
@@ -2727,7 +2931,7 @@ var App = class {
 			example: a.datapoint?.id,
 			span: a.span ?? void 0,
 			compare: this.comparing ? b.datapoint?.id : void 0,
-			compareSpan: this.comparing ? b.span ?? void 0 : void 0,
+			compareSpan: this.comparing && this.bOwn !== null ? b.span ?? void 0 : void 0,
 			method: this.method,
 			granularity: this.granularityName(),
 			source: this.source,
