@@ -129,7 +129,9 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 
 
 def _ansi_background(rgb: tuple[int, int, int]) -> str:
-    return f"\x1b[48;2;{rgb[0]};{rgb[1]};{rgb[2]}m\x1b[38;2;{0 if sum(rgb) > 420 else 255};{0 if sum(rgb) > 420 else 255};{0 if sum(rgb) > 420 else 255}m"
+    """24-bit ANSI background ``rgb`` with black or white text, whichever reads better."""
+    ink = 0 if sum(rgb) > 420 else 255
+    return f"\x1b[48;2;{rgb[0]};{rgb[1]};{rgb[2]}m\x1b[38;2;{ink};{ink};{ink}m"
 
 
 def result_to_terminal(result: SalienceResult, *, granularity: str = "words", color: bool = True, top: int = 10) -> str:

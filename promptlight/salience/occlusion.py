@@ -66,60 +66,63 @@ def _prefix_cache(full_cache, prefix_len: int, batch: int):
     return cache
 
 
-def occluded_objectives(inputs: SalienceInputs, removed: list[tuple[int, int]], *, batch_size: int) -> list[float]:
-    """``f`` for each variant (the sequence without ``removed[r]``), batched with prefix reuse.
+def _pad_rows(rows, pad_id: int):
+    """``[len_r] ...`` -> ``[rows, max len]``, right-padded with ``pad_id``."""
+    import torch
 
+    batch = torch.full((len(rows), max(r.shape[0] for r in rows)), pad_id, dtype=rows[0].dtype)
+    for j, row in enumerate(rows):
+        batch[j, : row.shape[0]] = row
+    return batch
+
+
+def _target_objective(lm, hidden, ends, target_ids):
+    """``f`` per row from hidden states whose row ``j`` ends (at ``ends[j]``) with the target tokens.
+
+    ``[rows, width, d], [rows], [k] -> [rows]``; each target is predicted one position earlier.
+    """
+    import torch
+
+    k = target_ids.shape[0]
+    where = prediction_positions(ends[:, None] - k + torch.arange(k)[None])  # [rows, k]
+    picked = hidden.gather(1, where[..., None].expand(-1, -1, hidden.shape[-1]))  # [rows, k, d]
+    return target_logprob(lm.logits_from_hidden(picked), target_ids)  # [rows]
+
+
+def occluded_objectives(
+    inputs: SalienceInputs, removed: list[tuple[int, int]], *, batch_size: int
+) -> tuple[float, list[float]]:
+    """``f`` of the full sequence, and of each variant (the sequence without ``removed[r]``).
+
+    One forward pass over the full sequence gives its ``f`` and the cache the variants reuse.
     Rows of a batch share the prefix before the earliest removed range; each row's suffix is
     right-padded, so causal attention never lets a real token see padding.
     """
     import torch
 
-    lm, ids, targets = inputs.lm, inputs.ids, inputs.target_positions
-    k = targets.shape[0]
-    target_ids = ids[targets]  # [k]
+    lm, ids = inputs.lm, inputs.ids
+    target_ids = ids[inputs.target_positions]  # [k]
+    pad_id = lm.tokenizer.pad_token_id or 0
     order = sorted(range(len(removed)), key=lambda r: removed[r][0])
     with torch.no_grad():
         full = lm.backbone(ids[None], use_cache=True)
+        f_full = float(_target_objective(lm, full.last_hidden_state, torch.tensor([ids.shape[0]]), target_ids)[0])
         full_cache = full.past_key_values if getattr(full.past_key_values, "is_croppable", False) else None
         results = [0.0] * len(removed)
         for lo in range(0, len(order), batch_size):
             rows = order[lo : lo + batch_size]
             # Keep one shared token in the batch: it predicts the first target when a row's removal ends there.
             prefix = max(0, removed[rows[0]][0] - 1) if full_cache is not None else 0
-            suffixes = [variant_ids(ids, removed[r])[prefix:] for r in rows]  # each [len_r]
-            width = max(s.shape[0] for s in suffixes)
-            pad = lm.tokenizer.pad_token_id or 0
-            batch = torch.full((len(rows), width), pad, dtype=ids.dtype)  # [rows, width]
-            for j, s in enumerate(suffixes):
-                batch[j, : s.shape[0]] = s
             cache = _prefix_cache(full_cache, prefix, len(rows))
-            if cache is None and prefix:
+            if cache is None:
                 prefix = 0
-                suffixes = [variant_ids(ids, removed[r]) for r in rows]
-                width = max(s.shape[0] for s in suffixes)
-                batch = torch.full((len(rows), width), pad, dtype=ids.dtype)
-                for j, s in enumerate(suffixes):
-                    batch[j, : s.shape[0]] = s
-            hidden = lm.backbone(batch, past_key_values=cache).last_hidden_state  # [rows, width, d]
-            # Each row ends with the k target tokens; their predictions sit one position earlier.
+            suffixes = [variant_ids(ids, removed[r])[prefix:] for r in rows]  # each [len_r]
+            hidden = lm.backbone(_pad_rows(suffixes, pad_id), past_key_values=cache).last_hidden_state
             ends = torch.tensor([s.shape[0] for s in suffixes])  # [rows]
-            where = prediction_positions(ends[:, None] - k + torch.arange(k)[None])  # [rows, k]
-            picked = hidden.gather(1, where[..., None].expand(-1, -1, hidden.shape[-1]))  # [rows, k, d]
-            f = target_logprob(lm.logits_from_hidden(picked), target_ids)  # [rows]
+            f = _target_objective(lm, hidden, ends, target_ids)  # [rows]
             for j, r in enumerate(rows):
                 results[r] = float(f[j])
-    return results
-
-
-def full_objective(inputs: SalienceInputs) -> float:
-    """``f`` on the unchanged sequence (logits at the target positions only)."""
-    import torch
-
-    from promptlight.salience.objective import objective_from_embeds
-
-    with torch.no_grad():
-        embeds = inputs.lm.embed(inputs.ids[None])  # [1, seq, d]
-        return float(objective_from_embeds(inputs.lm, embeds, inputs.ids, inputs.target_positions)[0])
+    return f_full, results
 
 
 @register_method(
@@ -137,8 +140,7 @@ def occlusion(inputs: SalienceInputs, *, batch_size: int = DEFAULT_BATCH_SIZE, *
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
     ranges = removable_ranges(inputs)
     present = [r for r in ranges if r is not None]
-    f_full = full_objective(inputs)
-    dropped = occluded_objectives(inputs, present, batch_size=batch_size) if present else []
+    f_full, dropped = occluded_objectives(inputs, present, batch_size=batch_size)
     values: list[float | None] = []
     it = iter(dropped)
     for r in ranges:
