@@ -22,7 +22,7 @@ latency per kind and counts the statuses, then checks (exit status 1 if any chec
 
 Bounded: at most 200 clients x 100 requests, everything stops at ``--time-limit`` seconds
 (at most 600), and the server only ever listens on 127.0.0.1. ``run_load(...)`` is the same
-thing as a function (tests/integration/test_hardening_server.py runs a smaller load).
+thing as a function (tests/integration/test_server_load_and_crash.py runs a smaller load).
 """
 
 from __future__ import annotations

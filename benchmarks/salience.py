@@ -7,7 +7,7 @@ continuation up to the end of its ``Recommendation:`` line, and the explained sp
 line. Each measurement is the median of ``--repeats`` runs, and the runs of different
 measurements are interleaved, so a noisy neighbour slows all of them alike.
 
-Targets (issue 3): grad_l2 + grad_dot_input (one pass) within 1.5x of the plain forward
+Targets: grad_l2 + grad_dot_input (one pass) within 1.5x of the plain forward
 pass; integrated gradients at 32 steps within 40x; occlusion at line level within 1.5x per
 line. The naive baseline (full-vocabulary logits at every position, weight gradients on)
 shows what the careful implementation saves.

@@ -31,7 +31,8 @@ _LAZY = {
     "list_methods": "promptlight.salience",
     "Example": "promptlight.types",
     "Generation": "promptlight.types",
-    "SalienceResult": "promptlight.types",
+    "SalienceResult": "promptlight.result",
+    "InvalidArgument": "promptlight.errors",
     "Segment": "promptlight.types",
     "Span": "promptlight.types",
 }

@@ -1,4 +1,5 @@
-from promptlight.cli import main
 import sys
+
+from promptlight.cli import main
 
 sys.exit(main())

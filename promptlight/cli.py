@@ -18,6 +18,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 EXIT_USAGE = 2
 
@@ -48,20 +49,26 @@ def _non_empty(prompt: str, *, what: str) -> str:
     return prompt
 
 
-def _prompts_from_args(args) -> list[tuple[str, str, str]]:
-    """``[(source, prompt, target)]`` from ``--prompt``, ``--prompt-file`` or ``--dataset``."""
+def _prompts_from_args(args) -> list[tuple[str, str, str, str | None]]:
+    """``[(source, prompt, target, foil)]`` from ``--prompt``, ``--prompt-file`` or ``--dataset``.
+
+    A dataset row's ``foil`` column (if any) is its foil; otherwise ``None``.
+    """
     if args.prompt is not None:
-        return [("prompt", _non_empty(args.prompt, what="--prompt"), "")]
+        return [("prompt", _non_empty(args.prompt, what="--prompt"), "", None)]
     if args.prompt_file is not None:
         text = _read_text_file(args.prompt_file, what="Prompt file")
-        return [(Path(args.prompt_file).name, _non_empty(text, what=f"Prompt file {args.prompt_file!r}"), "")]
+        return [(Path(args.prompt_file).name, _non_empty(text, what=f"Prompt file {args.prompt_file!r}"), "", None)]
     from promptlight.data import load_dataset
 
     dataset = load_dataset(args.dataset)
     examples = list(dataset.examples)
     if args.source:
         examples = [dataset.by_source(args.source)]
-    return [(ex.source, ex.prompt, ex.target) for ex in examples]
+    foils = [ex.fields.get("foil") for ex in examples]
+    return [
+        (ex.source, ex.prompt, ex.target, f if isinstance(f, str) and f else None) for ex, f in zip(examples, foils)
+    ]
 
 
 def _add_prompt_arguments(parser: argparse.ArgumentParser, *, dataset: bool) -> None:
@@ -69,7 +76,9 @@ def _add_prompt_arguments(parser: argparse.ArgumentParser, *, dataset: bool) -> 
     group.add_argument("--prompt", help="the prompt text")
     group.add_argument("--prompt-file", metavar="FILE", help="a UTF-8 text file holding the prompt")
     if dataset:
-        group.add_argument("--dataset", metavar="SPEC", help="a dataset: sample_prompts, a .jsonl/.csv/.txt file or a URL")
+        group.add_argument(
+            "--dataset", metavar="SPEC", help="a dataset: sample_prompts, a .jsonl/.csv/.txt file or a URL"
+        )
         parser.add_argument("--source", help="with --dataset: only the row with this source (e.g. fewshot-mistake)")
 
 
@@ -77,9 +86,58 @@ def _add_generation_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-new-tokens", type=int, default=64, metavar="N", help="at most N new tokens (default 64)")
     parser.add_argument("--temperature", type=float, default=0.0, metavar="T", help="0 = greedy (default)")
     parser.add_argument("--top-p", type=float, default=1.0, metavar="P", help="nucleus sampling (default 1: off)")
-    parser.add_argument("--top-k", type=int, default=0, metavar="K", help="sample among the K likeliest (default 0: off)")
+    parser.add_argument(
+        "--top-k", type=int, default=0, metavar="K", help="sample among the K likeliest (default 0: off)"
+    )
     parser.add_argument("--seed", type=int, default=None, help="random seed for sampling")
     parser.add_argument("--stop", action="append", default=[], metavar="TEXT", help="stop at this text (repeatable)")
+
+
+def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--method``, ``--granularity`` and ``--option NAME=VALUE``, with help drawn from the method registry."""
+    from promptlight.types import GRANULARITIES
+
+    parser.add_argument(
+        "--method", default="grad_l2", help=f"salience method: {', '.join(_method_names())} (default grad_l2)"
+    )
+    parser.add_argument(
+        "--granularity", default="words", help=f"{', '.join(GRANULARITIES)} or regex:PATTERN (default words)"
+    )
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a method option (repeatable). " + "; ".join(_option_help()).replace("%", "%%"),
+    )
+    parser.add_argument("--steps", type=int, default=None, help="the same as --option steps=N (integrated_gradients)")
+
+
+def _method_names() -> list[str]:
+    from promptlight.salience import registered_methods
+
+    return list(registered_methods())
+
+
+def _option_help() -> list[str]:
+    from promptlight.salience import registered_methods
+
+    return [
+        f"{name}: " + ", ".join(o.describe().split(":")[0] for o in info.options)
+        for name, info in registered_methods().items()
+        if info.options
+    ]
+
+
+def _add_placement_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--device", default="auto", help="auto (default: CUDA, else Apple MPS, else CPU), cpu, cuda, cuda:N or mps"
+    )
+    parser.add_argument(
+        "--dtype",
+        default="auto",
+        help="auto (default: bfloat16 on a GPU, float32 on the CPU), float32, bfloat16, float16",
+    )
 
 
 def _generation_options(args) -> dict:
@@ -93,12 +151,43 @@ def _generation_options(args) -> dict:
     }
 
 
-def cmd_generate(args) -> int:
-    from promptlight.models import load_model
+def _load_model(args) -> Any:
+    from promptlight.config import load_model_spec
 
+    return load_model_spec(args.model, device=args.device, dtype=args.dtype)
+
+
+def _check_placement(args) -> None:
+    """``--device`` / ``--dtype`` checked before anything slow happens."""
+    from promptlight.models.placement import resolve_device, resolve_dtype
+
+    resolve_dtype(args.dtype, resolve_device(args.device, field="--device"), field="--dtype")
+
+
+def _method_options(args) -> tuple[str, dict[str, Any]]:
+    """The method and its options from ``--method``, ``--option NAME=VALUE`` and ``--steps``, parsed and capped.
+
+    The caps are the server's settings (defaults, or the ``PROMPTLIGHT_*`` environment), so
+    the CLI refuses what the server would.
+    """
+    from promptlight.salience import get_method
+    from promptlight.salience.options import parse_assignments
+    from promptlight.segments import resolve_granularity
+    from promptlight.server.settings import Settings
+
+    info = get_method(args.method)
+    resolve_granularity(args.granularity)
+    raw: dict[str, Any] = parse_assignments(args.option)
+    if args.steps is not None:
+        raw.setdefault("steps", args.steps)
+    return info.name, info.parse_options(raw, Settings.from_env())
+
+
+def cmd_generate(args) -> int:
+    _check_placement(args)
     prompts = _prompts_from_args(args)
-    lm = load_model(args.model)
-    for source, prompt, _target in prompts:
+    lm = _load_model(args)
+    for source, prompt, _target, _foil in prompts:
         gen = lm.generate(prompt, **_generation_options(args))
         if args.format == "json":
             print(json.dumps({**gen.to_dict(), "source": source}, ensure_ascii=False), flush=True)
@@ -117,36 +206,36 @@ def _parse_span(text: str | None) -> tuple[int, int] | None:
     try:
         start, end = (int(part) for part in text.split(":"))
     except ValueError:
-        raise UsageError(f"--target-span {text!r} must be START:END, two integers (char offsets into the target).") from None
+        raise UsageError(
+            f"--target-span {text!r} must be START:END, two integers (char offsets into the target)."
+        ) from None
     return start, end
 
 
 def cmd_explain(args) -> int:
-    from promptlight.models import load_model
     from promptlight.pipeline import explain
-    from promptlight.salience import get_method
-    from promptlight.segments import resolve_granularity
 
     # Validate cheap things before loading a model.
-    get_method(args.method)
-    resolve_granularity(args.granularity)
-    (_, prompt, _), *_ = _prompts_from_args(args)
+    method, options = _method_options(args)
+    _check_placement(args)
+    (_, prompt, _, _), *_ = _prompts_from_args(args)
     target = args.target
     if args.target_file is not None:
         target = _read_text_file(args.target_file, what="Target file")
-    options = {}
-    if args.steps is not None:
-        options["steps"] = args.steps
-    lm = load_model(args.model)
+    foil = _read_text_file(args.foil_file, what="Foil file") if args.foil_file is not None else args.foil
+    if foil is not None and not foil.strip():
+        raise UsageError("The foil is empty; give the alternative text to compare the selection with (--foil TEXT).")
+    lm = _load_model(args)
     result = explain(
         lm,
         prompt,
         target=target,
         target_span=_parse_span(args.target_span),
-        method=args.method,
+        method=method,
         granularity=args.granularity,
         generation=_generation_options(args),
-        **options,
+        foil=foil,
+        options=options,
     )
     if args.format == "json":
         out = result.to_json()
@@ -166,26 +255,23 @@ def cmd_explain(args) -> int:
 
 def cmd_batch(args) -> int:
     """Explain every row of a dataset; one result record per line (JSON Lines)."""
-    from promptlight.models import load_model
     from promptlight.pipeline import explain
-    from promptlight.salience import get_method
-    from promptlight.segments import resolve_granularity
 
-    get_method(args.method)
-    resolve_granularity(args.granularity)
+    method, options = _method_options(args)
+    _check_placement(args)
     rows = _prompts_from_args(args)
-    options = {"steps": args.steps} if args.steps is not None else {}
-    lm = load_model(args.model)
+    lm = _load_model(args)
     lines = []
-    for i, (source, prompt, target) in enumerate(rows, 1):
+    for i, (source, prompt, target, row_foil) in enumerate(rows, 1):
         result = explain(
             lm,
             prompt,
             target=target or None,
-            method=args.method,
+            method=method,
             granularity=args.granularity,
             generation=_generation_options(args),
-            **options,
+            foil=row_foil or args.foil,
+            options=options,
         )
         record = {"source": source, **result.to_dict()}
         lines.append(json.dumps(record, ensure_ascii=False))
@@ -232,7 +318,9 @@ def cmd_models(args) -> int:
 
     for name, description in list_models().items():
         print(f"{name:14} {description}")
-    print("\nAlso accepted: a local Hugging Face model folder, a .gguf file, or a hub id (org/name). NAME:PATH names it.")
+    print(
+        "\nAlso accepted: a local Hugging Face model folder, a .gguf file, or a hub id (org/name). NAME:PATH names it."
+    )
     return 0
 
 
@@ -246,7 +334,7 @@ def cmd_datasets(args) -> int:
 
 
 def cmd_methods(args) -> int:
-    from promptlight.salience import list_methods
+    from promptlight.salience import list_methods, registered_methods
 
     methods = list_methods()
     if args.format == "json":
@@ -257,8 +345,8 @@ def cmd_methods(args) -> int:
         print(f"{m['name']:22} {sign:9} {m['description']}")
         print(f"{'':22} cost: {m['cost']}")
         print(f"{'':22} reference: {m['reference']}")
-        for opt, help_text in m["options"].items():
-            print(f"{'':22} option {opt}: {help_text}")
+        for opt in registered_methods()[m["name"]].options:
+            print(f"{'':22} option {opt.describe()}")
     return 0
 
 
@@ -277,49 +365,59 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="start the web app (default: gemma3-270m with sample_prompts)")
-    try:
-        from promptlight.server import add_serve_arguments
-    except ImportError:  # pragma: no cover - the server package is part of the install
-        add_serve_arguments = None
-    if add_serve_arguments is not None:
-        add_serve_arguments(serve)
+    from promptlight.server import add_serve_arguments
+
+    add_serve_arguments(serve)
     serve.set_defaults(func=cmd_serve)
 
     gen = sub.add_parser("generate", help="run the model on prompts and print the output")
-    gen.add_argument("--model", default="gemma3-270m", metavar="SPEC", help="NAME:PATH or a preset (default gemma3-270m)")
+    gen.add_argument(
+        "--model", default="gemma3-270m", metavar="SPEC", help="NAME:PATH or a preset (default gemma3-270m)"
+    )
     _add_prompt_arguments(gen, dataset=True)
     _add_generation_arguments(gen)
     gen.add_argument("--format", choices=("text", "json"), default="text")
+    _add_placement_arguments(gen)
     gen.set_defaults(func=cmd_generate)
 
     exp = sub.add_parser("explain", help="sequence salience of a target over its prompt")
-    exp.add_argument("--model", default="gemma3-270m", metavar="SPEC", help="NAME:PATH or a preset (default gemma3-270m)")
+    exp.add_argument(
+        "--model", default="gemma3-270m", metavar="SPEC", help="NAME:PATH or a preset (default gemma3-270m)"
+    )
     _add_prompt_arguments(exp, dataset=False)
     tgt = exp.add_mutually_exclusive_group()
     tgt.add_argument("--target", help="the text to explain (default: generate it)")
     tgt.add_argument("--target-file", metavar="FILE", help="a UTF-8 file holding the target")
     exp.add_argument("--target-span", metavar="START:END", help="explain only these chars of the target")
-    exp.add_argument("--method", default="grad_l2", help="grad_l2 (default), grad_dot_input, integrated_gradients, occlusion")
+    foil = exp.add_mutually_exclusive_group()
+    foil.add_argument("--foil", metavar="TEXT", help="why the selection rather than TEXT (contrastive objective)")
+    foil.add_argument("--foil-file", metavar="FILE", help="a UTF-8 file holding the foil")
+    _add_method_arguments(exp)
     exp.add_argument(
-        "--granularity", default="words", help="tokens, words (default), sentences, lines, paragraphs or regex:PATTERN"
+        "--top", type=int, default=10, metavar="K", help="text format: list the top K segments (default 10)"
     )
-    exp.add_argument("--steps", type=int, default=None, help="integrated_gradients: path steps (default 32)")
-    exp.add_argument("--top", type=int, default=10, metavar="K", help="text format: list the top K segments (default 10)")
     exp.add_argument("--format", choices=("text", "json", "html"), default="text")
     exp.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="text format colours")
     exp.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     _add_generation_arguments(exp)
+    _add_placement_arguments(exp)
     exp.set_defaults(func=cmd_explain)
 
     batch = sub.add_parser("batch", help="explain every row of a dataset, one JSON result per line")
-    batch.add_argument("--model", default="gemma3-270m", metavar="SPEC", help="NAME:PATH or a preset (default gemma3-270m)")
-    batch.add_argument("--dataset", required=True, metavar="SPEC", help="sample_prompts, a .jsonl/.csv/.txt file or a URL")
+    batch.add_argument(
+        "--model", default="gemma3-270m", metavar="SPEC", help="NAME:PATH or a preset (default gemma3-270m)"
+    )
+    batch.add_argument(
+        "--dataset", required=True, metavar="SPEC", help="sample_prompts, a .jsonl/.csv/.txt file or a URL"
+    )
     batch.add_argument("--source", help="only the row with this source")
-    batch.add_argument("--method", default="grad_l2", help="salience method (default grad_l2)")
-    batch.add_argument("--granularity", default="words", help="tokens, words (default), sentences, lines, paragraphs or regex:PATTERN")
-    batch.add_argument("--steps", type=int, default=None, help="integrated_gradients: path steps (default 32)")
+    batch.add_argument(
+        "--foil", metavar="TEXT", help="explain each target rather than TEXT (a row's own 'foil' column wins)"
+    )
+    _add_method_arguments(batch)
     batch.add_argument("--out", metavar="FILE", help="write the JSON Lines to FILE (written whole at the end)")
     _add_generation_arguments(batch)
+    _add_placement_arguments(batch)
     batch.set_defaults(func=cmd_batch, prompt=None, prompt_file=None)
 
     models = sub.add_parser("models", help="list the model presets")

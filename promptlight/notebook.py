@@ -1,99 +1,12 @@
-"""promptlight in a notebook: the full prompt-debugging UI inline, next to your code. This docstring is its manual.
-
-Install and start
------------------
-
-    pip install "promptlight[notebook]"        # anywidget (and ipywidgets); no internet needed afterwards
+"""promptlight in a notebook: the full prompt-debugging UI inline, next to your code.
 
     from promptlight.notebook import make_notebook_widget
     w = make_notebook_widget(["sample_prompts"], ["gemma3-270m"])   # datasets first, then models
     w.render()                                   # the whole UI inline, in this cell's output
 
-``make_notebook_widget(datasets_config, models_config)`` loads every model once, loads the
-datasets, and starts the real promptlight web server (the one ``promptlight serve`` runs) in
-a background thread on a free loopback port. The inline views and the browser tab talk to
-that server, and the server uses the very model objects you get from ``w.models``, so there
-is one set of weights in memory however many views you open (calls from your code and from
-the views take turns on it).
-
-What the configs accept
------------------------
-
-Each is a list of ``NAME:PATH`` strings (split on the first colon; a bare ``PATH`` names
-itself), exactly like ``promptlight serve --datasets ... --models ...``:
-
-- datasets: ``sample_prompts``, a local ``.jsonl`` / ``.csv`` / ``.txt`` file, or an ``http(s)``
-  URL, e.g. ``["sample_prompts", "mine:~/prompts.jsonl"]``. May be empty (``[]``).
-- models: a preset (``gemma3-270m``, ``tiny``), a local Hugging Face model folder, a ``.gguf``
-  file, or a hub id where the hub is reachable, e.g. ``["gemma3-270m"]``.
-
-A single string is taken as a one-item list, and a dict ``{name: spec_or_loaded_object}`` also
-works (for a model you already loaded with :func:`promptlight.load_model`). Mistakes raise
-at once with a message that names the entry: an unknown model, a missing file, two entries
-with one name, or the two lists swapped.
-
-Using it
---------
-
-    w.render()                                     # inline UI
-    w.render(data=[{"prompt": my_prompt}])         # add these datapoints and show the first
-    w.render(data=[old, new])                      # two rows: the first in pane A, the second compared in B
-    w.render(data=[{"prompt": p, "target": t}],    # any initial view of the UI (frontend/README.md):
-             initial={"span": [40, 75], "method": "grad_l2", "granularity": "lines",
-                      "source": "target", "run": True})
-    w.render(open_in_new_tab=True)                 # the full web app in a browser tab, plus a link
-    w.view(data=...)                               # the widget object itself (for ipywidgets layouts)
-    w.datasets["sample_prompts"].examples          # the loaded rows (promptlight.Example records)
-    w.models["gemma3-270m"]                        # the loaded LanguageModel, for promptlight.explain
-    w.url                                          # the app's address, with this widget's token
-    w.stop()                                       # stop the server and free the port
-
-``data`` rows are dicts with ``prompt`` (required) and optional ``target``, ``source`` and any
-other fields, or ``promptlight.Example`` records, or plain prompt strings. They become
-datapoints of the dataset ``notebook`` (editable in the UI, like any datapoint). Rendering the
-same data again reuses the datapoints already there instead of adding copies. When the first
-row has no target, the view explains the model's output (press Generate, or pass
-``initial={"run": True}``). ``initial``
-takes the view keys of the UI bundle: ``example``, ``compare`` (datapoint ids), ``span``,
-``compareSpan`` (``[start, end)`` in characters of the target), ``method``, ``granularity``,
-``source`` (``"target"`` or ``"output"``), ``model``, ``dataset``, ``run``, ``generation``.
-
-Datapoints and cached results live in a temporary SQLite file that :meth:`NotebookWidget.stop`
-deletes (your notebook holds the prompts); pass ``db_path=`` to keep them. The widget is also
-stopped when the kernel exits. :func:`inline_report` shows a ``SalienceResult`` as the same
-self-contained HTML report the CLI writes, inline.
-
-Where it works, and how the connection is kept safe
----------------------------------------------------
-
-The UI is one ES module (``promptlight/server/static/app.js``) shipped in the package and
-handed to anywidget, so nothing is loaded from a CDN. It runs in the notebook's page and
-fetches from the promptlight server, which has another origin (the page is e.g.
-``http://localhost:8888``, the server ``http://127.0.0.1:PORT``). The server therefore runs
-with a random per-widget access token (``secrets.token_urlsafe(32)``): every request must
-carry it, the widget sends it as ``Authorization: Bearer ...`` (given to the page through the
-kernel's own authenticated channel), and only such requests are answered across origins
-(``create_app(..., token_cors=True)``; see ``promptlight/server/guard.py``). No other web page
-can call the server: it does not know the token, the cookie is never accepted cross-origin,
-and there is no wildcard CORS for anonymous callers. The server listens on loopback only
-unless you pass ``host=``.
-
-- JupyterLab (what promptlight's browser test drives), Jupyter Notebook 7 and classic, VS Code
-  with a local kernel: the browser, the kernel and the server are on one machine, and the view
-  works as is. Only JupyterLab is covered by promptlight's tests; the others use the same
-  anywidget mechanism.
-- Remote kernel (JupyterHub, SSH, VS Code Remote): the browser cannot reach the kernel
-  machine's loopback. Forward the port (``ssh -L PORT:127.0.0.1:PORT``) and pass
-  ``port=PORT``, or serve it through a proxy and pass ``public_url=`` (e.g. with
-  jupyter-server-proxy, ``public_url="https://hub.example/user/me/proxy/PORT"``).
-- Colab: the page is on Google's servers, so the widget talks to the server through Colab's
-  own port proxy (``google.colab.kernel.proxyPort``), found automatically. This is a best
-  effort that promptlight's tests cannot cover; if the view stays empty, use
-  ``render(open_in_new_tab=True)``.
-- ``render(open_in_new_tab=True)`` calls :func:`webbrowser.open` only where a graphical
-  browser can start (not on a headless Linux machine), and always shows a clickable link.
-- The token is visible in ``w.url``, in the link that ``render(open_in_new_tab=True)`` shows and
-  in saved widget state. It only opens this kernel's server and dies with it.
+The manual (configs, views, where it works, how the connection is kept safe) is
+``docs/notebook.md``. This module is the widget; the server it talks to runs in a thread of
+its own (:mod:`promptlight.notebook_server`).
 """
 
 from __future__ import annotations
@@ -105,11 +18,7 @@ import json
 import os
 import secrets
 import shutil
-import socket
-import sys
 import tempfile
-import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -117,16 +26,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from promptlight.notebook_server import ServerThread, bind, browser_base, can_open_browser, colab_proxy
+
 __all__ = ["NotebookWidget", "inline_report", "make_notebook_widget"]
 
 STATIC_DIR = Path(__file__).parent / "server" / "static"
 #: The dataset name that datapoints passed to ``render(data=...)`` are added to (the UI's default too).
 NOTEBOOK_DATASET = "notebook"
+
+
 #: Keys of the UI's ``initial`` view (``InitialView`` in frontend/src/app.ts), except ``data``.
-INITIAL_KEYS = frozenset(
-    {"example", "compare", "span", "compareSpan", "method", "granularity", "source", "model", "dataset", "run",
-     "generation"}  # fmt: skip
-)
+def _view_keys() -> dict[str, Any]:
+    """The UI's view keys (``view-keys.json``, shipped with the bundle): the one list the app and this widget read."""
+    return json.loads((Path(__file__).parent / "server" / "static" / "view-keys.json").read_text(encoding="utf-8"))
+
+
+VIEW_KEYS = _view_keys()
+INITIAL_KEYS = frozenset(VIEW_KEYS["keys"])
 INSTALL_HINT = 'The notebook widget needs anywidget: pip install "promptlight[notebook]"'
 
 #: Running widgets, stopped at exit (a widget stays referenced while its server runs).
@@ -134,45 +50,6 @@ _LIVE: set[NotebookWidget] = set()
 
 
 # --- configs -----------------------------------------------------------------------------------
-
-
-def _named(config: Any, *, what: str, arg: str) -> dict[str, Any]:
-    """``["NAME:PATH", ...]`` (or one string, or ``{name: spec_or_object}``) -> ``{name: spec_or_object}``."""
-    from promptlight.data.spec import parse_spec
-
-    if isinstance(config, str):
-        config = [config]
-    if isinstance(config, Mapping):
-        pairs = []
-        for name, spec in config.items():
-            if not isinstance(name, str) or not name:
-                raise TypeError(f"{arg}: every key must be a non-empty name string, got {name!r}.")
-            pairs.append((name, spec))
-    elif isinstance(config, Iterable):
-        pairs = []
-        for i, entry in enumerate(config):
-            if not isinstance(entry, str):
-                raise TypeError(
-                    f"{arg}[{i}] must be a NAME:PATH string, got {type(entry).__name__} {entry!r}. "
-                    f"Example: make_notebook_widget(['sample_prompts'], ['gemma3-270m'])."
-                )
-            try:
-                pairs.append(parse_spec(entry))
-            except ValueError as exc:
-                raise ValueError(f"{arg}[{i}]: {exc}") from None
-    else:
-        raise TypeError(
-            f"{arg} must be a list of NAME:PATH strings, got {type(config).__name__} {config!r}. "
-            f"Example: make_notebook_widget(['sample_prompts'], ['gemma3-270m'])."
-        )
-    named: dict[str, Any] = {}
-    for name, spec in pairs:
-        if name in named:
-            raise ValueError(
-                f"{arg}: two {what}s are named {name!r}. Give each its own NAME, e.g. '{name}2:{spec}'."
-            )
-        named[name] = spec
-    return named
 
 
 def _check_order(datasets: Mapping[str, Any], models: Mapping[str, Any]) -> None:
@@ -189,131 +66,6 @@ def _check_order(datasets: Mapping[str, Any], models: Mapping[str, Any]) -> None
             f"{swapped[0]!r} is in the wrong list: datasets come first, then models, as in "
             "make_notebook_widget(['sample_prompts'], ['gemma3-270m'])."
         )
-
-
-def _load_datasets(named: Mapping[str, Any]) -> dict[str, Any]:
-    from promptlight.data import DatasetError, load_dataset
-
-    loaded = {}
-    for name, spec in named.items():
-        if not isinstance(spec, str):
-            if not hasattr(spec, "examples"):
-                raise TypeError(f"datasets_config[{name!r}] must be a spec string or a Dataset, got {type(spec).__name__}.")
-            loaded[name] = spec
-            continue
-        try:
-            loaded[name] = load_dataset(f"{name}:{spec}")
-        except DatasetError as exc:
-            raise DatasetError(f"datasets_config entry '{name}:{spec}': {exc}", origin=exc.origin, line=exc.line) from exc
-    return loaded
-
-
-def _load_models(named: Mapping[str, Any]) -> dict[str, Any]:
-    from promptlight.models import ModelLoadError, load_model
-
-    loaded = {}
-    for name, spec in named.items():
-        if not isinstance(spec, str):
-            if not callable(getattr(spec, "generate", None)):
-                raise TypeError(
-                    f"models_config[{name!r}] must be a spec string or a loaded model, got {type(spec).__name__}."
-                )
-            loaded[name] = spec
-            continue
-        try:
-            loaded[name] = load_model(f"{name}:{spec}")
-        except ModelLoadError as exc:
-            raise ModelLoadError(f"models_config entry '{name}:{spec}': {exc}") from exc
-    return loaded
-
-
-# --- the server thread -------------------------------------------------------------------------
-
-
-class _ServerThread:
-    """uvicorn serving one app on an already bound socket, in a daemon thread."""
-
-    def __init__(self, app: Any, sock: socket.socket) -> None:
-        import uvicorn
-
-        self.sock = sock
-        host, port = sock.getsockname()[:2]
-        config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False, server_header=False, lifespan="on"
-        )
-        self.server = uvicorn.Server(config)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name=f"promptlight-notebook-{port}", daemon=True)
-
-    def _run(self) -> None:
-        try:
-            self.server.run(sockets=[self.sock])
-        except BaseException as exc:  # noqa: BLE001 - reported by start()
-            self.error = exc
-
-    def start(self, timeout: float = 60.0) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                reason = f"{type(self.error).__name__}: {self.error}" if self.error else "see the log above"
-                raise RuntimeError(f"The promptlight server did not start ({reason}).")
-            time.sleep(0.02)
-
-    def stop(self, timeout: float = 15.0) -> None:
-        self.server.should_exit = True
-        if self.thread.is_alive():
-            self.thread.join(timeout)
-        with contextlib.suppress(OSError):
-            self.sock.close()
-
-
-def _bind(host: str, port: int | None) -> socket.socket:
-    """A listening socket on ``host:port`` (port ``None`` or 0: a free one the OS picks)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    if sys.platform != "win32":
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port or 0))
-    except OSError as exc:
-        sock.close()
-        if port:
-            raise OSError(
-                f"Cannot listen on {host}:{port} ({exc.strerror}). Another program (or another widget) "
-                "may use that port: pass another port=, or port=None for a free one."
-            ) from None
-        raise
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
-def _browser_base(host: str, port: int) -> str:
-    """The address a browser on this machine uses to reach the server (loopback for a wildcard host)."""
-    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "localhost": "127.0.0.1", "::": "::1"}.get(host, host)
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-
-def _colab_proxy(port: int) -> str | None:
-    """Colab's proxied https address for a kernel port, or ``None`` outside Colab."""
-    if "google.colab" not in sys.modules:
-        return None
-    try:
-        from google.colab.output import eval_js  # type: ignore[import-not-found]
-
-        url = eval_js(f"google.colab.kernel.proxyPort({int(port)}, {{'cache': false}})")
-    except Exception:  # noqa: BLE001 - not in a Colab front end after all: use the plain address
-        return None
-    return str(url).rstrip("/") if url else None
-
-
-def _can_open_browser() -> bool:
-    """False on Linux/BSD without a display (webbrowser would fall back to a console browser)."""
-    if sys.platform in ("darwin", "win32") or os.environ.get("BROWSER"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 # --- the widget --------------------------------------------------------------------------------
@@ -383,20 +135,20 @@ class NotebookWidget:
         self.models: dict[str, Any] = dict(models)
         self._token = secrets.token_urlsafe(32)
         self._tmpdir = None if db_path is not None else tempfile.mkdtemp(prefix="promptlight-notebook-")
-        db = Path(db_path) if db_path is not None else Path(self._tmpdir) / "promptlight.db"
-        sock = _bind(host, port)
+        db = Path(db_path) if db_path is not None else Path(str(self._tmpdir)) / "promptlight.db"
+        sock = bind(host, port)
         try:
             self.port: int = sock.getsockname()[1]
             settings = Settings.from_env(host=host, port=self.port, token=self._token, db=str(db))
             app = create_app(models=self.models, datasets=self.datasets, db_path=db, settings=settings, token_cors=True)
-            self._server: _ServerThread | None = _ServerThread(app, sock)
+            self._server: ServerThread | None = ServerThread(app, sock)
             self._server.start()
         except BaseException:
             sock.close()
             self._remove_tmpdir()
             raise
-        self._local_base = _browser_base(host, self.port)
-        self.api_base: str = (public_url or _colab_proxy(self.port) or self._local_base).rstrip("/")
+        self._local_base = browser_base(host, self.port)
+        self.api_base: str = (public_url or colab_proxy(self.port) or self._local_base).rstrip("/")
         _LIVE.add(self)
 
     # --- state ------------------------------------------------------------------------------
@@ -440,7 +192,7 @@ class NotebookWidget:
         if open_in_new_tab:
             url = self._tab_url(data, initial)
             opened = False
-            if _can_open_browser():
+            if can_open_browser():
                 import webbrowser
 
                 with contextlib.suppress(Exception):
@@ -499,15 +251,24 @@ class NotebookWidget:
     def _tab_url(self, data: Sequence[Any] | None, initial: Mapping[str, Any] | None) -> str:
         """The app's URL; the view goes into the ``#`` part, which the app reads (frontend/src/urlstate.ts)."""
         view = self._initial(data, initial)
-        keys = {"model": "model", "dataset": "ds", "example": "ex", "span": "span", "compare": "cmp",
-                "compareSpan": "cspan", "method": "method", "granularity": "gran", "source": "src"}  # fmt: skip
-        params = []
-        for key, short in keys.items():
-            value = view.get(key)
-            if value:
-                params.append((short, f"{value[0]}-{value[1]}" if key in ("span", "compareSpan") else str(value)))
-        if view.get("run"):
-            params.append(("run", "1"))
+        params: list[tuple[str, str]] = []
+        for key, spec in VIEW_KEYS["keys"].items():
+            value, url, kind = view.get(key), spec["url"], spec["kind"]
+            if value in (None, "", False, {}, []):
+                continue
+            if kind == "span":
+                params.append((url, f"{value[0]}-{value[1]}"))
+            elif kind == "flag":
+                params.append((url, "1"))
+            elif kind == "options":
+                params.extend((f"{url}{name}", _url_value(v)) for name, v in value.items())
+            elif kind == "generation":
+                for name, short in VIEW_KEYS["generation"].items():
+                    if name in value:
+                        items = value[name] if name == "stop" else [value[name]]
+                        params.extend((short, _url_value(v)) for v in items)
+            else:
+                params.append((url, _url_value(value)))
         return self.url + (f"#{urllib.parse.urlencode(params)}" if params else "")
 
     # --- the API, from the kernel -------------------------------------------------------------
@@ -520,7 +281,7 @@ class NotebookWidget:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our own loopback server
+            with urllib.request.urlopen(request, timeout=60) as response:
                 text = response.read().decode("utf-8")
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")
@@ -549,6 +310,11 @@ class NotebookWidget:
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
+
+
+def _url_value(value: Any) -> str:
+    """A view value as the UI writes it in a link (``true``/``false`` for booleans)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _as_list(data: Any) -> list[Any]:
@@ -593,6 +359,8 @@ def make_notebook_widget(
     host: str = "127.0.0.1",
     db_path: str | os.PathLike[str] | None = None,
     public_url: str | None = None,
+    device: str = "auto",
+    dtype: str = "auto",
 ) -> NotebookWidget:
     """Load the datasets and models, start the promptlight server in the background, return the widget.
 
@@ -600,17 +368,20 @@ def make_notebook_widget(
     for ``promptlight serve``. ``port``: default a free one. ``host``: default loopback only.
     ``db_path``: keep datapoints and cached results in this SQLite file (default: a temporary
     one). ``public_url``: the server's address as the browser sees it, when that is not
-    ``http://127.0.0.1:PORT`` (a tunnel or proxy; found automatically in Colab).
-    See the module docstring for the rest.
+    ``http://127.0.0.1:PORT`` (a tunnel or proxy; found automatically in Colab). ``device``
+    and ``dtype``: where and in which precision the models run (as ``promptlight.load_model``).
+    See ``docs/notebook.md`` for the rest.
     """
     _view_class()  # fail now, before loading models, if anywidget is missing
-    datasets = _named(datasets_config, what="dataset", arg="datasets_config")
-    models = _named(models_config, what="model", arg="models_config")
+    from promptlight.config import load_datasets, load_models, named_specs
+
+    datasets = named_specs(datasets_config, what="dataset", arg="datasets_config")
+    models = named_specs(models_config, what="model", arg="models_config")
     if not models:
         raise ValueError("models_config is empty: give at least one model, e.g. ['gemma3-270m'] or ['tiny'].")
     _check_order(datasets, models)
-    loaded_datasets = _load_datasets(datasets)
-    loaded_models = _load_models(models)
+    loaded_datasets = load_datasets(datasets, arg="datasets_config")
+    loaded_models = load_models(models, device=device, dtype=dtype, arg="models_config")
     return NotebookWidget(
         datasets=loaded_datasets, models=loaded_models, host=host, port=port, db_path=db_path, public_url=public_url
     )

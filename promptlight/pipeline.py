@@ -1,25 +1,36 @@
-"""``explain(...)``: the one place that wires model, salience method and segments together.
+"""``explain(...)``: the one place that wires model, salience method, objective and segments together.
 
     dataset -> model (generate) -> salience method -> segments -> result record
 
-Semantics (``../shared/DESIGN.md``): the sequence is prompt + target tokenized together
+Semantics (``docs/result-schema.md``): the sequence is prompt + target tokenized together
 (BOS included); the objective is the sum of log-probabilities of the target tokens that
 overlap the selected span; every token before the first of them is scored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from promptlight.types import GRANULARITIES, SalienceResult, Span, TokenScores
+from promptlight.errors import InvalidArgument
+from promptlight.result import SalienceResult
+from promptlight.types import GRANULARITIES, SegmentScores, Span, TokenScores
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+    from promptlight.models.base import LanguageModel
+    from promptlight.salience.objective import Objective
 
 #: Generation settings ``explain`` uses when it must generate the target itself.
 DEFAULT_GENERATION = {"max_new_tokens": 64}
 
+#: Builds the objective from the model, the tokens of T (``[k]`` on ``lm.device``) and the selected text.
+ObjectiveFactory = Callable[["LanguageModel", "torch.Tensor", str], "Objective"]
+
 
 def explain(
-    model,
+    model: Any,
     prompt: str,
     *,
     target: str | None = None,
@@ -27,7 +38,11 @@ def explain(
     method: str = "grad_l2",
     granularity: str = "words",
     generation: Mapping[str, Any] | None = None,
-    **options: Any,
+    foil: str | None = None,
+    objective: ObjectiveFactory | None = None,
+    options: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    **more_options: Any,
 ) -> SalienceResult:
     """Explain which parts of ``prompt`` drive the selected part of ``target``.
 
@@ -36,32 +51,43 @@ def explain(
     ``generation`` settings). ``target_span=(start, end)`` is a char range inside the
     target (default: all of it). ``granularity`` is the segment level occlusion leaves out
     and the default level of ``result.aggregate()``; gradient methods score tokens and the
-    result carries the boundaries of every granularity. ``options`` go to the method
-    (e.g. ``steps=64`` for integrated gradients).
+    result carries the boundaries of every granularity. ``options`` (or keyword arguments,
+    e.g. ``steps=64``) go to the method, parsed by its option table; ``settings`` supplies
+    the caps some options have (the server and the CLI pass theirs). ``foil`` asks why the
+    selection A rather than ``foil`` B: the objective becomes ``log p(A | prompt, target[:s]) -
+    log p(B | prompt, target[:s])`` (:class:`~promptlight.salience.objective.Contrastive`).
+    ``objective`` builds any other objective (default
+    :class:`~promptlight.salience.objective.TargetLogprob`).
 
-    Returns a :class:`SalienceResult`; positive scores push the selection up.
+    Returns a :class:`~promptlight.result.SalienceResult`; positive scores push the selection up.
+    Bad input raises :class:`~promptlight.errors.InvalidArgument` naming its ``field``.
     """
     from promptlight.salience import get_method
     from promptlight.segments import all_boundaries, resolve_granularity, segment
 
     info = get_method(method)
     granularity = resolve_granularity(granularity)
+    parsed = info.parse_options({**dict(options or {}), **more_options}, settings)
     if not isinstance(prompt, str):
-        raise TypeError(f"prompt must be a str, got {type(prompt).__name__}.")
+        raise InvalidArgument(f"prompt must be a str, got {type(prompt).__name__}.", field="prompt")
     lm = _as_model(model)
     if target is None:
         target = lm.generate(prompt, **{**DEFAULT_GENERATION, **dict(generation or {})}).text
     if not target:
-        raise ValueError("The target is empty: there is nothing to explain. Give a target or let the model generate one.")
+        raise InvalidArgument(
+            "The target is empty: there is nothing to explain. Give a target or let the model generate one.",
+            field="target",
+        )
     selected = _selected_span(prompt, target, target_span)
 
     text = prompt + target
     tok = lm.tokenize(text)
     first, last = _target_token_range(tok.spans, tok.special, selected)
     if first == 0:
-        raise ValueError(
+        raise InvalidArgument(
             "The selected target starts at the very first token, so nothing precedes it to explain. "
-            "Give a non-empty prompt (or use a model with a BOS token)."
+            "Give a non-empty prompt (or use a model with a BOS token).",
+            field="prompt",
         )
     boundaries = all_boundaries(text, tok.spans)
     segments = boundaries[granularity] if granularity in boundaries else segment(text, granularity)
@@ -69,25 +95,43 @@ def explain(
     import torch
 
     from promptlight.salience.base import SalienceInputs
-    from promptlight.salience.objective import describe_objective
+    from promptlight.salience.objective import Contrastive, TargetLogprob
 
+    ids = torch.tensor(tok.ids[:last], dtype=torch.long, device=lm.device)  # [last]
+    selected_text = text[selected.start : selected.end]
+    if foil is not None:
+        if objective is not None:
+            raise InvalidArgument(
+                "Give a foil or an objective, not both: a foil is the contrastive objective.", field="foil"
+            )
+        foil_ids = torch.tensor(_foil_ids(lm, text, tok, first, selected, foil), dtype=torch.long, device=lm.device)
+        goal: Objective = Contrastive(ids[first:last], foil_ids, selected_text=selected_text, foil=foil)
+    else:
+        build = objective or (lambda _lm, target_ids, chosen: TargetLogprob(target_ids, selected_text=chosen))
+        goal = build(lm, ids[first:last], selected_text)
     inputs = SalienceInputs(
         lm=lm,
         text=text,
-        ids=torch.tensor(tok.ids[:last], dtype=torch.long),
+        ids=ids,
         token_spans=tok.spans[:last],
         special=tok.special[:last],
-        target_positions=torch.arange(first, last),
+        target_positions=torch.arange(first, last, device=lm.device),
         granularity=granularity,
         segments=segments,
+        objective=goal,
     )
     with lm.lock, lm.frozen():
-        output = info.run(inputs, **options)
+        output = info.run(inputs, **parsed)
+        sides = goal.term_values(lm, lm.embed(ids[None, :first])) if foil is not None else None
 
     tokens = []
     for i, (span, special) in enumerate(zip(tok.spans, tok.special)):
         scores = {name: (vals[i] if i < first else None) for name, vals in output.token_scores.items()}
-        tokens.append(TokenScores(text=text[span.start : span.end], start=span.start, end=span.end, scores=scores, special=special))
+        tokens.append(
+            TokenScores(
+                text=text[span.start : span.end], start=span.start, end=span.end, scores=scores, special=special
+            )
+        )
 
     from promptlight.salience import registered_methods
 
@@ -98,15 +142,13 @@ def explain(
         meta.update(output.info.get(name, {}))
         methods_meta[name] = meta
 
-    from promptlight.types import SegmentScores
-
     return SalienceResult(
         model=lm.name,
         text=text,
         prompt_span=Span(0, len(prompt)),
         target_span=Span(len(prompt), len(text)),
         selected_span=selected,
-        objective=describe_objective(last - first, text[selected.start : selected.end]),
+        objective=goal.describe(),
         objective_value=output.objective_value,
         method=method,
         tokens=tuple(tokens),
@@ -114,8 +156,36 @@ def explain(
         boundaries={**boundaries, **({granularity: segments} if granularity not in boundaries else {})},
         methods=methods_meta,
         segment_scores={name: SegmentScores(granularity, tuple(v)) for name, v in output.segment_scores.items()},
-        options={"granularity": granularity, **options},
+        options={"granularity": granularity, **{k: v for k, v in parsed.items() if v is not None}},
+        device=str(lm.device),
+        dtype=str(lm.dtype).removeprefix("torch."),
+        objective_spec=goal.to_dict(),
+        foil=foil,
+        f_target=sides[0] if sides else None,
+        f_foil=sides[1] if sides else None,
     )
+
+
+def _foil_ids(lm: Any, text: str, tok: Any, first: int, selected: Span, foil: str) -> list[int]:
+    """The foil's tokens after the scored prefix ``tok.ids[:first]``.
+
+    The foil sequence is ``prompt + target[:s] + foil`` (``s``: where the selection starts),
+    tokenized the way the model sees it. When its first ``first`` tokens are the scored
+    prefix (the usual case), the foil's tokens are the rest; when the tokenizer merges
+    across the boundary, the characters from the first selected token's start to ``s``,
+    plus the foil, are tokenized on their own after the prefix.
+    """
+    if not isinstance(foil, str) or not foil.strip():
+        raise InvalidArgument(
+            f"The foil {foil!r} is empty; give the alternative text to compare the selection with.", field="foil"
+        )
+    whole = lm.tokenize(text[: selected.start] + foil)
+    if tuple(whole.ids[:first]) == tuple(tok.ids[:first]) and len(whole.ids) > first:
+        return list(whole.ids[first:])
+    ids = list(lm.tokenize(text[tok.spans[first].start : selected.start] + foil, add_bos=False).ids)
+    if not ids:
+        raise InvalidArgument(f"The foil {foil!r} has no tokens.", field="foil")
+    return ids
 
 
 def _as_model(model):
@@ -124,7 +194,9 @@ def _as_model(model):
 
         return load_model(model)
     if not hasattr(model, "tokenize") or not hasattr(model, "logits_at"):
-        raise TypeError(f"model must be a LanguageModel or a model spec string, got {type(model).__name__}.")
+        raise InvalidArgument(
+            f"model must be a LanguageModel or a model spec string, got {type(model).__name__}.", field="model"
+        )
     return model
 
 
@@ -136,14 +208,19 @@ def _selected_span(prompt: str, target: str, target_span: tuple[int, int] | None
         try:
             start, end = (int(x) for x in target_span)
         except (TypeError, ValueError):
-            raise ValueError(f"target_span must be a pair (start, end) of ints, got {target_span!r}.") from None
+            raise InvalidArgument(
+                f"target_span must be a pair (start, end) of ints, got {target_span!r}.", field="target_span"
+            ) from None
         if not (0 <= start < end <= len(target)):
-            raise ValueError(
-                f"target_span {target_span!r} is not a non-empty range inside the target "
-                f"(valid: 0 <= start < end <= {len(target)})."
+            raise InvalidArgument(
+                f"target_span {list(target_span)} is not a non-empty range inside the target "
+                f"(valid: 0 <= start < end <= {len(target)}, chars of the target).",
+                field="target_span",
             )
     if not target[start:end].strip():
-        raise ValueError(f"target_span {target_span!r} selects only whitespace; select some text of the target.")
+        raise InvalidArgument(
+            f"target_span {target_span!r} selects only whitespace; select some text of the target.", field="target_span"
+        )
     return Span(len(prompt) + start, len(prompt) + end)
 
 
@@ -151,10 +228,14 @@ def _target_token_range(spans, special, selected: Span) -> tuple[int, int]:
     """Token indices ``[first, last)`` of T: from the first to the last token overlapping ``selected``."""
     hits = [i for i, (s, sp) in enumerate(zip(spans, special)) if not sp and s.overlaps(selected)]
     if not hits:
-        raise ValueError(f"No token overlaps the selected characters [{selected.start}, {selected.end}).")
+        raise InvalidArgument(
+            f"No token overlaps the selected characters [{selected.start}, {selected.end}).", field="target_span"
+        )
     first, last = hits[0], hits[-1] + 1
     # Byte-fallback pieces of the last selected character have empty spans right after it.
-    while last < len(spans) and not special[last] and len(spans[last]) == 0 and spans[last].start == spans[last - 1].end:
+    while (
+        last < len(spans) and not special[last] and len(spans[last]) == 0 and spans[last].start == spans[last - 1].end
+    ):
         last += 1
     return first, last
 

@@ -1,4 +1,4 @@
-"""Render a :class:`SalienceResult` for people: a self-contained HTML page, or coloured terminal text.
+"""Render a :class:`ResultRecord` for people: a self-contained HTML page, or coloured terminal text.
 
 Both use the display rule of ``docs/result-schema.md``: colour by ``score / max|score|``
 over the displayed prompt segments (BOS left out of the normalisation), a diverging map
@@ -11,7 +11,8 @@ import dataclasses
 import html
 from collections.abc import Sequence
 
-from promptlight.types import SalienceResult, Segment
+from promptlight.segments import aggregate_result
+from promptlight.types import ResultRecord, Segment
 
 # Endpoints of the colour maps (RGB). Signed: blue (pulls the selection down) - white - red (pushes it up).
 NEGATIVE = (33, 102, 172)
@@ -20,13 +21,13 @@ UNSIGNED = (84, 39, 143)
 WHITE = (255, 255, 255)
 
 
-def display_segments(result: SalienceResult, granularity: str, method: str | None) -> list[Segment]:
+def display_segments(result: ResultRecord, granularity: str, method: str | None) -> list[Segment]:
     """Prompt segments with scores, BOS's own score left out (it would otherwise dominate the scale).
 
     Special tokens have empty spans at offset 0, so they always belong to the first segment.
     """
     name = method or result.method
-    segments = result.aggregate(granularity, method=name)
+    segments = aggregate_result(result, granularity, method=name)
     if result.methods.get(name, {}).get("level") != "tokens" or not segments:
         return segments
     bos = sum((t.scores.get(name) or 0.0) for t in result.tokens if t.special)
@@ -58,7 +59,7 @@ def _text_colour(rgb: tuple[int, int, int]) -> str:
 
 
 def result_to_html(
-    result: SalienceResult, *, granularity: str = "words", method: str | None = None, title: str | None = None
+    result: ResultRecord, *, granularity: str = "words", method: str | None = None, title: str | None = None
 ) -> str:
     """A self-contained HTML page (inline CSS, no scripts, no network) with the heatmap and a legend."""
     name = method or result.method
@@ -84,7 +85,9 @@ def result_to_html(
     )
     top_rows = "".join(
         f"<tr><td>{i}</td><td class=num>{s.score:.4g}</td><td><code>{html.escape(s.text.strip()[:120])}</code></td></tr>"
-        for i, s in enumerate(sorted((s for s in segments if s.score is not None), key=lambda s: -abs(s.score or 0))[:10], 1)
+        for i, s in enumerate(
+            sorted((s for s in segments if s.score is not None), key=lambda s: -abs(s.score or 0))[:10], 1
+        )
     )
     low, high = ("pulls the selection down", "pushes the selection up") if signed else ("low", "high")
     legend_stops = [colour(x / 4, signed=signed) for x in range(-4 if signed else 0, 5)]
@@ -114,7 +117,7 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .meta {{ color: #555; font-size: .9rem; }}
 </style></head><body>
 <h1>{page_title}</h1>
-<p class="meta">Model <b>{html.escape(result.model)}</b>. Method <b>{html.escape(name)}</b> ({"signed" if signed else "unsigned"}), granularity <b>{html.escape(granularity)}</b>. {html.escape(result.objective)} Value of f: {result.objective_value:.4f}.</p>
+<p class="meta">Model <b>{html.escape(result.model)}</b>. Method <b>{html.escape(name)}</b> ({"signed" if signed else "unsigned"}), granularity <b>{html.escape(granularity)}</b>. {html.escape(result.objective)} Value of f: {result.objective_value:.4f}.{"".join(" " + html.escape(line) + "." for line in contrast_lines(result))}</p>
 {extra}
 <div class="legend"><span>{low}</span><span class="bar"></span><span>{high}</span><span class="meta">colour = score / max |score| over the prompt; hover for raw values</span></div>
 <h2>Prompt</h2>
@@ -134,13 +137,28 @@ def _ansi_background(rgb: tuple[int, int, int]) -> str:
     return f"\x1b[48;2;{rgb[0]};{rgb[1]};{rgb[2]}m\x1b[38;2;{ink};{ink};{ink}m"
 
 
-def result_to_terminal(result: SalienceResult, *, granularity: str = "words", color: bool = True, top: int = 10) -> str:
+def contrast_lines(result: ResultRecord) -> list[str]:
+    """For a contrastive result: both log-probabilities and the margin, in one line."""
+    if result.foil is None or result.f_target is None or result.f_foil is None:
+        return []
+    return [
+        f"log p(selection) = {result.f_target:.4f}, log p(foil {result.foil!r}) = {result.f_foil:.4f}, "
+        f"margin f = {result.f_target - result.f_foil:+.4f} nats"
+    ]
+
+
+def result_to_terminal(result: ResultRecord, *, granularity: str = "words", color: bool = True, top: int = 10) -> str:
     """The prompt with coloured heat (24-bit ANSI) and a ranked list of the top segments."""
     name = result.method
     signed = bool(result.methods.get(name, {}).get("signed", True))
     segments = display_segments(result, granularity, name)
     values = normalised(segments)
-    lines = [f"{name} ({'signed' if signed else 'unsigned'}) at {granularity} level, model {result.model}", result.objective, ""]
+    lines = [
+        f"{name} ({'signed' if signed else 'unsigned'}) at {granularity} level, model {result.model}",
+        result.objective,
+        *contrast_lines(result),
+        "",
+    ]
     if color:
         pieces = []
         for seg, value in zip(segments, values):

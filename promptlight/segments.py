@@ -38,10 +38,11 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from promptlight.errors import InvalidArgument
 from promptlight.types import GRANULARITIES, Segment, Span
 
 if TYPE_CHECKING:  # pragma: no cover
-    from promptlight.types import SalienceResult
+    from promptlight.types import ResultRecord
 
 __all__ = [
     "aggregate",
@@ -66,13 +67,13 @@ _WORD = re.compile(r"\S+")
 # --- validation helpers -------------------------------------------------------------------
 
 
-def _unknown_granularity(name: object) -> ValueError:
+def _unknown_granularity(name: object) -> InvalidArgument:
     message = f"Unknown granularity {name!r}. Available: {_CHOICES}."
     if isinstance(name, str):
         close = difflib.get_close_matches(name, GRANULARITIES, n=1)
         if close:
             message += f" Did you mean {close[0]!r}?"
-    return ValueError(message)
+    return InvalidArgument(message, field="granularity")
 
 
 @functools.lru_cache(maxsize=64)
@@ -81,13 +82,16 @@ def _compile_pattern(pattern: str):
     import regex  # a user's pattern: run it where it can be timed out (see REGEX_TIMEOUT)
 
     if not pattern:
-        raise ValueError(
-            f"Granularity {REGEX_PREFIX!r} needs a pattern after the colon, e.g. 'regex:[^,]+' (one segment per comma-separated item)."
+        raise InvalidArgument(
+            f"Granularity {REGEX_PREFIX!r} needs a pattern after the colon, e.g. 'regex:[^,]+' (one segment per comma-separated item).",
+            field="granularity",
         )
     try:
         return regex.compile(pattern)
     except (regex.error, ValueError, OverflowError, RecursionError) as exc:
-        raise ValueError(f"Invalid pattern {pattern!r} in granularity 'regex:{pattern}': {exc}.") from None
+        raise InvalidArgument(
+            f"Invalid pattern {pattern!r} in granularity 'regex:{pattern}': {exc}.", field="granularity"
+        ) from None
 
 
 def _check_partition(text: str, spans: Sequence[Span], what: str) -> None:
@@ -107,7 +111,9 @@ def _check_partition(text: str, spans: Sequence[Span], what: str) -> None:
 def _check_inside(text: str, spans: Sequence[Span], what: str) -> None:
     for i, span in enumerate(spans):
         if span.end > len(text):
-            raise ValueError(f"{what}[{i}] is [{span.start}, {span.end}), past the end of the text ({len(text)} chars).")
+            raise ValueError(
+                f"{what}[{i}] is [{span.start}, {span.end}), past the end of the text ({len(text)} chars)."
+            )
 
 
 def _spans_from_starts(text: str, starts: Sequence[int]) -> tuple[Span, ...]:
@@ -384,10 +390,11 @@ def _regex_segments(text: str, pattern) -> tuple[Span, ...]:
             if m.end() > m.start():
                 cuts.update((m.start(), m.end()))
     except TimeoutError:
-        raise ValueError(
+        raise InvalidArgument(
             f"The pattern {pattern.pattern!r} of granularity 'regex:{pattern.pattern}' took longer than "
             f"{REGEX_TIMEOUT:g} s on a text of {len(text)} chars (catastrophic backtracking). Simplify it: "
-            "avoid nested or overlapping repetition such as (a+)+ or (a|aa)+."
+            "avoid nested or overlapping repetition such as (a+)+ or (a|aa)+.",
+            field="granularity",
         ) from None
     ordered = sorted(cuts)
     return tuple(Span(a, b) for a, b in zip(ordered, ordered[1:]))
@@ -431,7 +438,7 @@ def assign_tokens(text: str, token_spans: Sequence[Span], segments: Sequence[Spa
     if token_spans and not segments:
         raise ValueError("The text is empty, so there are no segments to assign tokens to.")
     starts = [s.start for s in segments]
-    owners = []
+    owners: list[int] = []
     for span in token_spans:
         if span.start == span.end and owners:
             # An empty token continues the token before it (the later bytes of a character
@@ -471,7 +478,7 @@ def aggregate(
 
 
 def aggregate_result(
-    result: SalienceResult,
+    result: ResultRecord,
     granularity: str,
     *,
     method: str | None = None,
@@ -515,7 +522,7 @@ def _in_span(position: int, span: Span) -> bool:
     return span.start <= position < span.end
 
 
-def _result_boundaries(result: SalienceResult, granularity: str) -> tuple[Span, ...]:
+def _result_boundaries(result: ResultRecord, granularity: str) -> tuple[Span, ...]:
     if granularity in result.boundaries:
         return tuple(result.boundaries[granularity])
     if granularity == "tokens":
@@ -523,7 +530,9 @@ def _result_boundaries(result: SalienceResult, granularity: str) -> tuple[Span, 
     return segment(result.text, granularity)
 
 
-def _segment_level_scores(result: SalienceResult, name: str, granularity: str, spans: Sequence[Span]) -> list[float | None]:
+def _segment_level_scores(
+    result: ResultRecord, name: str, granularity: str, spans: Sequence[Span]
+) -> list[float | None]:
     """The per-segment values of a segment-level method (occlusion), checked against ``granularity``."""
     scored = result.segment_scores[name]
     if scored.granularity != granularity:

@@ -3,7 +3,8 @@
 Every span is half-open ``[start, end)``. A field named ``*_span`` or ``start``/``end``
 counts characters of a Python ``str`` (code points) unless its name says ``token``.
 
-From :class:`SalienceResult` on, everything is plain Python / JSON: no tensors.
+From :class:`ResultRecord` on, everything is plain Python / JSON: no tensors. This module
+imports nothing from the rest of the package, so every layer can import it.
 The JSON form of a result is documented in ``docs/result-schema.md`` and versioned by
 :data:`RESULT_SCHEMA_VERSION`.
 """
@@ -14,7 +15,7 @@ import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Self
 
 RESULT_SCHEMA_VERSION = 1
 
@@ -148,8 +149,11 @@ class SegmentScores:
 
 
 @dataclasses.dataclass(frozen=True)
-class SalienceResult:
-    """Sequence salience of one prompt + target, for one selected target span.
+class ResultRecord:
+    """Sequence salience of one prompt + target, for one selected target span: the data alone.
+
+    :class:`promptlight.result.SalienceResult` adds aggregation and rendering on top; this
+    record is what the store, the API and the exports read and write.
 
     ``text`` is ``prompt + target``. ``prompt_span``, ``target_span`` and ``selected_span``
     are char ranges into ``text`` (the selected span lies inside the target span).
@@ -173,6 +177,12 @@ class SalienceResult:
     methods: Mapping[str, Mapping[str, Any]]
     segment_scores: Mapping[str, SegmentScores] = dataclasses.field(default_factory=dict)
     options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    device: str = ""
+    dtype: str = ""
+    objective_spec: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    foil: str | None = None
+    f_target: float | None = None
+    f_foil: float | None = None
 
     @property
     def prompt(self) -> str:
@@ -193,20 +203,6 @@ class SalienceResult:
             raise KeyError(f"Method {name!r} is not in this result. Available: {', '.join(sorted(self.methods))}.")
         return [t.scores.get(name) for t in self.tokens]
 
-    def aggregate(self, granularity: str = "words", *, method: str | None = None, prompt_only: bool = True) -> list[Segment]:
-        """Segments of ``granularity`` with their scores (sum of the segment's token scores).
-
-        With ``prompt_only`` (the default) only segments inside the prompt are returned.
-        """
-        from promptlight.segments import aggregate_result
-
-        return aggregate_result(self, granularity, method=method, prompt_only=prompt_only)
-
-    def top_segments(self, granularity: str = "words", *, method: str | None = None, k: int = 10) -> list[Segment]:
-        """The ``k`` prompt segments with the largest absolute score, largest first."""
-        segs = [s for s in self.aggregate(granularity, method=method) if s.score is not None]
-        return sorted(segs, key=lambda s: abs(s.score or 0.0), reverse=True)[:k]
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": RESULT_SCHEMA_VERSION,
@@ -226,13 +222,19 @@ class SalienceResult:
                 m: {"granularity": s.granularity, "values": list(s.values)} for m, s in self.segment_scores.items()
             },
             "options": dict(self.options),
+            "device": self.device,
+            "dtype": self.dtype,
+            "objective_spec": dict(self.objective_spec),
+            "foil": self.foil,
+            "f_target": self.f_target,
+            "f_foil": self.f_foil,
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SalienceResult:
+    def from_dict(cls, d: Mapping[str, Any]) -> Self:
         version = d.get("schema_version")
         if version != RESULT_SCHEMA_VERSION:
             raise ValueError(
@@ -258,26 +260,17 @@ class SalienceResult:
                 m: SegmentScores(s["granularity"], tuple(s["values"])) for m, s in d.get("segment_scores", {}).items()
             },
             options=dict(d.get("options", {})),
+            device=str(d.get("device", "")),
+            dtype=str(d.get("dtype", "")),
+            objective_spec=dict(d.get("objective_spec", {})),
+            foil=d.get("foil"),
+            f_target=None if d.get("f_target") is None else float(d["f_target"]),
+            f_foil=None if d.get("f_foil") is None else float(d["f_foil"]),
         )
 
     @classmethod
-    def from_json(cls, text: str) -> SalienceResult:
+    def from_json(cls, text: str) -> Self:
         return cls.from_dict(json.loads(text))
-
-    def to_html(self, *, granularity: str = "words", method: str | None = None, title: str | None = None) -> str:
-        """A self-contained HTML page (no network) with the heatmap and a legend."""
-        from promptlight.report import result_to_html
-
-        return result_to_html(self, granularity=granularity, method=method, title=title)
-
-    def to_dataframe(self, granularity: str = "tokens", *, method: str | None = None):  # -> pandas.DataFrame
-        """One row per prompt segment: ``start``, ``end``, ``text``, ``score``. Needs pandas."""
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("SalienceResult.to_dataframe needs pandas: pip install 'promptlight[pandas]'.") from exc
-        segs = self.aggregate(granularity, method=method)
-        return pd.DataFrame([dataclasses.asdict(s) for s in segs], columns=["start", "end", "text", "score"])
 
 
 def spans_from_pairs(pairs: Sequence[Sequence[int]]) -> tuple[Span, ...]:

@@ -83,6 +83,9 @@ export function buildHtmlReport(result: SalienceResult, options: ReportOptions):
     ["objective", describeObjective(result)],
     ["f", `${formatScore(result.objective_value)} nats`],
   ];
+  if (typeof result.foil === "string" && typeof result.f_target === "number" && typeof result.f_foil === "number") {
+    rows.push(["versus (foil)", result.foil], ["log p(selection), log p(foil)", `${formatScore(result.f_target)}, ${formatScore(result.f_foil)} nats`]);
+  }
   return `<!doctype html>
 <html lang="en">
 <head>

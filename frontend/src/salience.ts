@@ -181,11 +181,9 @@ export function buildDisplay(result: SalienceResult, options: DisplayOptions): D
   return { pieces, scale, signed, ranked, notice, needsRun, granularityError };
 }
 
-/** The objective in words, for the panel and the report. */
+/** The objective in words, for the panel and the report: the record's own sentence, as the server wrote it. */
 export function describeObjective(result: SalienceResult): string {
-  const n = result.target_token_span[1] - result.target_token_span[0];
-  const tokens = `${n} selected target token${n === 1 ? "" : "s"}`;
-  return `f = sum of log p(token | everything before it) over the ${tokens}; positive = pushes the selection up, negative = pulls it down.`;
+  return result.objective;
 }
 
 /** Short human form of a score. */

@@ -94,6 +94,13 @@ export interface SalienceResult {
   boundaries: Record<string, Pair[]>;
   segment_scores?: Record<string, { granularity: string; values: (number | null)[] }>;
   options?: Record<string, unknown>;
+  device?: string;
+  dtype?: string;
+  objective_spec?: Record<string, unknown>;
+  /** Contrastive results: the foil and both sides' log-probabilities (f = f_target - f_foil). */
+  foil?: string | null;
+  f_target?: number | null;
+  f_foil?: number | null;
   cached?: boolean;
 }
 
@@ -105,6 +112,25 @@ export interface SalienceRequest {
   method: string;
   granularity: string;
   options: Record<string, unknown>;
+  /** Contrastive objective: why the selection rather than this text (absent: the plain objective). */
+  foil?: string;
+}
+
+/** One row of a method's option table (`/api/methods`, promptlight/salience/options.py). */
+export interface OptionInfo {
+  name: string;
+  type: "integer" | "number" | "string" | "boolean";
+  default: string | number | boolean | null;
+  help: string;
+  minimum: number | null;
+  maximum: number | null;
+  choices: string[] | null;
+  /** String values an integer option also takes (e.g. "auto"). */
+  special: string[];
+  /** The server setting that caps the value, if any. */
+  cap: string | null;
+  /** May be left empty: the method then chooses (e.g. a batch size sized to memory). */
+  nullable: boolean;
 }
 
 export interface MethodInfo {
@@ -115,11 +141,16 @@ export interface MethodInfo {
   description?: string;
   /** "tokens" (token scores, any granularity client-side) or "segments" (scored per granularity). */
   level?: string;
+  options?: OptionInfo[];
+  also_computes?: string[];
 }
 
 export interface ModelInfo {
   name: string;
   spec: string;
+  state?: string;
+  device?: string | null;
+  dtype?: string | null;
 }
 
 export interface DatasetInfo {

@@ -312,7 +312,7 @@ def parse_csv(data: bytes, *, origin: str, stem: str) -> tuple[Example, ...]:
                     origin,
                     where,
                     f"has {len(cells)} cells but the header has {len(columns)} columns. "
-                    "Quote cells that contain commas (\"like, this\").",
+                    'Quote cells that contain commas ("like, this").',
                     line=line,
                 )
             cells = cells + [""] * (len(columns) - len(cells))
@@ -339,14 +339,14 @@ def parse_txt(data: bytes, *, origin: str, stem: str) -> tuple[Example, ...]:
             pieces[-1][1].append(line)
     several = len(pieces) > 1
     examples = []
-    for n, (line, lines) in enumerate(pieces, start=1):
+    for n, (first_line, lines) in enumerate(pieces, start=1):
         prompt = "\n".join(lines)
         if not prompt.strip():
             raise _fail(
                 origin,
-                f"prompt {n} (line {line})",
+                f"prompt {n} (line {first_line})",
                 "is empty. Remove the extra '---' separator line or write a prompt there.",
-                line=line,
+                line=first_line,
             )
         examples.append(Example(prompt=prompt, source=f"{stem}#{n}" if several else stem))
     return tuple(examples)
@@ -424,7 +424,7 @@ def load_url(url: str, *, timeout: float = URL_TIMEOUT_S) -> tuple[Example, ...]
         if isinstance(reason, (socket.timeout, TimeoutError)):
             raise _fail(url, None, f"no answer within {timeout:g} s. Check the URL and your network.") from None
         raise _fail(url, None, f"cannot reach the URL: {reason}. Check the address and your network.") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise _fail(url, None, f"no answer within {timeout:g} s. Check the URL and your network.") from None
     except (OSError, ValueError, http.client.HTTPException) as exc:
         raise _fail(url, None, f"cannot download: {exc or type(exc).__name__}. Check the URL.") from None

@@ -11,7 +11,7 @@ import difflib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from promptlight.data import loaders
 from promptlight.data.dataset import Dataset, DatasetError
@@ -22,7 +22,7 @@ from promptlight.types import Example
 __all__ = ["load_dataset", "list_datasets", "register_dataset"]
 
 #: What a factory may return: a Dataset, or rows (``Example`` s or mappings with a ``prompt``).
-FactoryResult = Union[Dataset, Iterable[Union[Example, Mapping[str, Any]]]]
+FactoryResult = Dataset | Iterable[Example | Mapping[str, Any]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,10 +63,7 @@ def list_datasets() -> dict[str, str]:
 
 def _valid_choices() -> str:
     names = ", ".join(_REGISTRY) or "(none registered)"
-    return (
-        f"a {loaders.FORMATS_TEXT} file, an http(s) URL, "
-        f"or a built-in dataset name from list_datasets(): {names}"
-    )
+    return f"a {loaders.FORMATS_TEXT} file, an http(s) URL, or a built-in dataset name from list_datasets(): {names}"
 
 
 def _from_registry(name: str, key: str, spec: str) -> Dataset:
@@ -82,7 +79,7 @@ def _from_registry(name: str, key: str, spec: str) -> Dataset:
     else:
         rows = list(result)
         if all(isinstance(r, Example) for r in rows) and rows:
-            examples = tuple(rows)
+            examples = tuple(r for r in rows if isinstance(r, Example))
         else:
             examples = loaders.rows_to_examples(
                 _registry_rows(rows, key), origin=f"dataset {key!r}", stem=key, what="row"
@@ -128,9 +125,7 @@ def load_dataset(spec: str | os.PathLike[str]) -> Dataset:
     if is_url(path):
         scheme = path.split(":", 1)[0].lower()
         if scheme not in ("http", "https"):
-            raise DatasetError(
-                f"{path}: unsupported URL scheme {scheme!r}. Valid: {_valid_choices()}.", origin=path
-            )
+            raise DatasetError(f"{path}: unsupported URL scheme {scheme!r}. Valid: {_valid_choices()}.", origin=path)
         examples = loaders.load_url(path)
         return Dataset(name=name, spec=spec_text, examples=examples)
 

@@ -16,7 +16,7 @@ from promptlight.types import Generation, Span
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-    from promptlight.models.language_model import LanguageModel
+    from promptlight.models.base import LanguageModel
 
 
 def validate_generation_options(
@@ -54,6 +54,7 @@ def pick_next_token(
 
     if temperature == 0.0:
         return int(torch.argmax(logits))
+    logits = logits.detach().cpu()  # sampling runs on the CPU: the same seed gives the same text on any device
     shifted = logits.double() - logits.max().double()  # [vocab], <= 0, the best token at 0
     scaled = shifted / temperature  # [vocab], in [-inf, 0]
     if top_k > 0 and top_k < scaled.numel():
@@ -124,11 +125,10 @@ def generate(
     finish_reason = "length"
     cut: int | None = None
     with lm.lock, torch.inference_mode():
-        out = lm.module(input_ids=torch.tensor([prompt_ids]), use_cache=True, logits_to_keep=1)
+        logits, state = lm.decode_step(torch.tensor([prompt_ids], device=lm.device), None)  # [vocab]
         for _ in range(max_new_tokens):
-            logits = out.logits[0, -1]  # [vocab]
             next_id = pick_next_token(logits, temperature=temperature, top_p=top_p, top_k=top_k, generator=generator)
-            if next_id in lm.eos_token_ids:
+            if next_id in lm.eos_ids:
                 finish_reason = "eos"
                 break
             new_ids.append(next_id)
@@ -141,12 +141,7 @@ def generate(
                     break
             if len(new_ids) == max_new_tokens:
                 break
-            out = lm.module(
-                input_ids=torch.tensor([[next_id]]),
-                past_key_values=out.past_key_values,
-                use_cache=True,
-                logits_to_keep=1,
-            )
+            logits, state = lm.decode_step(torch.tensor([[next_id]], device=lm.device), state)  # [vocab]
     text = lm.decode(new_ids)
     spans = token_char_spans(lm.decode, new_ids, text)
     if cut is not None:

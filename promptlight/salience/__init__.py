@@ -7,8 +7,9 @@
 | ``integrated_gradients`` (integrated_gradients.py) | signed | ``steps`` forward + backward, batched |
 | ``occlusion`` (occlusion.py) | signed | 1 forward per segment, prefix cache reused |
 
-Every method explains the same objective (objective.py). To add a method, write a file
-with a function decorated by :func:`register_method` and add it to the import list.
+Every method explains the objective object it is given (objective.py) and takes typed
+options (options.py). To add a method, write a file with a function decorated by
+:func:`register_method` and add it to the import list (see ``docs/extending.md``).
 """
 
 from __future__ import annotations
@@ -22,16 +23,20 @@ from promptlight.salience.base import (
     get_method,
     register_method,
     registered_methods,
+    unregister_method,
 )
+from promptlight.salience.options import Option
 
 __all__ = [
     "MethodInfo",
     "MethodOutput",
+    "Option",
     "SalienceInputs",
     "get_method",
     "list_methods",
     "register_method",
     "registered_methods",
+    "unregister_method",
 ]
 
 

@@ -1,8 +1,10 @@
 """What every salience method receives and returns, and the method registry.
 
 A method is one file in this package: a function decorated with :func:`register_method`,
-carrying its metadata (sign, cost, reference). The registry is filled by the plain import
-list in ``promptlight/salience/__init__.py``, never by scanning subclasses.
+carrying its metadata (sign, cost, reference) and its typed option table
+(:mod:`promptlight.salience.options`). The registry is filled by the plain import list in
+``promptlight/salience/__init__.py`` (or by a plugin module that calls
+:func:`register_method`), never by scanning subclasses.
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from promptlight.errors import InvalidArgument
+from promptlight.salience.options import Option, parse_options
 from promptlight.types import Span
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-    from promptlight.models.language_model import LanguageModel
+    from promptlight.models.base import LanguageModel
+    from promptlight.salience.objective import Objective
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,9 +29,10 @@ class SalienceInputs:
     """One explained sequence, ready for a method.
 
     ``ids`` is prompt + target tokenized together (BOS first), truncated after the last
-    target token: tokens after it cannot change the objective. ``target_positions`` are the
-    token indices of T (contiguous, ascending, all >= 1). Scored positions are
-    ``range(num_scored)`` with ``num_scored == target_positions[0]``.
+    target token, on ``lm.device``. ``target_positions`` are the token indices of T
+    (contiguous, ascending, all >= 1). Scored positions are ``range(num_scored)`` with
+    ``num_scored == target_positions[0]``: the *prefix* every method perturbs, while
+    ``objective`` appends and scores its own tails.
     """
 
     lm: LanguageModel
@@ -37,10 +43,16 @@ class SalienceInputs:
     target_positions: torch.Tensor  # [k] int64
     granularity: str
     segments: tuple[Span, ...]  # the partition of ``text`` at ``granularity``
+    objective: Objective
 
     @property
     def num_scored(self) -> int:
         return int(self.target_positions[0])
+
+    @property
+    def prefix_ids(self) -> torch.Tensor:
+        """``[num_scored]``: the scored tokens."""
+        return self.ids[: self.num_scored]
 
 
 @dataclasses.dataclass
@@ -72,9 +84,16 @@ class MethodInfo:
     cost: str
     reference: str
     description: str
-    options: Mapping[str, str]
+    options: tuple[Option, ...]
     run: MethodFn
     also_computes: tuple[str, ...] = ()
+
+    def parse_options(self, raw: Mapping[str, Any] | None, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Raw option values (Python, JSON or strings) -> every option typed, defaulted and capped.
+
+        ``settings`` (the server's or the CLI's) supplies the caps named by each option's ``cap``.
+        """
+        return parse_options(self.options, dict(raw or {}), method=self.name, settings=settings)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,7 +103,7 @@ class MethodInfo:
             "cost": self.cost,
             "reference": self.reference,
             "description": self.description,
-            "options": dict(self.options),
+            "options": [o.to_dict() for o in self.options],
             "also_computes": list(self.also_computes),
         }
 
@@ -100,14 +119,19 @@ def register_method(
     cost: str,
     reference: str,
     description: str,
-    options: Mapping[str, str] | None = None,
+    options: Sequence[Option] = (),
     also_computes: Sequence[str] = (),
 ) -> Callable[[MethodFn], MethodFn]:
-    """Decorator registering ``fn(inputs: SalienceInputs, **options) -> MethodOutput`` as ``name``."""
+    """Decorator registering ``fn(inputs: SalienceInputs, **options) -> MethodOutput`` as ``name``.
+
+    ``fn`` receives every option of ``options``, already parsed (see :meth:`MethodInfo.parse_options`).
+    """
 
     def decorate(fn: MethodFn) -> MethodFn:
         if name in _REGISTRY:
             raise ValueError(f"A salience method named {name!r} is already registered.")
+        if level not in ("tokens", "segments"):
+            raise ValueError(f"level must be 'tokens' or 'segments', got {level!r}.")
         _REGISTRY[name] = MethodInfo(
             name=name,
             signed=signed,
@@ -115,7 +139,7 @@ def register_method(
             cost=cost,
             reference=reference,
             description=description,
-            options=dict(options or {}),
+            options=tuple(options),
             run=fn,
             also_computes=tuple(also_computes),
         )
@@ -124,23 +148,21 @@ def register_method(
     return decorate
 
 
+def unregister_method(name: str) -> None:
+    """Remove ``name`` from the registry (tests that register a method of their own clean up with this)."""
+    _REGISTRY.pop(name, None)
+
+
 def get_method(name: str) -> MethodInfo:
-    """The registered method ``name``; ``ValueError`` listing the valid names otherwise."""
+    """The registered method ``name``; :class:`InvalidArgument` listing the valid names otherwise."""
     try:
         return _REGISTRY[name]
-    except KeyError:
-        raise ValueError(
-            f"Unknown salience method {name!r}. Available: {', '.join(sorted(_REGISTRY))}."
+    except (KeyError, TypeError):
+        raise InvalidArgument(
+            f"Unknown salience method {name!r}. Available: {', '.join(sorted(_REGISTRY))}.", field="method"
         ) from None
 
 
 def registered_methods() -> dict[str, MethodInfo]:
+    """Every method, by name."""
     return dict(sorted(_REGISTRY.items()))
-
-
-def check_options(method: str, options: Mapping[str, Any], allowed: Sequence[str]) -> None:
-    """Reject options a method does not take, naming them and the ones it does."""
-    unknown = sorted(set(options) - set(allowed))
-    if unknown:
-        valid = ", ".join(sorted(allowed)) or "none"
-        raise ValueError(f"Unknown option(s) {', '.join(map(repr, unknown))} for method {method!r}. Valid: {valid}.")

@@ -10,7 +10,7 @@ from Labelled Documents".
 
 from __future__ import annotations
 
-from promptlight.salience.base import MethodOutput, SalienceInputs, check_options, register_method
+from promptlight.salience.base import MethodOutput, SalienceInputs, register_method
 from promptlight.salience.gradient import gradient_scores
 
 
@@ -22,6 +22,5 @@ from promptlight.salience.gradient import gradient_scores
     description="df/de_i . e_i: first-order effect of each prompt token; positive pushes the selection up.",
     also_computes=("grad_l2",),
 )
-def grad_dot_input(inputs: SalienceInputs, **options) -> MethodOutput:
-    check_options("grad_dot_input", options, ())
+def grad_dot_input(inputs: SalienceInputs) -> MethodOutput:
     return gradient_scores(inputs)

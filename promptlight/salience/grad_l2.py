@@ -10,7 +10,7 @@ for text, Li et al. (2016), "Visualizing and Understanding Neural Models in NLP"
 
 from __future__ import annotations
 
-from promptlight.salience.base import MethodOutput, SalienceInputs, check_options, register_method
+from promptlight.salience.base import MethodOutput, SalienceInputs, register_method
 from promptlight.salience.gradient import gradient_scores
 
 
@@ -22,6 +22,5 @@ from promptlight.salience.gradient import gradient_scores
     description="||df/de_i||_2: how sensitive the selection is to each prompt token. Unsigned.",
     also_computes=("grad_dot_input",),
 )
-def grad_l2(inputs: SalienceInputs, **options) -> MethodOutput:
-    check_options("grad_l2", options, ())
+def grad_l2(inputs: SalienceInputs) -> MethodOutput:
     return gradient_scores(inputs)

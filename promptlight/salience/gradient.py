@@ -9,17 +9,15 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from promptlight.salience.objective import objective_from_embeds
-
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-    from promptlight.salience.base import SalienceInputs
+    from promptlight.salience.base import MethodOutput, SalienceInputs
 
 
 @dataclasses.dataclass(frozen=True)
 class GradientPass:
-    """``f`` and its gradient at the scored positions."""
+    """``f`` and its gradient at the scored positions (float32)."""
 
     objective_value: float
     embeds: torch.Tensor  # [num_scored, d_model]
@@ -30,19 +28,19 @@ def gradient_pass(inputs: SalienceInputs) -> GradientPass:
     """One forward and one backward through the frozen model (the caller holds ``lm.frozen()``)."""
     import torch
 
-    lm, n = inputs.lm, inputs.num_scored
+    lm = inputs.lm
     with torch.enable_grad():
-        embeds = lm.embed(inputs.ids[None]).detach().requires_grad_(True)  # [1, seq, d]
-        f = objective_from_embeds(lm, embeds, inputs.ids, inputs.target_positions)  # [1]
-        (grads,) = torch.autograd.grad(f.sum(), embeds)  # [1, seq, d]
+        embeds = lm.embed(inputs.prefix_ids[None]).detach().requires_grad_(True)  # [1, n, d]
+        f = inputs.objective.value_from_embeds(lm, embeds)  # [1]
+        (grads,) = torch.autograd.grad(f.sum(), embeds)  # [1, n, d]
     return GradientPass(
         objective_value=float(f.detach()[0]),
-        embeds=embeds.detach()[0, :n].float(),  # [n, d]
-        grads=grads[0, :n].float(),  # [n, d]
+        embeds=embeds.detach()[0].float(),  # [n, d]
+        grads=grads[0].float(),  # [n, d]
     )
 
 
-def gradient_scores(inputs: SalienceInputs):
+def gradient_scores(inputs: SalienceInputs) -> MethodOutput:
     """Both gradient methods from one pass, as a ``MethodOutput``."""
     from promptlight.salience.base import MethodOutput
 

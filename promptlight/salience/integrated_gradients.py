@@ -3,7 +3,7 @@
     score_i = (e_i - b_i) . integral_0^1 df/de_i (b + a (e - b)) da      (signed)
 
 Only the scored positions (the prompt before the selected target tokens) move along the
-path; the target tokens keep their embeddings. The integral uses ``steps`` quadrature
+path; the objective's tails (the target tokens) keep their embeddings. The integral uses ``steps`` quadrature
 points (Gauss-Legendre by default), evaluated in batches sized to fit memory. By
 completeness, ``sum_i score_i`` approaches ``f(e) - f(b)``; the result reports the gap.
 Reference: Sundararajan, Taly & Yan (2017), "Axiomatic Attribution for Deep Networks".
@@ -11,8 +11,10 @@ Reference: Sundararajan, Taly & Yan (2017), "Axiomatic Attribution for Deep Netw
 
 from __future__ import annotations
 
-from promptlight.salience.base import MethodOutput, SalienceInputs, check_options, register_method
-from promptlight.salience.objective import objective_from_embeds
+import math
+
+from promptlight.salience.base import MethodOutput, SalienceInputs, register_method
+from promptlight.salience.options import Option
 
 BASELINES = ("zero", "pad")
 RULES = ("gauss_legendre", "riemann_middle", "geometric")
@@ -60,20 +62,13 @@ def quadrature(steps: int, rule: str):
 
 
 def baseline_embeds(inputs: SalienceInputs, embeds, baseline: str):
-    """``[seq, d]`` baseline: zeros, or the pad token's embedding, at the scored positions."""
+    """``[n, d]`` baseline for the scored positions: zeros, or the pad token's embedding."""
     import torch
 
-    n = inputs.num_scored
-    base = embeds.clone()  # [seq, d]
     if baseline == "zero":
-        base[:n] = 0.0
-    else:
-        pad_id = inputs.lm.tokenizer.pad_token_id
-        if pad_id is None:
-            raise ValueError("Baseline 'pad' needs a pad token, and this tokenizer has none. Use baseline 'zero'.")
-        pad = inputs.lm.embed(torch.tensor([[pad_id]]))[0, 0]  # [d]
-        base[:n] = pad
-    return base
+        return torch.zeros_like(embeds)
+    pad = inputs.lm.embed(torch.tensor([[inputs.lm.pad_id]], device=inputs.lm.device))[0, 0].float()  # [d]
+    return pad.expand_as(embeds).clone()
 
 
 @register_method(
@@ -82,12 +77,25 @@ def baseline_embeds(inputs: SalienceInputs, embeds, baseline: str):
     cost="steps forward + backward passes (batched), default 32",
     reference="Sundararajan et al. 2017, arXiv:1703.01365",
     description="Path integral of the gradient from a baseline to the input; scores sum to f(input) - f(baseline).",
-    options={
-        "steps": f"quadrature points along the path (default {DEFAULT_STEPS})",
-        "baseline": f"one of {', '.join(BASELINES)} (default zero)",
-        "rule": f"quadrature: one of {', '.join(RULES)} (default gauss_legendre)",
-        "batch_size": "path points per backward batch (default: sized to fit memory)",
-    },
+    options=(
+        Option("steps", int, DEFAULT_STEPS, "quadrature points along the path", minimum=1, cap="max_ig_steps"),
+        Option(
+            "baseline",
+            str,
+            "zero",
+            "where the path starts: the zero vector or the pad token's embedding",
+            choices=BASELINES,
+        ),
+        Option("rule", str, "gauss_legendre", "quadrature rule along the path", choices=RULES),
+        Option(
+            "batch_size",
+            int,
+            None,
+            "path points per backward batch (empty: sized to fit memory)",
+            minimum=1,
+            nullable=True,
+        ),
+    ),
 )
 def integrated_gradients(
     inputs: SalienceInputs,
@@ -96,47 +104,39 @@ def integrated_gradients(
     baseline: str = "zero",
     rule: str = "gauss_legendre",
     batch_size: int | None = None,
-    **options,
 ) -> MethodOutput:
     import torch
 
-    check_options("integrated_gradients", options, ())
-    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}.")
-    if baseline not in BASELINES:
-        raise ValueError(f"Unknown baseline {baseline!r}. Available: {', '.join(BASELINES)}.")
-    if rule not in RULES:
-        raise ValueError(f"Unknown rule {rule!r}. Available: {', '.join(RULES)}.")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-
-    lm, ids, targets, n = inputs.lm, inputs.ids, inputs.target_positions, inputs.num_scored
-    seq = ids.shape[0]
-    embeds = lm.embed(ids[None])[0].detach().float()  # [seq, d]
-    base = baseline_embeds(inputs, embeds, baseline).detach()  # [seq, d]
-    delta = embeds - base  # [seq, d], zero after the scored positions
+    lm, objective = inputs.lm, inputs.objective
+    n = inputs.num_scored
+    seq = inputs.ids.shape[0]
+    embeds = lm.embed(inputs.prefix_ids[None])[0].detach().float()  # [n, d]
+    base = baseline_embeds(inputs, embeds, baseline).detach()  # [n, d]
+    delta = embeds - base  # [n, d]
     alphas, weights = quadrature(steps, rule)  # [steps], [steps]
+    alphas, weights = alphas.to(lm.device), weights.to(lm.device)
     chunk = batch_size or max(1, min(steps, TOKENS_PER_BATCH // max(seq, 1)))
 
-    total_grad = torch.zeros(n, embeds.shape[1])  # [n, d], sum_k w_k df/de at point k
+    total_grad = torch.zeros(n, embeds.shape[1], device=embeds.device)  # [n, d], sum_k w_k df/de at point k (float32)
     for lo in range(0, steps, chunk):
-        a = alphas[lo : lo + chunk].to(embeds.dtype)  # [c]
-        w = weights[lo : lo + chunk].to(embeds.dtype)  # [c]
+        a = alphas[lo : lo + chunk].float()  # [c]
+        w = weights[lo : lo + chunk].float()  # [c]
         with torch.enable_grad():
-            path = (base[None] + a[:, None, None] * delta[None]).requires_grad_(True)  # [c, seq, d]
-            f = objective_from_embeds(lm, path, ids, targets)  # [c]
+            path = (base[None] + a[:, None, None] * delta[None]).requires_grad_(True)  # [c, n, d]
+            f = objective.value_from_embeds(lm, path)  # [c]
             # Rows are independent, so the gradient of the weighted sum is each row's gradient times its weight.
-            (grads,) = torch.autograd.grad((f * w).sum(), path)  # [c, seq, d]
-        total_grad += grads[:, :n].sum(dim=0)  # [n, d]
+            (grads,) = torch.autograd.grad((f * w).sum(), path)  # [c, n, d]
+        total_grad += grads.float().sum(dim=0)  # [n, d]
 
-    scores = (delta[:n] * total_grad).sum(dim=-1)  # [n]
+    scores = (delta * total_grad).sum(dim=-1)  # [n]
     with torch.no_grad():
-        ends = objective_from_embeds(lm, torch.stack([embeds, base]), ids, targets)  # [2]
+        ends = objective.value_from_embeds(lm, torch.stack([embeds, base]))  # [2]
     f_input, f_baseline = float(ends[0]), float(ends[1])
-    gap = float(scores.sum()) - (f_input - f_baseline)
+    token_scores = scores.tolist()
+    gap = math.fsum(token_scores) - (f_input - f_baseline)  # summed exactly, as a reader would
     return MethodOutput(
         objective_value=f_input,
-        token_scores={"integrated_gradients": scores.tolist()},
+        token_scores={"integrated_gradients": token_scores},
         info={
             "integrated_gradients": {
                 "steps": steps,

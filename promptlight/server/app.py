@@ -83,14 +83,16 @@ def create_app(
     if token_cors and not settings.token:
         raise ValueError("token_cors=True needs an access token (settings.token): the token is what lets a page in.")
     check_dataset_names(list(datasets))
-    loaded = {name: _load_dataset(name, spec) for name, spec in datasets.items()}
+    from promptlight.config import load_datasets
+
+    loaded = load_datasets(datasets)
     if db_path is None and settings.db:
         db_path = settings.db
     store = Store(db_path)
 
     workers = {
         name: ModelWorker(
-            name, _spec_text(spec), queue_size=settings.queue_size, loader=_loader_for(spec, model_loader)
+            name, _spec_text(spec), queue_size=settings.queue_size, loader=_loader_for(spec, model_loader, settings)
         )
         for name, spec in models.items()
     }
@@ -145,25 +147,22 @@ def _spec_text(spec: Any) -> str:
     return spec if isinstance(spec, str) else str(getattr(spec, "spec", "") or type(spec).__name__)
 
 
-def _loader_for(spec: Any, model_loader: Callable[[str], Any] | None) -> Callable[[str], Any]:
-    """A loader for the worker: the given object itself, or ``model_loader``/``load_model`` on ``NAME:PATH``."""
+def _loader_for(spec: Any, model_loader: Callable[[str], Any] | None, settings: Settings) -> Callable[[str], Any]:
+    """A loader for the worker: the given object itself, or ``model_loader``/``load_model`` on ``NAME:PATH``.
+
+    ``load_model`` runs on the ``device`` and in the ``dtype`` of the settings.
+    """
     if not isinstance(spec, str):
         return lambda _name_and_spec: spec
     if model_loader is not None:
         return model_loader
-    from promptlight.server.workers import _default_loader
 
-    return _default_loader
+    def load(name_and_spec: str) -> Any:
+        from promptlight.models import load_model
 
+        return load_model(name_and_spec, device=settings.device, dtype=settings.dtype)
 
-def _load_dataset(name: str, spec: Any) -> Any:
-    if not isinstance(spec, str):
-        if not hasattr(spec, "examples"):
-            raise TypeError(f"Dataset {name!r} must be a spec string or a Dataset, got {type(spec).__name__}.")
-        return spec
-    from promptlight.data import load_dataset
-
-    return load_dataset(f"{name}:{spec}")
+    return load
 
 
 def _swagger_ui_folder() -> Path | None:

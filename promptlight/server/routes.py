@@ -97,7 +97,7 @@ def granularities() -> list[str]:
 
 @router.get("/models", response_model=list[schemas.ModelOut], summary="The models this server was started with")
 def models(state: AppState = State) -> list[dict[str, Any]]:
-    return [{"name": w.name, "spec": w.spec, "state": w.state, "error": w.error} for w in state.workers.values()]
+    return [w.describe() for w in state.workers.values()]
 
 
 @router.get("/datasets", response_model=list[schemas.DatasetOut], summary="Datasets, with their row counts")
@@ -150,6 +150,7 @@ def update_datapoint(datapoint_id: str, body: schemas.DatapointUpdate, state: Ap
     stored = state.store.update_datapoint(user_id, **changes) if changes else state.store.get_datapoint(user_id)
     if stored is None:
         state.catalog.get(datapoint_id)  # raises the 404 envelope
+        raise ApiError(404, "not_found", f"No datapoint {datapoint_id!r}.", field="id")
     return user_datapoint(stored)
 
 
@@ -195,23 +196,20 @@ def _check_prompt_tokens(lm: Any, prompt: str, settings: Settings) -> int:
     return n
 
 
-def _check_batch_tokens(method: str, options: dict[str, Any], sequence_tokens: int, settings: Settings) -> None:
+def _check_batch_tokens(options: dict[str, Any], given: Any, sequence_tokens: int, settings: Settings) -> None:
     """422 when the rows of a batch the caller asked for, times the sequence length, pass ``max_batch_tokens``.
 
     Only an explicit ``batch_size`` above 1 is checked: the methods' own defaults size their
-    batches to the sequence, and one row is always allowed. Integrated gradients never runs
-    more rows than it has ``steps``.
+    batches to the sequence, and one row is always allowed. A method with ``steps`` never
+    runs more rows than it has steps. ``options`` are parsed, ``given`` the names the caller set.
     """
     batch_size = options.get("batch_size")
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 1:
+    if "batch_size" not in given or not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 1:
         return
-    rows = batch_size
-    if method == "integrated_gradients":
-        from promptlight.salience.integrated_gradients import DEFAULT_STEPS
-
-        steps = options.get("steps", DEFAULT_STEPS)
-        if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 1:
-            rows = min(batch_size, steps)
+    steps = options.get("steps")
+    rows = (
+        min(batch_size, steps) if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 1 else batch_size
+    )
     if rows * sequence_tokens > settings.max_batch_tokens:
         fits = max(1, settings.max_batch_tokens // max(sequence_tokens, 1))
         raise invalid(
@@ -220,6 +218,11 @@ def _check_batch_tokens(method: str, options: dict[str, Any], sequence_tokens: i
             f"PROMPTLIGHT_MAX_BATCH_TOKENS). Use batch_size <= {fits}, or leave it out.",
             "options.batch_size",
         )
+
+
+def _invalid_from(exc: Exception) -> ApiError:
+    """A user mistake raised below the API (``InvalidArgument``, or any ValueError) as a 422 naming its field."""
+    return invalid(str(exc), getattr(exc, "field", None))
 
 
 async def _cached_call(
@@ -265,7 +268,7 @@ async def _cached_call(
         value, cached = await worker.call(job, timeout=state.settings.model_timeout)
     except ApiError:
         raise
-    except Exception as exc:  # noqa: BLE001 - every failure becomes an envelope
+    except Exception as exc:
         raise classify(exc) from exc
     return JSONResponse({**value, "cached": cached})
 
@@ -314,7 +317,7 @@ async def generate(body: schemas.GenerateRequest, state: AppState = State) -> JS
 
     def classify(exc: Exception) -> ApiError:
         if isinstance(exc, (ValueError, TypeError)):
-            return invalid(str(exc), "prompt" if "prompt" in str(exc) else None)
+            return invalid(str(exc), getattr(exc, "field", None) or "prompt")
         return _model_failure(worker.name, exc)
 
     return await _cached_call(
@@ -327,62 +330,18 @@ async def generate(body: schemas.GenerateRequest, state: AppState = State) -> JS
     )
 
 
-def _salience_field(message: str) -> str:
-    """The request field a ValueError from ``explain`` is about (best effort, by its wording)."""
-    lowered = message.lower()
-    for needle, field in (
-        ("target_span", "target_span"),
-        ("option", "options"),
-        ("granularity", "granularity"),
-        ("pattern", "granularity"),
-        ("salience method", "method"),
-        ("target", "target"),
-        ("prompt", "prompt"),
-    ):
-        if needle in lowered:
-            return field
-    return "options"
-
-
-def _validate_salience(body: schemas.SalienceRequest, settings: Settings) -> None:
+def _validate_salience(body: schemas.SalienceRequest, settings: Settings) -> dict[str, Any]:
+    """Method, granularity and options checked before the call is queued; returns the parsed options."""
+    from promptlight.errors import InvalidArgument
     from promptlight.salience import get_method
     from promptlight.segments import resolve_granularity
 
     try:
         info = get_method(body.method)
-    except ValueError as exc:
-        raise invalid(str(exc), "method") from None
-    try:
         resolve_granularity(body.granularity)
-    except ValueError as exc:
-        raise invalid(str(exc), "granularity") from None
-    unknown = sorted(set(body.options) - set(info.options))
-    if unknown:
-        valid = ", ".join(sorted(info.options)) or "none"
-        raise invalid(
-            f"Unknown option(s) {', '.join(map(repr, unknown))} for method {body.method!r}. Valid: {valid}.",
-            f"options.{unknown[0]}",
-        )
-    steps = body.options.get("steps")
-    if body.method == "integrated_gradients" and isinstance(steps, int) and steps > settings.max_ig_steps:
-        raise invalid(
-            f"steps is {steps}; the limit is max_ig_steps = {settings.max_ig_steps} "
-            "(setting --max-ig-steps / PROMPTLIGHT_MAX_IG_STEPS).",
-            "options.steps",
-        )
-    if body.target is not None:
-        if not body.target:
-            raise invalid(
-                "The target is empty: give the text to explain, or null to let the model generate it.", "target"
-            )
-        if body.target_span is not None:
-            start, end = body.target_span
-            if not (0 <= start < end <= len(body.target)):
-                raise invalid(
-                    f"target_span {list(body.target_span)} is not a non-empty range inside the target "
-                    f"(valid: 0 <= start < end <= {len(body.target)}, chars of the target).",
-                    "target_span",
-                )
+        return info.parse_options(body.options, settings)
+    except InvalidArgument as exc:
+        raise _invalid_from(exc) from None
 
 
 @router.post(
@@ -394,7 +353,7 @@ def _validate_salience(body: schemas.SalienceRequest, settings: Settings) -> Non
 async def salience(body: schemas.SalienceRequest, state: AppState = State) -> JSONResponse:
     settings = state.settings
     worker = _worker(state, body.model)
-    _validate_salience(body, settings)
+    options = _validate_salience(body, settings)
     inputs = body.model_dump(exclude={"model"})
     inputs["target_span"] = list(body.target_span) if body.target_span is not None else None
 
@@ -413,7 +372,17 @@ async def salience(body: schemas.SalienceRequest, state: AppState = State) -> JS
                     "(setting --max-new-tokens / PROMPTLIGHT_MAX_NEW_TOKENS).",
                     field="target",
                 )
-        _check_batch_tokens(body.method, body.options, prompt_tokens + target_tokens, settings)
+        if body.foil is not None:
+            n = len(lm.tokenize(body.foil, add_bos=False).ids)
+            if n > settings.max_new_tokens:
+                raise ApiError(
+                    413,
+                    "too_large",
+                    f"The foil is {n} tokens long; the limit is max_new_tokens = {settings.max_new_tokens} "
+                    "(setting --max-new-tokens / PROMPTLIGHT_MAX_NEW_TOKENS).",
+                    field="foil",
+                )
+        _check_batch_tokens(options, body.options, prompt_tokens + target_tokens, settings)
         result = explain(
             lm,
             body.prompt,
@@ -421,13 +390,15 @@ async def salience(body: schemas.SalienceRequest, state: AppState = State) -> JS
             target_span=body.target_span,
             method=body.method,
             granularity=body.granularity,
-            **body.options,
+            foil=body.foil,
+            options=options,
+            settings=settings,
         )
         return result.to_dict()
 
     def classify(exc: Exception) -> ApiError:
         if isinstance(exc, (ValueError, TypeError)):
-            return invalid(str(exc), _salience_field(str(exc)))
+            return _invalid_from(exc)
         return _model_failure(worker.name, exc)
 
     return await _cached_call(

@@ -110,6 +110,9 @@ class SalienceRequest(StrictBody):
     method: Text = "grad_l2"
     granularity: Annotated[str, Field(max_length=500), AfterValidator(_utf8)] = "words"
     options: Fields = Field(default_factory=dict, description='method options, e.g. {"steps": 32}')
+    foil: Text | None = Field(
+        None, description="explain why the selection rather than this text (contrastive); null = the plain objective"
+    )
 
 
 class TokenOut(BaseModel):
@@ -161,6 +164,12 @@ class SalienceOut(BaseModel):
     boundaries: dict[str, list[tuple[int, int]]]
     segment_scores: dict[str, SegmentScoresOut]
     options: dict[str, Any]
+    device: str
+    dtype: str
+    objective_spec: dict[str, Any]
+    foil: str | None
+    f_target: float | None
+    f_foil: float | None
     cached: bool
 
 
@@ -195,14 +204,32 @@ class SettingsOut(BaseModel):
     settings: list[SettingOut]
 
 
+class OptionOut(BaseModel):
+    """One row of a method's option table (see ``promptlight/salience/options.py``)."""
+
+    name: str
+    type: Literal["integer", "number", "string", "boolean"]
+    default: Any
+    help: str
+    minimum: float | None
+    maximum: float | None
+    choices: list[str] | None
+    special: list[str]
+    cap: str | None
+    nullable: bool
+
+
 class MethodOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     name: str
     signed: bool
+    level: Literal["tokens", "segments"]
     cost: str
     reference: str
     description: str
+    options: list[OptionOut]
+    also_computes: list[str]
 
 
 class ModelOut(BaseModel):
@@ -210,6 +237,10 @@ class ModelOut(BaseModel):
     spec: str
     state: Literal["loading", "loaded", "error"]
     error: str | None
+    device: str | None = None
+    dtype: str | None = None
+    parameters: int | None = None
+    architecture: str | None = None
 
 
 class DatasetOut(BaseModel):

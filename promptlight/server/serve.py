@@ -11,7 +11,6 @@ import logging
 import re
 import socket
 import sys
-from collections.abc import Sequence
 
 from promptlight.server.settings import Settings, add_setting_arguments, is_loopback
 
@@ -39,19 +38,6 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         f"NAME: names it (default: {' '.join(DEFAULT_DATASETS)})",
     )
     add_setting_arguments(parser)
-
-
-def _named(specs: Sequence[str], what: str) -> dict[str, str]:
-    """``["NAME:PATH", "PATH"]`` -> ``{NAME: PATH, PATH: PATH}``; ValueError on a repeated name."""
-    from promptlight.data.spec import parse_spec
-
-    out: dict[str, str] = {}
-    for spec in specs:
-        name, path = parse_spec(spec)
-        if name in out:
-            raise ValueError(f"Two {what} are named {name!r}; give each its own NAME:PATH.")
-        out[name] = path
-    return out
 
 
 class RedactToken(logging.Filter):
@@ -84,11 +70,16 @@ def _fail(message: str) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from promptlight.config import named_specs
+
     """Build the app from parsed flags, print its URL and serve until Ctrl-C. Returns the exit status."""
     try:
         settings = Settings.from_args(args)
-        models = _named(args.models or DEFAULT_MODELS, "models")
-        datasets = _named(args.datasets or DEFAULT_DATASETS, "datasets")
+        models = named_specs(args.models or DEFAULT_MODELS, what="model", arg="--models")
+        datasets = named_specs(args.datasets or DEFAULT_DATASETS, what="dataset", arg="--datasets")
+        from promptlight.models.placement import resolve_device, resolve_dtype
+
+        resolve_dtype(settings.dtype, resolve_device(settings.device, field="--device"), field="--dtype")
     except ValueError as exc:
         return _fail(str(exc))
     if not is_loopback(settings.host) and not settings.token:

@@ -75,6 +75,20 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLite file for datapoints and cached results (empty: promptlight.db in the user data dir).",
         metavar="PATH",
     ),
+    Setting(
+        "device",
+        str,
+        "auto",
+        "Where models run: auto (CUDA, else Apple MPS, else CPU), cpu, cuda, cuda:N or mps.",
+        metavar="DEVICE",
+    ),
+    Setting(
+        "dtype",
+        str,
+        "auto",
+        "Model precision: auto (bfloat16 on a GPU that supports it, float32 on the CPU), float32, bfloat16 or float16.",
+        metavar="DTYPE",
+    ),
     Setting("max_prompt_tokens", int, 4096, "Longest prompt, in tokens, that generate and salience accept.", minimum=1),
     Setting(
         "max_new_tokens",

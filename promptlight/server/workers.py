@@ -8,7 +8,7 @@ A call waits in the queue (at most ``queue_size`` calls per model; the next one 
 then runs alone on the model. A call that waits longer than ``timeout`` is withdrawn (503);
 one that runs longer is answered with 504 and stopped: Python cannot kill a thread, so while
 a call runs, every layer of the model checks a flag first (a forward pre-hook, removed when
-the call ends) and raises :class:`CallAbandoned` once the caller has given up. The call thus
+the call ends) and raises :class:`~promptlight.models.CallStopped` once the caller has given up. The call thus
 stops at its next layer and the calls behind it run as usual. An exception in a call is
 passed to the caller; the worker keeps serving.
 """
@@ -24,7 +24,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +35,10 @@ log = logging.getLogger("promptlight.server")
 Loader = Callable[[str], Any]
 
 
-class CallAbandoned(RuntimeError):
-    """Raised inside a model call whose caller gave up (it ran past ``model_timeout``)."""
-
-
 def _default_loader(spec: str) -> Any:
-    from promptlight.models import load_model
+    from promptlight.config import load_model_spec
 
-    return load_model(spec)
+    return load_model_spec(spec)
 
 
 def model_fingerprint(name: str, spec: str, lm: Any) -> str:
@@ -50,7 +46,10 @@ def model_fingerprint(name: str, spec: str, lm: Any) -> str:
 
     Part of every cache key, so a model folder rebuilt or edited in place never serves stale results.
     """
-    parts = [name, spec, str(getattr(lm, "path", ""))]
+    describe = getattr(lm, "describe", None)
+    facts = describe() if describe is not None else {}
+    # Device and dtype are part of the key: a bfloat16 result never answers a float32 request.
+    parts = [name, spec, str(getattr(lm, "path", "")), str(facts.get("device", "")), str(facts.get("dtype", ""))]
     folder = Path(str(getattr(lm, "path", "") or ""))
     if folder.is_dir():
         for entry in sorted(folder.iterdir()):
@@ -159,6 +158,15 @@ class ModelWorker:
             time.sleep(0.02)
         return self.state == "loaded"
 
+    def describe(self) -> dict[str, Any]:
+        """The row of ``/api/models``: name, spec, state, and once loaded its device, dtype and size."""
+        row: dict[str, Any] = {"name": self.name, "spec": self.spec, "state": self.state, "error": self.error}
+        describe = getattr(self.lm, "describe", None)
+        if self.state == "loaded" and describe is not None:
+            facts = describe()
+            row.update({k: facts.get(k) for k in ("device", "dtype", "parameters", "architecture")})
+        return row
+
     def status(self) -> dict[str, Any]:
         return {
             "state": self.state,
@@ -244,7 +252,9 @@ class ModelWorker:
                     result = job.fn(self.lm)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller, who turns it into an envelope
                 if self._stopping:
-                    job.finish(error=ApiError(503, "busy", "The server is shutting down.", headers={"Retry-After": "5"}))
+                    job.finish(
+                        error=ApiError(503, "busy", "The server is shutting down.", headers={"Retry-After": "5"})
+                    )
                 elif job.abandoned.is_set():  # nobody waits for it: no error for the event loop to report
                     log.warning("model %s: stopped a call that ran past model_timeout (%s)", self.name, exc)
                     job.finish(None)
@@ -258,38 +268,10 @@ class ModelWorker:
                 self._durations.append(time.monotonic() - began)
 
 
-@contextlib.contextmanager
-def _stoppable(lm: Any, abandoned: threading.Event) -> Iterator[None]:
-    """While the block runs, each layer of ``lm`` raises :class:`CallAbandoned` once ``abandoned`` is set.
+def _stoppable(lm: Any, abandoned: threading.Event) -> contextlib.AbstractContextManager[Any]:
+    """The model's own interrupt hook (``lm.stoppable``): every layer stops once ``abandoned`` is set.
 
-    A forward pre-hook on the model itself and on every block of its layer lists (the
-    decoder layers), so a long call (occlusion over thousands of segments, integrated
-    gradients, a long generation) stops within one layer's time. The hooks act only in this
-    thread and are removed when the block ends, even if it raises. The block holds the
-    model's ``lock`` (which every model call takes anyway), so hooks are never added or
-    removed while another thread (a notebook sharing the weights) runs the model. Models
-    that are not torch modules (test stand-ins) run unhooked.
+    Stand-ins without one (test doubles that are not models) run unhooked.
     """
-    module = getattr(lm, "module", None)
-    if module is None or not hasattr(module, "register_forward_pre_hook"):
-        yield
-        return
-    with getattr(lm, "lock", None) or contextlib.nullcontext():
-        import torch
-
-        thread = threading.get_ident()
-
-        def check(_module: Any, _args: Any) -> None:
-            if abandoned.is_set() and threading.get_ident() == thread:
-                raise CallAbandoned("the caller gave up on this call (model_timeout)")
-
-        targets = [module]
-        for child in module.modules():
-            if isinstance(child, torch.nn.ModuleList):
-                targets.extend(child)
-        handles = [target.register_forward_pre_hook(check) for target in targets]
-        try:
-            yield
-        finally:
-            for handle in handles:
-                handle.remove()
+    stoppable = getattr(lm, "stoppable", None)
+    return stoppable(abandoned) if stoppable is not None else contextlib.nullcontext()

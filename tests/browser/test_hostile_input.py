@@ -1,4 +1,4 @@
-"""Issue 6, hostile input: a datapoint full of HTML and script is shown as text everywhere in the
+"""Hostile input: a datapoint full of HTML and script is shown as text everywhere in the
 UI (table, editor, pane, heatmap, tooltip, report) and nothing in it ever runs."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("anywidget", reason='the notebook extra is not installed: pip install -e ".[notebook]"')
 
-from promptlight.notebook import NotebookWidget, inline_report, make_notebook_widget  # noqa: E402
+from promptlight.notebook import NotebookWidget, inline_report, make_notebook_widget
 
 pytestmark = pytest.mark.integration
 

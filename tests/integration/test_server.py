@@ -96,7 +96,18 @@ def test_methods_granularities_models(client):
     assert {m["name"] for m in methods} == {"grad_l2", "grad_dot_input", "integrated_gradients", "occlusion"}
     assert all({"signed", "cost", "reference", "description"} <= set(m) for m in methods)
     assert client.get("/api/granularities").json() == ["tokens", "words", "sentences", "lines", "paragraphs"]
-    assert client.get("/api/models").json() == [{"name": "tiny", "spec": "tiny", "state": "loaded", "error": None}]
+    assert client.get("/api/models").json() == [
+        {
+            "name": "tiny",
+            "spec": "tiny",
+            "state": "loaded",
+            "error": None,
+            "device": "cpu",
+            "dtype": "float32",
+            "parameters": 107136,
+            "architecture": "Gemma3ForCausalLM",
+        }
+    ]
 
 
 def test_datasets_and_examples(client):
@@ -255,7 +266,7 @@ def test_salience_returns_the_result_record(client, method):
     again = client.post("/api/salience", json=body).json()
     assert again["cached"] is True and {**again, "cached": False} == result
 
-    from promptlight.types import SalienceResult
+    from promptlight.result import SalienceResult
 
     record = {k: v for k, v in result.items() if k != "cached"}
     assert SalienceResult.from_dict(record).to_dict() == record
@@ -449,7 +460,7 @@ ERROR_CASES = [
         },
         422,
         "invalid_request",
-        "options",
+        "options.baseline",
     ),
     (
         "POST",

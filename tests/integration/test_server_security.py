@@ -1,4 +1,4 @@
-"""Access control and cross-origin protection of the server (issue 6, "Access")."""
+"""Access control and cross-origin protection of the server ."""
 
 from __future__ import annotations
 

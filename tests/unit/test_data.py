@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,10 +26,12 @@ from promptlight.data import (
     DatasetError,
     list_datasets,
     load_dataset,
+    loaders,
     parse_spec,
     register_dataset,
+    registry,
+    sample_prompts,
 )
-from promptlight.data import loaders, registry, sample_prompts
 from promptlight.types import Example
 
 pytestmark = pytest.mark.unit
@@ -497,9 +500,12 @@ def test_loaders_docstring_documents_every_format():
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".ndjson": "application/x-ndjson"}
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".ndjson": "application/x-ndjson",
+    }
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         pass
 
 

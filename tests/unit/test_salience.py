@@ -16,7 +16,7 @@ import torch
 from promptlight.models import LanguageModel
 from promptlight.pipeline import explain
 from promptlight.salience import list_methods
-from tests.toy_models import PlantedCopyModel
+from tests.toy_models import PlantedCopyLM
 
 pytestmark = pytest.mark.unit
 
@@ -217,8 +217,9 @@ def test_occlusion_batched_equals_unbatched(tiny):
 def planted(tiny):
     ids = tiny.tokenize(" cheese").ids
     planted_id = ids[-1]
-    module = PlantedCopyModel(vocab_size=tiny.module.config.vocab_size, planted_id=planted_id)
-    return LanguageModel(name="planted-copy", spec="toy", module=module, tokenizer=tiny.tokenizer)
+    toy = PlantedCopyLM(tokenizer_of=tiny, vocab_size=tiny.module.config.vocab_size, planted_id=planted_id)
+    assert isinstance(toy, LanguageModel)  # it implements the protocol, nothing more
+    return toy
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -290,7 +291,7 @@ def test_generated_target_when_none_is_given(tiny):
 
 
 def test_result_round_trips_through_json(tiny):
-    from promptlight.types import SalienceResult
+    from promptlight.result import SalienceResult
 
     result = explain(tiny, PROMPT, target=TARGET, method="occlusion", granularity="lines")
     again = SalienceResult.from_json(result.to_json())

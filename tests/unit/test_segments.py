@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from promptlight.result import SalienceResult
 from promptlight.segments import (
     aggregate,
     aggregate_result,
@@ -21,7 +22,7 @@ from promptlight.segments import (
     token_segments,
     token_spans_from_offsets,
 )
-from promptlight.types import GRANULARITIES, SalienceResult, SegmentScores, Span, TokenScores
+from promptlight.types import GRANULARITIES, SegmentScores, Span, TokenScores
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ import { alignmentNote, type Alignment } from "../align";
 import { h, preview, replace } from "../dom";
 import { buildDisplay, describeObjective, formatScore, methodNotes } from "../salience";
 import { sliceCp } from "../text";
-import type { ExplainSource } from "../urlstate";
+import type { ExplainSource } from "../viewstate";
 import type { Datapoint, Generation, MethodInfo, Pair, SalienceResult } from "../types";
 import { heatmapSpans, legend, topList } from "./heatmap";
 import { TargetSelector } from "./target";
@@ -266,6 +266,7 @@ export class PaneView {
         " Selected: ",
         h("q", { class: "pl-quote" }, preview(selected, 80)),
         ` · f = ${formatScore(r.objective_value)} nats`,
+        typeof r.f_target === "number" && typeof r.f_foil === "number" ? ` (log p(selection) ${formatScore(r.f_target)} − log p(foil) ${formatScore(r.f_foil)})` : "",
         notes.length ? ` · ${notes.join(" · ")}` : "",
       ),
       ...notices,

@@ -232,97 +232,6 @@ function codePoints(s) {
 	for (const ch of s) out.push(ch.codePointAt(0));
 	return out;
 }
-// src/aggregate.ts
-/**
-* Token scores -> segment scores, exactly as docs/result-schema.md says:
-*
-* - each token belongs to the segment holding its first non-whitespace character;
-* - a whitespace-only token belongs to the segment holding its `start`;
-* - an empty token (a byte-fallback piece completing the previous token's character) belongs
-*   to the segment of the token before it; an empty first token (BOS) to the first segment;
-* - a segment's score is the sum of its tokens' non-null scores, `null` if it has none.
-*
-* Also the custom-regex granularity, computed here in JavaScript with the rule Python uses:
-* every match is a segment, every gap between matches is a segment, empty matches are ignored.
-* All offsets are code points into the result's `text`.
-*/
-/**
-* Index of the segment holding code-point position `pos`: the last segment starting at or
-* before it (so an empty segment never wins over the non-empty one starting at the same
-* place, and `pos == len(text)` falls in the last segment).
-*/
-function segmentAt(segments, pos) {
-	if (segments.length === 0) return -1;
-	let lo = 0;
-	let hi = segments.length - 1;
-	while (lo < hi) {
-		const mid = lo + hi + 1 >> 1;
-		if (segments[mid][0] <= pos) lo = mid;
-		else hi = mid - 1;
-	}
-	return lo;
-}
-/** The code-point position that decides a token's segment (see the module docstring). */
-function anchorOf(cps, token) {
-	for (let i = token.start; i < token.end && i < cps.length; i++) if (!isPySpace(cps[i])) return i;
-	return token.start;
-}
-/** For each token, the index of the segment it belongs to. */
-function assignTokens(text, tokens, segments) {
-	const cps = codePoints(text);
-	const owners = [];
-	for (const t of tokens) if (t.start === t.end && owners.length > 0) owners.push(owners[owners.length - 1]);
-	else owners.push(segmentAt(segments, anchorOf(cps, t)));
-	return owners;
-}
-/** Segment scores: the sum of each segment's tokens' non-null scores, `null` if none is scored. */
-function aggregate(text, tokens, scores, segments, options = {}) {
-	const owner = assignTokens(text, tokens, segments);
-	const out = segments.map(() => null);
-	tokens.forEach((tok, i) => {
-		const v = scores[i];
-		if (v === null || v === void 0 || Number.isNaN(v)) return;
-		if (options.skipSpecial && tok.special) return;
-		const k = owner[i];
-		if (k < 0) return;
-		out[k] = (out[k] ?? 0) + v;
-	});
-	return out;
-}
-/** A regex granularity name: `regex:<pattern>`. */
-var REGEX_PREFIX = "regex:";
-function isRegexGranularity(granularity) {
-	return granularity.startsWith(REGEX_PREFIX);
-}
-/**
-* Segments of `text` for a JavaScript regular expression (code-point offsets).
-*
-* Every non-empty match is a segment and so is every gap between matches, so the segments
-* partition the text. The pattern uses JavaScript syntax with the `u` flag (not Python's
-* `re`); an invalid pattern throws an Error that says so.
-*/
-function regexSegments(text, pattern) {
-	if (pattern === "") throw new Error("The custom pattern is empty: type a JavaScript regular expression, e.g. [^.!?]+[.!?]\\s*");
-	let re;
-	try {
-		re = new RegExp(pattern, "gu");
-	} catch (err) {
-		throw new Error(`Invalid JavaScript regular expression /${pattern}/: ${err.message}`);
-	}
-	const map = new OffsetMap(text);
-	const out = [];
-	let pos = 0;
-	for (const m of text.matchAll(re)) {
-		const start = m.index ?? 0;
-		const end = start + m[0].length;
-		if (end === start) continue;
-		if (start > pos) out.push([map.toCp(pos), map.toCp(start)]);
-		out.push([map.toCp(start), map.toCp(end)]);
-		pos = end;
-	}
-	if (pos < text.length) out.push([map.toCp(pos), map.toCp(text.length)]);
-	return out;
-}
 // src/align.ts
 /**
 * The compare view's second pane follows the first one's selection: given the text pane A
@@ -415,6 +324,291 @@ function alignmentNote(a, what = "output") {
 	if (a.rule === "text") return "same text";
 	if (a.rule === "label") return `same label '${a.label ?? ""}'`;
 	return `whole ${what} — no matching span`;
+}
+// src/selection.ts
+/**
+* Selecting the span of the target to explain.
+*
+* The target is cut into units (a word with its trailing whitespace; leading whitespace is a
+* unit of its own). A selection is an anchor unit and a focus unit: a click sets both, a drag
+* moves the focus, shift-click moves the focus from the kept anchor. The selected character
+* span runs from the first selected unit's start to the last selected unit's last
+* non-whitespace character, in code points relative to the target (what
+* `POST /api/salience`'s `target_span` wants).
+*/
+/** Cut `text` into word units that cover it exactly (code-point offsets). */
+function wordUnits(text) {
+	const cps = codePoints(text);
+	const units = [];
+	let i = 0;
+	if (cps.length > 0 && isPySpace(cps[0])) {
+		while (i < cps.length && isPySpace(cps[i])) i++;
+		units.push({
+			start: 0,
+			end: i
+		});
+	}
+	while (i < cps.length) {
+		const start = i;
+		while (i < cps.length && !isPySpace(cps[i])) i++;
+		while (i < cps.length && isPySpace(cps[i])) i++;
+		units.push({
+			start,
+			end: i
+		});
+	}
+	return units;
+}
+/** Pointer down on unit `i`: a new selection, or (with shift) extend the current one. */
+function pointerDown(sel, i, shift) {
+	if (shift && sel) return {
+		anchor: sel.anchor,
+		focus: i,
+		dragging: true
+	};
+	return {
+		anchor: i,
+		focus: i,
+		dragging: true
+	};
+}
+/** Pointer moved over unit `i`: while dragging, the focus follows. */
+function pointerMove(sel, i) {
+	if (!sel || !sel.dragging || sel.focus === i) return sel;
+	return {
+		...sel,
+		focus: i
+	};
+}
+/** Pointer released: the selection is final. */
+function pointerUp(sel) {
+	return sel && sel.dragging ? {
+		...sel,
+		dragging: false
+	} : sel;
+}
+/** Keyboard: move (or with shift, extend) the focus by `delta` units, clamped. */
+function keyMove(sel, delta, shift, count) {
+	if (count === 0) return null;
+	const from = sel ? sel.focus : delta > 0 ? -1 : count;
+	const to = Math.min(count - 1, Math.max(0, from + delta));
+	if (shift && sel) return {
+		anchor: sel.anchor,
+		focus: to,
+		dragging: false
+	};
+	return {
+		anchor: to,
+		focus: to,
+		dragging: false
+	};
+}
+/** Select all units. */
+function selectAll(count) {
+	return count === 0 ? null : {
+		anchor: 0,
+		focus: count - 1,
+		dragging: false
+	};
+}
+/** The units of the line holding unit `i` (for double-click). */
+function lineSelection(text, units, i) {
+	const cps = codePoints(text);
+	const endsLine = (u) => cps.slice(u.start, u.end).includes(10);
+	let a = i;
+	while (a > 0 && !endsLine(units[a - 1])) a--;
+	let b = i;
+	while (b < units.length - 1 && !endsLine(units[b])) b++;
+	return {
+		anchor: a,
+		focus: b,
+		dragging: false
+	};
+}
+/** Lowest and highest selected unit. */
+function selectedRange(sel) {
+	return sel.anchor <= sel.focus ? [sel.anchor, sel.focus] : [sel.focus, sel.anchor];
+}
+/**
+* The character span (code points, relative to the target) of a selection, with trailing
+* whitespace trimmed; `null` if it selects only whitespace.
+*/
+function spanOf(text, units, sel) {
+	if (!sel || units.length === 0) return null;
+	const [a, b] = selectedRange(sel);
+	const cps = codePoints(text);
+	const start = units[Math.max(0, a)].start;
+	let end = units[Math.min(units.length - 1, b)].end;
+	while (end > start && isPySpace(cps[end - 1])) end--;
+	let s = start;
+	while (s < end && isPySpace(cps[s])) s++;
+	return s < end ? [s, end] : null;
+}
+/** True if the span covers all the target's non-whitespace text (the same as no span). */
+function isWholeTarget(text, span) {
+	if (span === null) return true;
+	const cps = codePoints(text);
+	let first = 0;
+	while (first < cps.length && isPySpace(cps[first])) first++;
+	let last = cps.length;
+	while (last > first && isPySpace(cps[last - 1])) last--;
+	return span[0] <= first && span[1] >= last;
+}
+/** The selection of units overlapping `span` (to restore a span from the URL); null if none. */
+function selectionFromSpan(units, span) {
+	if (!span) return null;
+	const hit = units.map((u, i) => u.start < span[1] && span[0] < u.end ? i : -1).filter((i) => i >= 0);
+	if (hit.length === 0) return null;
+	return {
+		anchor: hit[0],
+		focus: hit[hit.length - 1],
+		dragging: false
+	};
+}
+// src/dom.ts
+function h(tag, p = null, ...children) {
+	const el = document.createElement(tag);
+	if (p) {
+		if (p.class) el.className = p.class;
+		if (p.attrs) for (const [k, v] of Object.entries(p.attrs)) {
+			if (v === false || v === null || v === void 0) continue;
+			el.setAttribute(k, v === true ? "" : String(v));
+		}
+		if (p.style) for (const [k, v] of Object.entries(p.style)) el.style.setProperty(k, v);
+		if (p.props) Object.assign(el, p.props);
+		if (p.on) for (const [k, fn] of Object.entries(p.on)) el.addEventListener(k, fn);
+	}
+	append(el, ...children);
+	return el;
+}
+function append(el, ...children) {
+	for (const c of children) {
+		if (c === null || c === void 0 || c === false) continue;
+		el.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+	}
+}
+/** Replace all children of `el`. */
+function replace(el, ...children) {
+	while (el.firstChild) el.removeChild(el.firstChild);
+	append(el, ...children);
+}
+/** Offer `content` as a file download. */
+function download(filename, content, type) {
+	const url = URL.createObjectURL(new Blob([content], { type }));
+	const a = h("a", {
+		attrs: {
+			href: url,
+			download: filename
+		},
+		style: { display: "none" }
+	});
+	document.body.appendChild(a);
+	a.click();
+	a.remove();
+	setTimeout(() => URL.revokeObjectURL(url), 1e3);
+}
+var uid = 0;
+/** A page-unique id for label/aria wiring (several apps may be mounted on one page). */
+function uniqueId(prefix) {
+	uid += 1;
+	return `pl-${prefix}-${uid}`;
+}
+/** A short one-line preview of a long text. */
+function preview(text, max = 90) {
+	const flat = text.replace(/\s+/g, " ").trim();
+	const chars = [...flat];
+	return chars.length > max ? chars.slice(0, max - 1).join("") + "…" : flat;
+}
+// src/aggregate.ts
+/**
+* Token scores -> segment scores, exactly as docs/result-schema.md says:
+*
+* - each token belongs to the segment holding its first non-whitespace character;
+* - a whitespace-only token belongs to the segment holding its `start`;
+* - an empty token (a byte-fallback piece completing the previous token's character) belongs
+*   to the segment of the token before it; an empty first token (BOS) to the first segment;
+* - a segment's score is the sum of its tokens' non-null scores, `null` if it has none.
+*
+* Also the custom-regex granularity, computed here in JavaScript with the rule Python uses:
+* every match is a segment, every gap between matches is a segment, empty matches are ignored.
+* All offsets are code points into the result's `text`.
+*/
+/**
+* Index of the segment holding code-point position `pos`: the last segment starting at or
+* before it (so an empty segment never wins over the non-empty one starting at the same
+* place, and `pos == len(text)` falls in the last segment).
+*/
+function segmentAt(segments, pos) {
+	if (segments.length === 0) return -1;
+	let lo = 0;
+	let hi = segments.length - 1;
+	while (lo < hi) {
+		const mid = lo + hi + 1 >> 1;
+		if (segments[mid][0] <= pos) lo = mid;
+		else hi = mid - 1;
+	}
+	return lo;
+}
+/** The code-point position that decides a token's segment (see the module docstring). */
+function anchorOf(cps, token) {
+	for (let i = token.start; i < token.end && i < cps.length; i++) if (!isPySpace(cps[i])) return i;
+	return token.start;
+}
+/** For each token, the index of the segment it belongs to. */
+function assignTokens(text, tokens, segments) {
+	const cps = codePoints(text);
+	const owners = [];
+	for (const t of tokens) if (t.start === t.end && owners.length > 0) owners.push(owners[owners.length - 1]);
+	else owners.push(segmentAt(segments, anchorOf(cps, t)));
+	return owners;
+}
+/** Segment scores: the sum of each segment's tokens' non-null scores, `null` if none is scored. */
+function aggregate(text, tokens, scores, segments, options = {}) {
+	const owner = assignTokens(text, tokens, segments);
+	const out = segments.map(() => null);
+	tokens.forEach((tok, i) => {
+		const v = scores[i];
+		if (v === null || v === void 0 || Number.isNaN(v)) return;
+		if (options.skipSpecial && tok.special) return;
+		const k = owner[i];
+		if (k < 0) return;
+		out[k] = (out[k] ?? 0) + v;
+	});
+	return out;
+}
+/** A regex granularity name: `regex:<pattern>`. */
+var REGEX_PREFIX = "regex:";
+function isRegexGranularity(granularity) {
+	return granularity.startsWith(REGEX_PREFIX);
+}
+/**
+* Segments of `text` for a JavaScript regular expression (code-point offsets).
+*
+* Every non-empty match is a segment and so is every gap between matches, so the segments
+* partition the text. The pattern uses JavaScript syntax with the `u` flag (not Python's
+* `re`); an invalid pattern throws an Error that says so.
+*/
+function regexSegments(text, pattern) {
+	if (pattern === "") throw new Error("The custom pattern is empty: type a JavaScript regular expression, e.g. [^.!?]+[.!?]\\s*");
+	let re;
+	try {
+		re = new RegExp(pattern, "gu");
+	} catch (err) {
+		throw new Error(`Invalid JavaScript regular expression /${pattern}/: ${err.message}`);
+	}
+	const map = new OffsetMap(text);
+	const out = [];
+	let pos = 0;
+	for (const m of text.matchAll(re)) {
+		const start = m.index ?? 0;
+		const end = start + m[0].length;
+		if (end === start) continue;
+		if (start > pos) out.push([map.toCp(pos), map.toCp(start)]);
+		out.push([map.toCp(start), map.toCp(end)]);
+		pos = end;
+	}
+	if (pos < text.length) out.push([map.toCp(pos), map.toCp(text.length)]);
+	return out;
 }
 // src/colour.ts
 /** Colour stops at t = 0, 0.5, 1 of each ramp. */
@@ -552,60 +746,6 @@ function legendRange(scale) {
 /** Intensity slider position (-2..2, log2 of the gain) -> gain. */
 function gainOfSlider(position) {
 	return 2 ** position;
-}
-// src/dom.ts
-function h(tag, p = null, ...children) {
-	const el = document.createElement(tag);
-	if (p) {
-		if (p.class) el.className = p.class;
-		if (p.attrs) for (const [k, v] of Object.entries(p.attrs)) {
-			if (v === false || v === null || v === void 0) continue;
-			el.setAttribute(k, v === true ? "" : String(v));
-		}
-		if (p.style) for (const [k, v] of Object.entries(p.style)) el.style.setProperty(k, v);
-		if (p.props) Object.assign(el, p.props);
-		if (p.on) for (const [k, fn] of Object.entries(p.on)) el.addEventListener(k, fn);
-	}
-	append(el, ...children);
-	return el;
-}
-function append(el, ...children) {
-	for (const c of children) {
-		if (c === null || c === void 0 || c === false) continue;
-		el.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
-	}
-}
-/** Replace all children of `el`. */
-function replace(el, ...children) {
-	while (el.firstChild) el.removeChild(el.firstChild);
-	append(el, ...children);
-}
-/** Offer `content` as a file download. */
-function download(filename, content, type) {
-	const url = URL.createObjectURL(new Blob([content], { type }));
-	const a = h("a", {
-		attrs: {
-			href: url,
-			download: filename
-		},
-		style: { display: "none" }
-	});
-	document.body.appendChild(a);
-	a.click();
-	a.remove();
-	setTimeout(() => URL.revokeObjectURL(url), 1e3);
-}
-var uid = 0;
-/** A page-unique id for label/aria wiring (several apps may be mounted on one page). */
-function uniqueId(prefix) {
-	uid += 1;
-	return `pl-${prefix}-${uid}`;
-}
-/** A short one-line preview of a long text. */
-function preview(text, max = 90) {
-	const flat = text.replace(/\s+/g, " ").trim();
-	const chars = [...flat];
-	return chars.length > max ? chars.slice(0, max - 1).join("") + "…" : flat;
 }
 // src/salience.ts
 /**
@@ -750,10 +890,9 @@ function buildDisplay(result, options) {
 		granularityError
 	};
 }
-/** The objective in words, for the panel and the report. */
+/** The objective in words, for the panel and the report: the record's own sentence, as the server wrote it. */
 function describeObjective(result) {
-	const n = result.target_token_span[1] - result.target_token_span[0];
-	return `f = sum of log p(token | everything before it) over the ${`${n} selected target token${n === 1 ? "" : "s"}`}; positive = pushes the selection up, negative = pulls it down.`;
+	return result.objective;
 }
 /** Short human form of a score. */
 function formatScore(v) {
@@ -777,716 +916,6 @@ function methodNotes(result, method) {
 	if (typeof meta.completeness_gap === "number") notes.push(`completeness gap ${formatScore(meta.completeness_gap)}`);
 	return notes;
 }
-// src/report.ts
-/**
-* Exports of the current result: the JSON record as served, and a self-contained HTML report
-* (inline CSS, the heatmap as escaped text spans, a legend, no scripts, no network) that opens
-* anywhere and can be mailed to people without promptlight.
-*/
-var ESCAPES = {
-	"&": "&amp;",
-	"<": "&lt;",
-	">": "&gt;",
-	"\"": "&quot;",
-	"'": "&#39;"
-};
-/** Escape text for HTML element content and (double- or single-quoted) attribute values. */
-function escapeHtml(s) {
-	return s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
-/** The result record as pretty JSON (what `POST /api/salience` returned, minus `cached`). */
-function resultToJson(result) {
-	const { cached: _cached, ...record } = result;
-	return JSON.stringify(record, null, 2) + "\n";
-}
-var REPORT_CSS = `
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1a1a;background:#fff;margin:2rem auto;max-width:60rem;padding:0 1rem;line-height:1.5}
-h1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.05rem;margin:1.5rem 0 .5rem}
-.meta{color:#555;font-size:.9rem;margin:0}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.9rem}dt{color:#555}dd{margin:0}
-.heatmap{white-space:pre-wrap;word-break:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem;line-height:1.7;border:1px solid #ddd;border-radius:6px;padding:.75rem}
-.seg{border-radius:2px}
-.target{color:#666}
-.selected{color:#1a1a1a;background:#fff4c2;box-shadow:inset 0 -2px 0 #c99a00}
-.special{font-size:.7rem;border:1px dashed #999;border-radius:3px;padding:0 .2rem;margin-right:.2rem;color:#555}
-.legend{display:flex;align-items:center;gap:.5rem;font-size:.8rem;color:#444}
-.bar{width:14rem;height:.8rem;border:1px solid #ccc;border-radius:3px}
-table{border-collapse:collapse;font-size:.85rem}td,th{border-bottom:1px solid #eee;padding:.25rem .6rem;text-align:left;vertical-align:top}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.text{white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-footer{margin-top:2rem;color:#777;font-size:.8rem}
-`;
-/** A self-contained HTML page showing `result` at `options.granularity` for `options.method`. */
-function buildHtmlReport(result, options) {
-	const display = buildDisplay(result, options);
-	const e = escapeHtml;
-	const title = options.title ?? `promptlight salience: ${result.model}`;
-	const spans = display.pieces.map((p) => {
-		const tip = p.score === null ? "" : ` title="${e(`score ${formatScore(p.score)}`)}"`;
-		if (p.region === "special") return `<span class="special"${tip}>${e(p.text)}</span>`;
-		if (p.region === "target") return `<span class="${p.selected ? "target selected" : "target"}">${e(p.text)}</span>`;
-		const style = styleFor(p.score, display.scale);
-		return `<span class="seg"${style ? ` style="background:${style.background};color:${style.color}"` : ""}${tip}>${e(p.text)}</span>`;
-	}).join("");
-	const range = legendRange(display.scale);
-	const legendLabels = display.signed ? [`${formatScore(range.low)} pulls the selection down`, `${formatScore(range.high)} pushes it up`] : ["0", `${formatScore(range.high)} (unsigned: more influence)`];
-	const top = display.ranked.slice(0, 10).map((r, i) => `<tr><td class="num">${i + 1}</td><td class="num">${e(formatScore(r.score))}</td><td class="text">${e(r.text)}</td></tr>`).join("");
-	const [ss, se] = result.selected_span;
-	const selected = sliceCp(result.text, ss, se);
-	const notes = methodNotes(result, options.method);
-	const rows = [
-		["model", result.model],
-		["method", options.method + (notes.length ? ` (${notes.join(", ")})` : "")],
-		["granularity", options.granularity],
-		["selected target", selected],
-		["objective", describeObjective(result)],
-		["f", `${formatScore(result.objective_value)} nats`]
-	];
-	return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(title)}</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<h1>${e(title)}</h1>
-${options.subtitle ? `<p class="meta">${e(options.subtitle)}</p>` : ""}
-<dl>${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join("")}</dl>
-${display.notice ? `<p class="meta">${e(display.notice)}</p>` : ""}
-<h2>Salience over the prompt</h2>
-<div class="legend"><span>${e(legendLabels[0])}</span><span class="bar" style="background:${legendGradient(display.signed)}"></span>${legendLabels.slice(1).map((l) => `<span>${e(l)}</span>`).join("")}</div>
-<p class="meta">Colour = score / max |score| over the prompt ${e(options.granularity)}${options.includeBos ? "" : " (BOS left out)"}, intensity ×${e((options.gain ?? 1).toFixed(2))}. Hover a segment for its raw score. The selected target is underlined.</p>
-<div class="heatmap">${spans}</div>
-<h2>Top segments</h2>
-<table><thead><tr><th>#</th><th>score</th><th>segment</th></tr></thead><tbody>${top}</tbody></table>
-<footer>Made with promptlight. Result schema version ${e(String(result.schema_version))}.</footer>
-</body>
-</html>
-`;
-}
-// src/selection.ts
-/**
-* Selecting the span of the target to explain.
-*
-* The target is cut into units (a word with its trailing whitespace; leading whitespace is a
-* unit of its own). A selection is an anchor unit and a focus unit: a click sets both, a drag
-* moves the focus, shift-click moves the focus from the kept anchor. The selected character
-* span runs from the first selected unit's start to the last selected unit's last
-* non-whitespace character, in code points relative to the target (what
-* `POST /api/salience`'s `target_span` wants).
-*/
-/** Cut `text` into word units that cover it exactly (code-point offsets). */
-function wordUnits(text) {
-	const cps = codePoints(text);
-	const units = [];
-	let i = 0;
-	if (cps.length > 0 && isPySpace(cps[0])) {
-		while (i < cps.length && isPySpace(cps[i])) i++;
-		units.push({
-			start: 0,
-			end: i
-		});
-	}
-	while (i < cps.length) {
-		const start = i;
-		while (i < cps.length && !isPySpace(cps[i])) i++;
-		while (i < cps.length && isPySpace(cps[i])) i++;
-		units.push({
-			start,
-			end: i
-		});
-	}
-	return units;
-}
-/** Pointer down on unit `i`: a new selection, or (with shift) extend the current one. */
-function pointerDown(sel, i, shift) {
-	if (shift && sel) return {
-		anchor: sel.anchor,
-		focus: i,
-		dragging: true
-	};
-	return {
-		anchor: i,
-		focus: i,
-		dragging: true
-	};
-}
-/** Pointer moved over unit `i`: while dragging, the focus follows. */
-function pointerMove(sel, i) {
-	if (!sel || !sel.dragging || sel.focus === i) return sel;
-	return {
-		...sel,
-		focus: i
-	};
-}
-/** Pointer released: the selection is final. */
-function pointerUp(sel) {
-	return sel && sel.dragging ? {
-		...sel,
-		dragging: false
-	} : sel;
-}
-/** Keyboard: move (or with shift, extend) the focus by `delta` units, clamped. */
-function keyMove(sel, delta, shift, count) {
-	if (count === 0) return null;
-	const from = sel ? sel.focus : delta > 0 ? -1 : count;
-	const to = Math.min(count - 1, Math.max(0, from + delta));
-	if (shift && sel) return {
-		anchor: sel.anchor,
-		focus: to,
-		dragging: false
-	};
-	return {
-		anchor: to,
-		focus: to,
-		dragging: false
-	};
-}
-/** Select all units. */
-function selectAll(count) {
-	return count === 0 ? null : {
-		anchor: 0,
-		focus: count - 1,
-		dragging: false
-	};
-}
-/** The units of the line holding unit `i` (for double-click). */
-function lineSelection(text, units, i) {
-	const cps = codePoints(text);
-	const endsLine = (u) => cps.slice(u.start, u.end).includes(10);
-	let a = i;
-	while (a > 0 && !endsLine(units[a - 1])) a--;
-	let b = i;
-	while (b < units.length - 1 && !endsLine(units[b])) b++;
-	return {
-		anchor: a,
-		focus: b,
-		dragging: false
-	};
-}
-/** Lowest and highest selected unit. */
-function selectedRange(sel) {
-	return sel.anchor <= sel.focus ? [sel.anchor, sel.focus] : [sel.focus, sel.anchor];
-}
-/**
-* The character span (code points, relative to the target) of a selection, with trailing
-* whitespace trimmed; `null` if it selects only whitespace.
-*/
-function spanOf(text, units, sel) {
-	if (!sel || units.length === 0) return null;
-	const [a, b] = selectedRange(sel);
-	const cps = codePoints(text);
-	const start = units[Math.max(0, a)].start;
-	let end = units[Math.min(units.length - 1, b)].end;
-	while (end > start && isPySpace(cps[end - 1])) end--;
-	let s = start;
-	while (s < end && isPySpace(cps[s])) s++;
-	return s < end ? [s, end] : null;
-}
-/** True if the span covers all the target's non-whitespace text (the same as no span). */
-function isWholeTarget(text, span) {
-	if (span === null) return true;
-	const cps = codePoints(text);
-	let first = 0;
-	while (first < cps.length && isPySpace(cps[first])) first++;
-	let last = cps.length;
-	while (last > first && isPySpace(cps[last - 1])) last--;
-	return span[0] <= first && span[1] >= last;
-}
-/** The selection of units overlapping `span` (to restore a span from the URL); null if none. */
-function selectionFromSpan(units, span) {
-	if (!span) return null;
-	const hit = units.map((u, i) => u.start < span[1] && span[0] < u.end ? i : -1).filter((i) => i >= 0);
-	if (hit.length === 0) return null;
-	return {
-		anchor: hit[0],
-		focus: hit[hit.length - 1],
-		dragging: false
-	};
-}
-// src/types.ts
-var DEFAULT_GENERATION = {
-	max_new_tokens: 64,
-	temperature: 0,
-	top_p: 1,
-	top_k: 0,
-	seed: 0,
-	stop: []
-};
-/** The four methods, used until `/api/methods` answers (and if it cannot). */
-var FALLBACK_METHODS = [
-	{
-		name: "grad_l2",
-		signed: false,
-		level: "tokens",
-		description: "Gradient L2 norm: how strongly each token's embedding moves f. Unsigned."
-	},
-	{
-		name: "grad_dot_input",
-		signed: true,
-		level: "tokens",
-		description: "Gradient · input: signed first-order effect of each token on f."
-	},
-	{
-		name: "integrated_gradients",
-		signed: true,
-		level: "tokens",
-		description: "Integrated gradients from a zero baseline; sums to f(input) − f(baseline) up to the completeness gap."
-	},
-	{
-		name: "occlusion",
-		signed: true,
-		level: "segments",
-		description: "Leave one segment out: f(full) − f(without the segment). Computed per granularity."
-	}
-];
-var BASE_GRANULARITIES = [
-	"tokens",
-	"words",
-	"sentences",
-	"lines",
-	"paragraphs"
-];
-// src/urlstate.ts
-/**
-* The view in the URL, so a link reproduces it: `#ex=sample_prompts:3&span=12-40&method=grad_l2&gran=lines&cmp=u:7`.
-*
-* Lives in the hash (no reload, works behind any static server). Spans are target-relative
-* code-point offsets, as the API counts them. Settings at their defaults are left out.
-*/
-function spanToString(span) {
-	return `${span[0]}-${span[1]}`;
-}
-function parseSpan(s) {
-	if (!s) return void 0;
-	const m = /^(\d+)-(\d+)$/.exec(s);
-	if (!m) return void 0;
-	const a = Number(m[1]);
-	const b = Number(m[2]);
-	return a < b ? [a, b] : void 0;
-}
-function parseNumber(s) {
-	if (s === null || s.trim() === "") return void 0;
-	const v = Number(s);
-	return Number.isFinite(v) ? v : void 0;
-}
-var GEN_KEYS = [
-	["max_new_tokens", "mnt"],
-	["temperature", "temp"],
-	["top_p", "topp"],
-	["top_k", "topk"],
-	["seed", "seed"]
-];
-/** ViewState -> hash string (with the leading `#`, or "" when empty). */
-function encodeView(v) {
-	const p = new URLSearchParams();
-	if (v.model) p.set("model", v.model);
-	if (v.dataset) p.set("ds", v.dataset);
-	if (v.example) p.set("ex", v.example);
-	if (v.span) p.set("span", spanToString(v.span));
-	if (v.compare) p.set("cmp", v.compare);
-	if (v.compareSpan) p.set("cspan", spanToString(v.compareSpan));
-	if (v.method) p.set("method", v.method);
-	if (v.granularity) p.set("gran", v.granularity);
-	if (v.source && v.source !== "target") p.set("src", v.source);
-	if (v.intensity !== void 0 && v.intensity !== 0) p.set("int", String(v.intensity));
-	if (v.run) p.set("run", "1");
-	const g = v.generation ?? {};
-	for (const [key, short] of GEN_KEYS) {
-		const val = g[key];
-		if (val !== void 0 && val !== DEFAULT_GENERATION[key]) p.set(short, String(val));
-	}
-	if (g.stop && g.stop.length > 0) for (const s of g.stop) p.append("stop", s);
-	const s = p.toString();
-	return s ? `#${s}` : "";
-}
-/** Hash string (with or without `#`) -> ViewState. Unknown or malformed parts are ignored. */
-function decodeView(hash) {
-	const p = new URLSearchParams(hash.replace(/^#/, ""));
-	const v = {};
-	const str = (k) => {
-		const x = p.get(k);
-		return x === null || x === "" ? void 0 : x;
-	};
-	v.model = str("model");
-	v.dataset = str("ds");
-	v.example = str("ex");
-	v.span = parseSpan(p.get("span"));
-	v.compare = str("cmp");
-	v.compareSpan = parseSpan(p.get("cspan"));
-	v.method = str("method");
-	v.granularity = str("gran");
-	const src = p.get("src");
-	if (src === "output" || src === "target") v.source = src;
-	const intensity = parseNumber(p.get("int"));
-	if (intensity !== void 0) v.intensity = Math.min(2, Math.max(-2, intensity));
-	if (p.get("run") === "1") v.run = true;
-	const gen = {};
-	for (const [key, short] of GEN_KEYS) {
-		const n = parseNumber(p.get(short));
-		if (n !== void 0) gen[key] = n;
-	}
-	const stops = p.getAll("stop").filter((s) => s !== "");
-	if (stops.length > 0) gen.stop = stops;
-	if (Object.keys(gen).length > 0) v.generation = gen;
-	for (const k of Object.keys(v)) if (v[k] === void 0) delete v[k];
-	return v;
-}
-// src/ui/editor.ts
-/**
-* The datapoint editor: create, edit, duplicate, delete; "Add" and "Add and compare".
-* Built-in dataset rows are read-only on the server: saving one creates a user copy.
-*/
-function field(label, control, hint) {
-	const id = control.id || uniqueId("f");
-	control.id = id;
-	return h("div", { class: "pl-field" }, h("label", { attrs: { for: id } }, label, hint ? h("span", { class: "pl-muted pl-small" }, ` ${hint}`) : null), control);
-}
-var Editor = class {
-	el;
-	cb;
-	source;
-	dataset;
-	datasetList;
-	prompt;
-	target;
-	idLabel;
-	dirtyLabel;
-	saveBtn;
-	dupBtn;
-	deleteBtn;
-	current = null;
-	confirmDelete = false;
-	constructor(cb) {
-		this.cb = cb;
-		const listId = uniqueId("datasets");
-		const onInput = () => this.paint();
-		this.source = h("input", {
-			class: "pl-input",
-			attrs: {
-				type: "text",
-				placeholder: "e.g. fewshot-constitution",
-				autocomplete: "off"
-			},
-			on: { input: onInput }
-		});
-		this.dataset = h("input", {
-			class: "pl-input",
-			attrs: {
-				type: "text",
-				list: listId,
-				autocomplete: "off"
-			},
-			on: { input: onInput }
-		});
-		this.datasetList = h("datalist", { attrs: { id: listId } });
-		this.prompt = h("textarea", {
-			class: "pl-input pl-mono",
-			attrs: {
-				rows: 7,
-				spellcheck: "false"
-			},
-			on: { input: onInput }
-		});
-		this.target = h("textarea", {
-			class: "pl-input pl-mono",
-			attrs: {
-				rows: 2,
-				spellcheck: "false",
-				placeholder: "Optional: the expected output"
-			},
-			on: { input: onInput }
-		});
-		this.idLabel = h("span", { class: "pl-muted pl-small" });
-		this.dirtyLabel = h("span", {
-			class: "pl-dirty pl-small",
-			attrs: { "aria-live": "polite" }
-		});
-		const btn = (label, title, on, cls = "pl-btn") => h("button", {
-			class: cls,
-			attrs: {
-				type: "button",
-				title
-			},
-			on: { click: on }
-		}, label);
-		this.saveBtn = btn("Save", "Save the changes to this datapoint (a built-in row is saved as a new user datapoint)", () => {
-			if (this.current) this.cb.onSave(this.current.id, this.fields());
-		}, "pl-btn pl-btn-primary");
-		this.dupBtn = btn("Duplicate", "Add a copy of this datapoint", () => {
-			if (this.current) this.cb.onDuplicate(this.current.id, this.fields());
-		});
-		this.deleteBtn = btn("Delete", "Delete this user datapoint", () => this.onDeleteClick(), "pl-btn pl-btn-danger");
-		this.el = h("section", {
-			class: "pl-card pl-editor",
-			attrs: { "aria-label": "Datapoint editor" }
-		}, h("div", { class: "pl-card-head" }, h("h2", null, "Datapoint"), this.idLabel, this.dirtyLabel), h("form", {
-			class: "pl-form",
-			on: { submit: (e) => e.preventDefault() }
-		}, h("div", { class: "pl-row pl-gap" }, field("Source", this.source), field("Dataset", this.dataset)), this.datasetList, field("Prompt", this.prompt), field("Target", this.target, "(dataset target, optional)"), h("div", { class: "pl-row pl-wrap pl-gap-s" }, this.saveBtn, btn("Add", "Add the editor's contents as a new datapoint and select it", () => this.cb.onAdd(this.fields(), false)), btn("Add and compare", "Add as a new datapoint and compare it side by side with the selected one", () => this.cb.onAdd(this.fields(), true)), this.dupBtn, btn("New", "Clear the editor to write a new datapoint", () => this.cb.onNew()), this.deleteBtn)));
-		this.paint();
-	}
-	setDatasets(names) {
-		while (this.datasetList.firstChild) this.datasetList.removeChild(this.datasetList.firstChild);
-		for (const n of names) this.datasetList.appendChild(h("option", { attrs: { value: n } }));
-	}
-	/** Show `d` (or an empty form for a new datapoint in `defaultDataset`). */
-	load(d, defaultDataset = "") {
-		this.current = d;
-		this.confirmDelete = false;
-		this.source.value = d?.source ?? "";
-		this.dataset.value = d?.dataset ?? defaultDataset;
-		this.prompt.value = d?.prompt ?? "";
-		this.target.value = d?.target ?? "";
-		this.paint();
-	}
-	get loadedId() {
-		return this.current?.id ?? null;
-	}
-	isDirty() {
-		const d = this.current;
-		if (!d) return Boolean(this.prompt.value || this.target.value || this.source.value);
-		return d.source !== this.source.value || d.dataset !== this.dataset.value || d.prompt !== this.prompt.value || d.target !== this.target.value;
-	}
-	fields() {
-		return {
-			dataset: this.dataset.value.trim(),
-			source: this.source.value,
-			prompt: this.prompt.value,
-			target: this.target.value
-		};
-	}
-	focusPrompt() {
-		this.prompt.focus();
-	}
-	onDeleteClick() {
-		if (!this.current) return;
-		if (!this.confirmDelete) {
-			this.confirmDelete = true;
-			this.paint();
-			return;
-		}
-		this.confirmDelete = false;
-		this.cb.onDelete(this.current.id);
-	}
-	paint() {
-		const d = this.current;
-		this.idLabel.textContent = d ? `${d.id}${d.origin === "dataset" ? " · built-in (saving makes a copy)" : ""}` : "new datapoint";
-		this.dirtyLabel.textContent = this.isDirty() ? "unsaved changes" : "";
-		this.saveBtn.disabled = !d || !this.isDirty();
-		this.dupBtn.disabled = !d;
-		this.deleteBtn.hidden = !d || d.origin !== "user";
-		this.deleteBtn.textContent = this.confirmDelete ? "Click again to delete" : "Delete";
-	}
-};
-// src/ui/examples.ts
-/**
-* The examples table: dataset, source, prompt preview, target; a search box and a dataset
-* filter. Keyboard: arrow keys / Home / End move the selection, Enter or Space selects,
-* C opens the focused row in the compare pane.
-*/
-/** Case-insensitive match of every whitespace-separated word of `query` anywhere in the row. */
-function matchesQuery(d, query) {
-	const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-	if (words.length === 0) return true;
-	const hay = `${d.id}\n${d.dataset}\n${d.source}\n${d.prompt}\n${d.target}`.toLowerCase();
-	return words.every((w) => hay.includes(w));
-}
-var ExamplesTable = class {
-	el;
-	cb;
-	search;
-	datasetSelect;
-	count;
-	tbody;
-	scroller;
-	all = [];
-	shown = [];
-	rows = /* @__PURE__ */ new Map();
-	selected = null;
-	compared = null;
-	active = null;
-	datasetNames = [];
-	constructor(cb) {
-		this.cb = cb;
-		const searchId = uniqueId("search");
-		const dsId = uniqueId("dsfilter");
-		this.search = h("input", {
-			class: "pl-input",
-			attrs: {
-				id: searchId,
-				type: "search",
-				placeholder: "Search prompts, targets, sources…",
-				autocomplete: "off",
-				spellcheck: "false"
-			},
-			on: { input: () => this.refresh() }
-		});
-		this.datasetSelect = h("select", {
-			class: "pl-input",
-			attrs: { id: dsId },
-			on: { change: () => this.refresh() }
-		});
-		this.count = h("span", {
-			class: "pl-muted pl-small",
-			attrs: { "aria-live": "polite" }
-		});
-		this.tbody = h("tbody", { on: { keydown: (e) => this.onKey(e) } });
-		const table = h("table", {
-			class: "pl-table",
-			attrs: { "aria-label": "Examples. Arrow keys move, Enter selects, C compares." }
-		}, h("thead", null, h("tr", null, h("th", { attrs: { scope: "col" } }, "Dataset"), h("th", { attrs: { scope: "col" } }, "Source"), h("th", { attrs: { scope: "col" } }, "Prompt"), h("th", { attrs: { scope: "col" } }, "Target"))), this.tbody);
-		this.scroller = h("div", { class: "pl-table-scroll" }, table);
-		this.el = h("section", {
-			class: "pl-card pl-examples",
-			attrs: { "aria-label": "Examples" }
-		}, h("div", { class: "pl-card-head" }, h("h2", null, "Examples"), this.count), h("div", { class: "pl-row pl-filters" }, h("label", {
-			class: "pl-sr-only",
-			attrs: { for: searchId }
-		}, "Search examples"), this.search, h("label", {
-			class: "pl-sr-only",
-			attrs: { for: dsId }
-		}, "Dataset"), this.datasetSelect), this.scroller);
-	}
-	setData(examples, datasetNames) {
-		this.all = examples;
-		const names = [.../* @__PURE__ */ new Set([...datasetNames, ...examples.map((e) => e.dataset)])];
-		if (names.join("\n") !== this.datasetNames.join("\n")) {
-			this.datasetNames = names;
-			const current = this.datasetSelect.value;
-			replace(this.datasetSelect, h("option", { attrs: { value: "" } }, "All datasets"), ...names.map((n) => h("option", { attrs: { value: n } }, n)));
-			this.datasetSelect.value = names.includes(current) ? current : "";
-		}
-		this.refresh();
-	}
-	setDataset(name) {
-		if (this.datasetNames.includes(name)) {
-			this.datasetSelect.value = name;
-			this.refresh();
-		}
-	}
-	get dataset() {
-		return this.datasetSelect.value;
-	}
-	setSelected(selected, compared) {
-		const changed = selected !== this.selected;
-		this.selected = selected;
-		this.compared = compared;
-		if (selected) this.active = selected;
-		this.paintSelection();
-		if (changed && selected) this.reveal(selected);
-	}
-	/** Scroll the table (only the table, never the page around it) so row `id` is visible. */
-	reveal(id) {
-		const row = this.rows.get(id);
-		if (!row) return;
-		const box = this.scroller;
-		const head = box.querySelector("thead")?.getBoundingClientRect().height ?? 0;
-		const top = row.offsetTop;
-		const bottom = top + row.offsetHeight;
-		if (top - head < box.scrollTop) box.scrollTop = top - head;
-		else if (bottom > box.scrollTop + box.clientHeight) box.scrollTop = bottom - box.clientHeight;
-	}
-	refresh() {
-		const q = this.search.value;
-		const ds = this.datasetSelect.value;
-		this.shown = this.all.filter((d) => (!ds || d.dataset === ds) && matchesQuery(d, q));
-		this.count.textContent = `${this.shown.length} of ${this.all.length}`;
-		const hadFocus = this.tbody.contains(document.activeElement);
-		this.rows.clear();
-		const rows = this.shown.map((d) => {
-			const row = h("tr", {
-				attrs: {
-					tabindex: -1,
-					"data-id": d.id,
-					title: d.id
-				},
-				on: {
-					click: () => this.choose(d.id),
-					focus: () => {
-						this.active = d.id;
-						this.paintSelection();
-					}
-				}
-			}, h("td", { class: "pl-cell-ds" }, d.dataset, d.origin === "user" ? h("span", {
-				class: "pl-badge",
-				attrs: { title: "Added or edited by a user" }
-			}, "user") : null), h("td", { class: "pl-cell-src" }, d.source || "—"), h("td", { class: "pl-cell-prompt" }, preview(d.prompt, 70)), h("td", { class: "pl-cell-target" }, d.target ? preview(d.target, 40) : h("span", { class: "pl-muted" }, "—")));
-			this.rows.set(d.id, row);
-			return row;
-		});
-		if (rows.length === 0) rows.push(h("tr", null, h("td", {
-			class: "pl-muted pl-empty",
-			attrs: { colspan: 4 }
-		}, this.all.length ? "No example matches the search." : "No examples yet.")));
-		replace(this.tbody, ...rows);
-		this.paintSelection();
-		if (hadFocus) this.focusActive();
-	}
-	paintSelection() {
-		let tabbable = this.active && this.rows.has(this.active) ? this.active : this.selected && this.rows.has(this.selected) ? this.selected : null;
-		if (!tabbable && this.shown.length) tabbable = this.shown[0].id;
-		for (const [id, row] of this.rows) {
-			row.classList.toggle("pl-selected", id === this.selected);
-			row.classList.toggle("pl-compared", id === this.compared);
-			row.setAttribute("aria-selected", id === this.selected ? "true" : "false");
-			row.tabIndex = id === tabbable ? 0 : -1;
-		}
-	}
-	focusActive() {
-		const id = this.active ?? this.selected;
-		((id ? this.rows.get(id) : void 0) ?? this.tbody.querySelector("tr[tabindex]"))?.focus();
-	}
-	choose(id) {
-		this.active = id;
-		this.cb.onSelect(id);
-	}
-	onKey(e) {
-		if (!this.shown.length) return;
-		const ids = this.shown.map((d) => d.id);
-		const cur = Math.max(0, ids.indexOf(this.active ?? this.selected ?? ids[0]));
-		let next = cur;
-		switch (e.key) {
-			case "ArrowDown":
-				next = Math.min(ids.length - 1, cur + 1);
-				break;
-			case "ArrowUp":
-				next = Math.max(0, cur - 1);
-				break;
-			case "PageDown":
-				next = Math.min(ids.length - 1, cur + 10);
-				break;
-			case "PageUp":
-				next = Math.max(0, cur - 10);
-				break;
-			case "Home":
-				next = 0;
-				break;
-			case "End":
-				next = ids.length - 1;
-				break;
-			case "Enter":
-			case " ":
-				e.preventDefault();
-				this.choose(ids[cur]);
-				return;
-			case "c":
-			case "C":
-				if (e.ctrlKey || e.metaKey || e.altKey) return;
-				e.preventDefault();
-				this.cb.onCompare(ids[cur]);
-				return;
-			default: return;
-		}
-		e.preventDefault();
-		this.active = ids[next];
-		this.focusActive();
-		this.choose(ids[next]);
-		this.reveal(ids[next]);
-	}
-};
 // src/ui/heatmap.ts
 /**
 * DOM for a Display (salience.ts): the heatmap spans, the legend and the ranked segments.
@@ -1944,16 +1373,806 @@ var PaneView = class {
 			on: { click: () => this.actions.explain() }
 		}, "Run")));
 		if (display.granularityError) notices.push(h("div", { class: "pl-notice pl-notice-error" }, `${display.granularityError.replace(/\.?$/, ".")} Showing words instead.`));
-		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices);
+		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, typeof r.f_target === "number" && typeof r.f_foil === "number" ? ` (log p(selection) ${formatScore(r.f_target)} − log p(foil) ${formatScore(r.f_foil)})` : "", notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices);
 		replace(this.heatmap, ...heatmapSpans(display));
 		replace(this.top, h("h3", null, "Top segments"), topList(display, 10, (k) => this.flashSegment(k)));
 	}
 };
-// src/app.ts
+// src/actions/compare.ts
 /**
-* The promptlight app: examples and editor on the left; generation settings, the salience
-* controls and one pane (or two, to compare) on the right. State lives here; the views in
-* ui/ draw it. Every model call goes through `Api`, which reports what is running.
+* Selecting and comparing examples: pane A, pane B, the swap, and B following A's selection
+* (align.ts finds the span in B that corresponds to A's).
+*/
+function sameSpan(a, b) {
+	return a === b || a !== null && b !== null && a[0] === b[0] && a[1] === b[1];
+}
+async function select(ctx, id, span = null) {
+	await load(ctx, "A", id, span);
+	const d = ctx.store.panes.A.datapoint;
+	if (d && ctx.editor.loadedId !== id) ctx.editor.load(d);
+}
+async function compare(ctx, id, span = null) {
+	const { store } = ctx;
+	if (id === null) {
+		if (ctx.leftAutoHidden()) ctx.setLeftVisible(true);
+		store.comparing = false;
+		store.panes.B = emptyPane();
+		store.bOwn = null;
+		store.seq.B++;
+		ctx.renderAll();
+		return;
+	}
+	if (!store.comparing && ctx.leftVisible()) ctx.setLeftVisible(false, true);
+	store.comparing = true;
+	await load(ctx, "B", id, span);
+	if (store.autoRun && store.panes.A.result && !store.panes.B.result) explain(ctx, "B");
+}
+async function load(ctx, side, id, span) {
+	const { store } = ctx;
+	let d = store.examples.find((e) => e.id === id) ?? null;
+	if (!d) try {
+		d = await ctx.api.datapoint(id);
+	} catch (err) {
+		ctx.showBanner(`Could not open example ${id}: ${errorMessage(err)}`);
+		return;
+	}
+	const prev = store.panes[side];
+	const sameSelection = sameSpan(prev.span, span) || side === "B" && span === null && store.bOwn === null;
+	if (prev.datapoint?.id === d.id && sameSelection && prev.datapoint.prompt === d.prompt && prev.datapoint.target === d.target) {
+		prev.datapoint = d;
+		if (side === "B" && span !== null && store.bOwn === null) {
+			store.bOwn = store.selectionKeyA();
+			prev.follow = "own";
+		}
+		ctx.renderAll();
+		return;
+	}
+	store.seq[side]++;
+	store.panes[side] = {
+		...emptyPane(),
+		datapoint: d,
+		span
+	};
+	if (side === "B") {
+		store.bOwn = span !== null ? store.selectionKeyA() : null;
+		store.panes.B.follow = span !== null ? "own" : null;
+		alignB(ctx);
+	} else followA(ctx);
+	ctx.renderAll();
+}
+function swap(ctx) {
+	const { store } = ctx;
+	[store.panes.A, store.panes.B] = [store.panes.B, store.panes.A];
+	[store.seq.A, store.seq.B] = [store.seq.B + 1, store.seq.A + 1];
+	const [a, b] = [store.panes.A, store.panes.B];
+	a.follow = null;
+	store.bOwn = store.selectionKeyA();
+	b.follow = a.span !== null || b.span !== null ? "own" : null;
+	if (a.datapoint) ctx.editor.load(a.datapoint);
+	ctx.renderAll();
+}
+/**
+* Give pane B the span that corresponds to pane A's selection (align.ts), unless B has its
+* own and A's selection has not changed since. Needs both texts; until then, and when A
+* explains its whole text, B explains its whole text. True if B's span changed.
+*/
+function alignB(ctx) {
+	const { store } = ctx;
+	const a = store.panes.A;
+	const b = store.panes.B;
+	if (!store.comparing || !b.datapoint) return false;
+	if (store.bOwn !== null) {
+		if (store.bOwn === store.selectionKeyA()) return false;
+		store.bOwn = null;
+	}
+	const textA = explainedText(a, store.source);
+	const textB = explainedText(b, store.source);
+	let span = null;
+	b.follow = null;
+	if (a.span && textA !== null && textB !== null) {
+		const found = alignSpan(textA, a.span, textB);
+		b.follow = found;
+		span = found.span && !isWholeTarget(textB, found.span) ? found.span : null;
+	}
+	if (sameSpan(b.span, span)) return false;
+	b.span = span;
+	markStale(ctx, "B");
+	return true;
+}
+/** After A's selection or text changed: B follows, and (Auto-run) explains its new span. */
+function followA(ctx) {
+	if (!alignB(ctx)) return;
+	const { store } = ctx;
+	const a = store.panes.A;
+	const b = store.panes.B;
+	if (store.autoRun && b.busy !== "generate" && (a.result || b.result) && explainedText(b, store.source) !== null) explain(ctx, "B");
+}
+/** The "Follow A" button: drop B's own span. */
+function followAgain(ctx) {
+	const { store } = ctx;
+	store.bOwn = null;
+	store.panes.B.follow = null;
+	const moved = alignB(ctx);
+	ctx.renderPanes();
+	ctx.syncUrl();
+	if (moved && store.autoRun) explain(ctx, "B");
+}
+// src/actions/calls.ts
+/**
+* Model calls: generate a pane's output, explain its selection, and what to re-run after a
+* change. The last click wins: every call carries the pane's sequence number, and an answer
+* that arrives after a later action is dropped.
+*/
+async function generate(ctx, side) {
+	const { store } = ctx;
+	const pane = store.panes[side];
+	const d = pane.datapoint;
+	if (!d) return false;
+	if (!store.model) {
+		pane.error = "No model is available: start the server with --models NAME:PATH.";
+		ctx.renderPanes();
+		return false;
+	}
+	const seq = ++store.seq[side];
+	Object.assign(pane, {
+		busy: "generate",
+		busySince: Date.now(),
+		error: null
+	});
+	ctx.renderPanes();
+	try {
+		const g = await ctx.api.generate(store.model, d.prompt, store.gen);
+		if (seq !== store.seq[side]) return false;
+		const changed = pane.generation !== null && pane.generation.text !== g.text;
+		pane.generation = g;
+		if (store.source === "output" && (changed || pane.span !== null && pane.span[1] > cpLength(g.text))) {
+			pane.span = null;
+			markStale(ctx, side);
+			if (side === "B") store.bOwn = null;
+		}
+		if (side === "A") followA(ctx);
+		else alignB(ctx);
+		return true;
+	} catch (err) {
+		if (seq === store.seq[side]) pane.error = errorMessage(err);
+		return false;
+	} finally {
+		if (seq === store.seq[side]) pane.busy = null;
+		ctx.renderAll();
+	}
+}
+async function explain(ctx, side) {
+	const { store } = ctx;
+	const pane = store.panes[side];
+	if (!pane.datapoint) return;
+	if (store.source === "output" && !pane.generation) {
+		if (!await generate(ctx, side)) return;
+	}
+	if (side === "B") alignB(ctx);
+	const req = store.request(side);
+	if (!req) {
+		pane.error = store.source === "target" ? "This example has no dataset target. Switch “Explain” to model output, or add a target in the editor." : "There is no model output to explain yet: press Generate.";
+		ctx.renderPanes();
+		return;
+	}
+	const hit = store.cache.get(store.cacheKey(req));
+	if (hit) {
+		store.seq[side]++;
+		Object.assign(pane, {
+			result: hit,
+			resultStale: null,
+			error: null,
+			busy: null
+		});
+		ctx.renderPanes();
+		ctx.syncUrl();
+		return;
+	}
+	const seq = ++store.seq[side];
+	Object.assign(pane, {
+		busy: "salience",
+		busySince: Date.now(),
+		error: null
+	});
+	ctx.renderPanes();
+	try {
+		const result = await ctx.api.salience(req);
+		store.cache.set(store.cacheKey(req), result);
+		if (Object.keys(req.options).length === 0) {
+			for (const [m, meta] of Object.entries(result.methods ?? {})) if (meta.level === "tokens" && (store.methodInfo(m)?.options ?? []).length === 0) store.cache.set(store.cacheKey(req, m), result);
+		}
+		if (seq !== store.seq[side]) return;
+		Object.assign(pane, {
+			result,
+			resultStale: null
+		});
+	} catch (err) {
+		if (seq === store.seq[side]) pane.error = errorMessage(err);
+	} finally {
+		if (seq === store.seq[side]) pane.busy = null;
+		ctx.renderPanes();
+		ctx.syncUrl();
+	}
+}
+function commitSpan(ctx, side, span) {
+	const { store } = ctx;
+	const pane = store.panes[side];
+	if (sameSpan(pane.span, span)) return;
+	pane.span = span;
+	if (side === "B") {
+		store.bOwn = store.selectionKeyA();
+		pane.follow = "own";
+	}
+	markStale(ctx, side);
+	ctx.renderPanes();
+	ctx.syncUrl();
+	if (store.autoRun && pane.datapoint) explain(ctx, side);
+	if (side === "A") followA(ctx);
+}
+/** Note that the shown result no longer matches the selection (kept on screen until replaced). */
+function markStale(ctx, side) {
+	const pane = ctx.store.panes[side];
+	if (pane.result) pane.resultStale = "The selection or text changed since this result was computed.";
+}
+/** After a model change: outputs go, results are marked stale. */
+function invalidateAll(ctx) {
+	const { store } = ctx;
+	for (const side of ["A", "B"]) {
+		store.seq[side]++;
+		const p = store.panes[side];
+		Object.assign(p, {
+			generation: null,
+			busy: null
+		});
+		if (store.source === "output") p.span = null;
+		if (p.result) p.resultStale = "The settings changed since this result was computed.";
+	}
+	if (store.source === "output") store.bOwn = null;
+	alignB(ctx);
+	ctx.renderAll();
+}
+/** After a method/option/granularity/source change: re-run where the shown result cannot answer. */
+function rerunWhereNeeded(ctx, { optionsChanged = false } = {}) {
+	const { store } = ctx;
+	for (const side of store.activeSides()) {
+		const p = store.panes[side];
+		if (!p.result || !store.autoRun) continue;
+		const req = store.request(side);
+		const method = store.method;
+		const has = p.result.methods[method];
+		const perSegOk = !store.isPerSegment(method) || p.result.segment_scores?.[method]?.granularity === store.granularityName();
+		if (!req || !has || !perSegOk || p.resultStale || optionsChanged) explain(ctx, side);
+	}
+}
+// src/types.ts
+var DEFAULT_GENERATION = {
+	max_new_tokens: 64,
+	temperature: 0,
+	top_p: 1,
+	top_k: 0,
+	seed: 0,
+	stop: []
+};
+/** The four methods, used until `/api/methods` answers (and if it cannot). */
+var FALLBACK_METHODS = [
+	{
+		name: "grad_l2",
+		signed: false,
+		level: "tokens",
+		description: "Gradient L2 norm: how strongly each token's embedding moves f. Unsigned."
+	},
+	{
+		name: "grad_dot_input",
+		signed: true,
+		level: "tokens",
+		description: "Gradient · input: signed first-order effect of each token on f."
+	},
+	{
+		name: "integrated_gradients",
+		signed: true,
+		level: "tokens",
+		description: "Integrated gradients from a zero baseline; sums to f(input) − f(baseline) up to the completeness gap."
+	},
+	{
+		name: "occlusion",
+		signed: true,
+		level: "segments",
+		description: "Leave one segment out: f(full) − f(without the segment). Computed per granularity."
+	}
+];
+var BASE_GRANULARITIES = [
+	"tokens",
+	"words",
+	"sentences",
+	"lines",
+	"paragraphs"
+];
+// src/actions/view.ts
+/**
+* Loading what the server offers, applying a view (from the URL or the notebook), and the
+* toolbar's choices: what to explain, the method and its options, the granularity.
+*/
+async function loadMeta(ctx) {
+	const { store, api } = ctx;
+	const [models, datasets, methods, grans] = await Promise.allSettled([
+		api.models(),
+		api.datasets(),
+		api.methods(),
+		api.granularities()
+	]);
+	if (models.status === "fulfilled") {
+		store.models = models.value.map((m) => m.name);
+		if (!store.model || !store.models.includes(store.model)) store.model = store.models[0] ?? "";
+	} else ctx.showBanner(`Could not load the models: ${errorMessage(models.reason)}`);
+	if (datasets.status === "fulfilled") store.datasets = datasets.value.map((d) => d.name);
+	if (methods.status === "fulfilled" && Array.isArray(methods.value) && methods.value.length) {
+		const order = FALLBACK_METHODS.map((m) => m.name);
+		const rank = (n) => order.includes(n) ? order.indexOf(n) : order.length;
+		store.methods = [...methods.value].sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+	}
+	if (grans.status === "fulfilled" && Array.isArray(grans.value)) store.granularities = grans.value.filter((g) => !isRegexGranularity(g));
+	ctx.editor.setDatasets(store.datasets);
+	ctx.renderControls();
+	refreshHealth(ctx);
+}
+async function loadExamples(ctx) {
+	try {
+		ctx.store.examples = await ctx.api.examples();
+		ctx.examplesView.setData(ctx.store.examples, ctx.store.datasets);
+		ctx.renderControls();
+	} catch (err) {
+		ctx.showBanner(`Could not load the examples: ${errorMessage(err)}`);
+	}
+}
+async function refreshHealth(ctx, attempt = 0) {
+	const { store } = ctx;
+	try {
+		const m = (await ctx.api.health()).models?.[store.model];
+		if (!m) store.modelStatus = "";
+		else if (m.error || m.state === "error") store.modelStatus = `failed to load: ${m.error ?? "see the server log"}`;
+		else if (!m.loaded) store.modelStatus = "loading…";
+		else store.modelStatus = m.busy ? `busy${m.queued ? `, ${m.queued} queued` : ""}` : "ready";
+		ctx.renderStatus();
+		if (m && !m.loaded && !m.error && attempt < 200) {
+			const t = window.setTimeout(() => void refreshHealth(ctx, attempt + 1), 3e3);
+			ctx.cleanups.push(() => window.clearTimeout(t));
+		}
+	} catch {
+		store.modelStatus = "";
+		ctx.renderStatus();
+	}
+}
+/** Apply a view (from the URL or `initial`). */
+async function applyView(ctx, v) {
+	const { store } = ctx;
+	if (v.model && (store.models.length === 0 || store.models.includes(v.model))) store.model = v.model;
+	if (v.method) store.method = v.method;
+	if (v.options) store.options[store.method] = {
+		...store.options[store.method] ?? {},
+		...v.options
+	};
+	if (v.foil !== void 0) store.foil = v.foil;
+	if (v.granularity) {
+		if (isRegexGranularity(v.granularity)) {
+			store.regex = v.granularity.slice(REGEX_PREFIX.length);
+			store.granularity = "regex";
+		} else store.granularity = v.granularity;
+	}
+	if (v.source) store.source = v.source;
+	if ("intensity" in v && v.intensity !== void 0) store.intensity = v.intensity;
+	if (v.generation) store.gen = {
+		...DEFAULT_GENERATION,
+		...v.generation
+	};
+	if (v.dataset) ctx.examplesView.setDataset(v.dataset);
+	ctx.renderControls();
+	if (v.example) await select(ctx, v.example, v.span ?? null);
+	else ctx.renderPanes();
+	if (v.compare) await compare(ctx, v.compare, v.compareSpan ?? null);
+	if (v.run) {
+		if (store.comparing && store.bOwn === null && store.panes.A.span && store.source === "output" && !store.panes.A.generation) await generate(ctx, "A");
+		await Promise.all([explain(ctx, "A"), store.comparing ? explain(ctx, "B") : Promise.resolve()]);
+	}
+}
+function setSource(ctx, v) {
+	const { store } = ctx;
+	if (v === store.source) return;
+	store.source = v;
+	for (const side of ["A", "B"]) {
+		store.panes[side].span = null;
+		markStale(ctx, side);
+	}
+	store.bOwn = null;
+	alignB(ctx);
+	afterChange(ctx);
+	rerunWhereNeeded(ctx);
+}
+function setMethod(ctx, v) {
+	if (v === ctx.store.method) return;
+	ctx.store.method = v;
+	afterChange(ctx);
+	rerunWhereNeeded(ctx);
+}
+/** An option of the current method; `null` puts it back to its default. */
+function setOption(ctx, name, value) {
+	const { store } = ctx;
+	const current = { ...store.options[store.method] ?? {} };
+	if (current[name] === value) return;
+	if (value === null) delete current[name];
+	else current[name] = value;
+	store.options[store.method] = current;
+	afterChange(ctx);
+	rerunWhereNeeded(ctx, { optionsChanged: true });
+}
+/** The contrastive foil ("" = back to the plain objective). */
+function setFoil(ctx, foil) {
+	if (foil === ctx.store.foil) return;
+	ctx.store.foil = foil;
+	afterChange(ctx);
+	rerunWhereNeeded(ctx, { optionsChanged: true });
+}
+function setRegex(ctx, pattern) {
+	const { store } = ctx;
+	if (pattern === store.regex && store.granularity === "regex") return;
+	store.regex = pattern;
+	store.granularity = "regex";
+	afterGranularityChange(ctx);
+}
+function setGranularity(ctx, v) {
+	if (v === ctx.store.granularity) return;
+	ctx.store.granularity = v;
+	afterGranularityChange(ctx);
+}
+function afterGranularityChange(ctx) {
+	afterChange(ctx);
+	if (ctx.store.isPerSegment(ctx.store.method)) rerunWhereNeeded(ctx);
+}
+function afterChange(ctx) {
+	ctx.renderControls();
+	ctx.renderPanes();
+	ctx.syncUrl();
+}
+// src/actions/datapoints.ts
+/** The editor's actions: save, add (and compare), delete a datapoint. */
+async function saveDatapoint(ctx, id, f) {
+	const body = { ...f };
+	if (!body.dataset) delete body.dataset;
+	try {
+		const d = await ctx.api.updateDatapoint(id, body);
+		await loadExamples(ctx);
+		ctx.editor.load(d);
+		await select(ctx, d.id);
+	} catch (err) {
+		ctx.showBanner(`Could not save: ${errorMessage(err)}`);
+	}
+}
+async function addDatapoint(ctx, f, compareIt) {
+	if (!f.prompt) {
+		ctx.showBanner("Write a prompt first: a datapoint needs one.");
+		return;
+	}
+	const body = { ...f };
+	if (!body.dataset) delete body.dataset;
+	try {
+		const d = await ctx.api.createDatapoint(body);
+		await loadExamples(ctx);
+		if (compareIt && ctx.store.panes.A.datapoint) {
+			await compare(ctx, d.id);
+			ctx.editor.load(d);
+		} else {
+			ctx.editor.load(d);
+			await select(ctx, d.id);
+		}
+	} catch (err) {
+		ctx.showBanner(`Could not add the datapoint: ${errorMessage(err)}`);
+	}
+}
+async function deleteDatapoint(ctx, id) {
+	const { store } = ctx;
+	try {
+		await ctx.api.deleteDatapoint(id);
+		if (store.panes.B.datapoint?.id === id) await compare(ctx, null);
+		if (store.panes.A.datapoint?.id === id) {
+			store.panes.A = emptyPane();
+			ctx.editor.load(null);
+			alignB(ctx);
+		}
+		await loadExamples(ctx);
+		ctx.renderAll();
+	} catch (err) {
+		ctx.showBanner(`Could not delete: ${errorMessage(err)}`);
+	}
+}
+// src/report.ts
+/**
+* Exports of the current result: the JSON record as served, and a self-contained HTML report
+* (inline CSS, the heatmap as escaped text spans, a legend, no scripts, no network) that opens
+* anywhere and can be mailed to people without promptlight.
+*/
+var ESCAPES = {
+	"&": "&amp;",
+	"<": "&lt;",
+	">": "&gt;",
+	"\"": "&quot;",
+	"'": "&#39;"
+};
+/** Escape text for HTML element content and (double- or single-quoted) attribute values. */
+function escapeHtml(s) {
+	return s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+/** The result record as pretty JSON (what `POST /api/salience` returned, minus `cached`). */
+function resultToJson(result) {
+	const { cached: _cached, ...record } = result;
+	return JSON.stringify(record, null, 2) + "\n";
+}
+var REPORT_CSS = `
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1a1a;background:#fff;margin:2rem auto;max-width:60rem;padding:0 1rem;line-height:1.5}
+h1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.05rem;margin:1.5rem 0 .5rem}
+.meta{color:#555;font-size:.9rem;margin:0}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.9rem}dt{color:#555}dd{margin:0}
+.heatmap{white-space:pre-wrap;word-break:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem;line-height:1.7;border:1px solid #ddd;border-radius:6px;padding:.75rem}
+.seg{border-radius:2px}
+.target{color:#666}
+.selected{color:#1a1a1a;background:#fff4c2;box-shadow:inset 0 -2px 0 #c99a00}
+.special{font-size:.7rem;border:1px dashed #999;border-radius:3px;padding:0 .2rem;margin-right:.2rem;color:#555}
+.legend{display:flex;align-items:center;gap:.5rem;font-size:.8rem;color:#444}
+.bar{width:14rem;height:.8rem;border:1px solid #ccc;border-radius:3px}
+table{border-collapse:collapse;font-size:.85rem}td,th{border-bottom:1px solid #eee;padding:.25rem .6rem;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.text{white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+footer{margin-top:2rem;color:#777;font-size:.8rem}
+`;
+/** A self-contained HTML page showing `result` at `options.granularity` for `options.method`. */
+function buildHtmlReport(result, options) {
+	const display = buildDisplay(result, options);
+	const e = escapeHtml;
+	const title = options.title ?? `promptlight salience: ${result.model}`;
+	const spans = display.pieces.map((p) => {
+		const tip = p.score === null ? "" : ` title="${e(`score ${formatScore(p.score)}`)}"`;
+		if (p.region === "special") return `<span class="special"${tip}>${e(p.text)}</span>`;
+		if (p.region === "target") return `<span class="${p.selected ? "target selected" : "target"}">${e(p.text)}</span>`;
+		const style = styleFor(p.score, display.scale);
+		return `<span class="seg"${style ? ` style="background:${style.background};color:${style.color}"` : ""}${tip}>${e(p.text)}</span>`;
+	}).join("");
+	const range = legendRange(display.scale);
+	const legendLabels = display.signed ? [`${formatScore(range.low)} pulls the selection down`, `${formatScore(range.high)} pushes it up`] : ["0", `${formatScore(range.high)} (unsigned: more influence)`];
+	const top = display.ranked.slice(0, 10).map((r, i) => `<tr><td class="num">${i + 1}</td><td class="num">${e(formatScore(r.score))}</td><td class="text">${e(r.text)}</td></tr>`).join("");
+	const [ss, se] = result.selected_span;
+	const selected = sliceCp(result.text, ss, se);
+	const notes = methodNotes(result, options.method);
+	const rows = [
+		["model", result.model],
+		["method", options.method + (notes.length ? ` (${notes.join(", ")})` : "")],
+		["granularity", options.granularity],
+		["selected target", selected],
+		["objective", describeObjective(result)],
+		["f", `${formatScore(result.objective_value)} nats`]
+	];
+	if (typeof result.foil === "string" && typeof result.f_target === "number" && typeof result.f_foil === "number") rows.push(["versus (foil)", result.foil], ["log p(selection), log p(foil)", `${formatScore(result.f_target)}, ${formatScore(result.f_foil)} nats`]);
+	return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(title)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<h1>${e(title)}</h1>
+${options.subtitle ? `<p class="meta">${e(options.subtitle)}</p>` : ""}
+<dl>${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join("")}</dl>
+${display.notice ? `<p class="meta">${e(display.notice)}</p>` : ""}
+<h2>Salience over the prompt</h2>
+<div class="legend"><span>${e(legendLabels[0])}</span><span class="bar" style="background:${legendGradient(display.signed)}"></span>${legendLabels.slice(1).map((l) => `<span>${e(l)}</span>`).join("")}</div>
+<p class="meta">Colour = score / max |score| over the prompt ${e(options.granularity)}${options.includeBos ? "" : " (BOS left out)"}, intensity ×${e((options.gain ?? 1).toFixed(2))}. Hover a segment for its raw score. The selected target is underlined.</p>
+<div class="heatmap">${spans}</div>
+<h2>Top segments</h2>
+<table><thead><tr><th>#</th><th>score</th><th>segment</th></tr></thead><tbody>${top}</tbody></table>
+<footer>Made with promptlight. Result schema version ${e(String(result.schema_version))}.</footer>
+</body>
+</html>
+`;
+}
+// src/actions/exports.ts
+/** A pane's result as a JSON file or a self-contained HTML report. */
+function safeName(s) {
+	return s.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 60) || "result";
+}
+function exportBase(ctx, side) {
+	const d = ctx.store.panes[side].datapoint;
+	return `promptlight-${safeName(d?.source || d?.id || "result")}-${ctx.store.method}-${safeName(ctx.store.granularityName())}`;
+}
+function exportJson(ctx, side) {
+	const r = ctx.store.panes[side].result;
+	if (r) download(`${exportBase(ctx, side)}.json`, resultToJson(r), "application/json");
+}
+function exportHtml(ctx, side) {
+	const { store } = ctx;
+	const r = store.panes[side].result;
+	const d = store.panes[side].datapoint;
+	if (!r) return;
+	const html = buildHtmlReport(r, {
+		method: store.method,
+		granularity: store.granularityName(),
+		includeBos: store.includeBos,
+		gain: gainOfSlider(store.intensity),
+		title: `promptlight: ${d?.source || d?.id || "salience"}`,
+		subtitle: d ? `Example ${d.id} (${d.dataset}); explaining the ${store.source === "output" ? "model output" : "dataset target"}.` : void 0
+	});
+	download(`${exportBase(ctx, side)}.html`, html, "text/html");
+}
+// src/ui/panes.ts
+/** The right column's result area: pane A, and pane B beside it in the compare view. */
+var PanesPanel = class {
+	el = h("div", { class: "pl-panes" });
+	ctx;
+	views;
+	constructor(ctx) {
+		this.ctx = ctx;
+		this.views = {
+			A: new PaneView(this.actions("A")),
+			B: new PaneView({
+				...this.actions("B"),
+				close: () => void compare(ctx, null),
+				swap: () => swap(ctx),
+				followA: () => followAgain(ctx)
+			})
+		};
+	}
+	actions(side) {
+		const ctx = this.ctx;
+		return {
+			generate: () => void generate(ctx, side),
+			explain: () => void explain(ctx, side),
+			commitSpan: (span) => commitSpan(ctx, side, span),
+			exportJson: () => exportJson(ctx, side),
+			exportHtml: () => exportHtml(ctx, side),
+			useOutput: () => {
+				setSource(ctx, "output");
+				if (!ctx.store.panes[side].result) explain(ctx, side);
+			}
+		};
+	}
+	render() {
+		const s = this.ctx.store;
+		const pane = {
+			method: s.method,
+			granularity: s.granularityName(),
+			includeBos: s.includeBos,
+			gain: gainOfSlider(s.intensity),
+			source: s.source,
+			methods: s.methods,
+			compare: s.comparing
+		};
+		this.views.A.render({
+			...pane,
+			side: "A"
+		}, s.panes.A);
+		if (s.comparing) this.views.B.render({
+			...pane,
+			side: "B"
+		}, s.panes.B);
+		const want = s.comparing ? [this.views.A.el, this.views.B.el] : [this.views.A.el];
+		if (this.el.children.length !== want.length || want.some((el, i) => this.el.children[i] !== el)) replace(this.el, ...want);
+		this.el.classList.toggle("pl-two", s.comparing);
+	}
+	destroy() {
+		this.views.A.destroy();
+		this.views.B.destroy();
+	}
+};
+// src/ui/method-options.ts
+/**
+* Controls for the chosen method's options, drawn from its option table (`/api/methods`):
+* a number field for integers and numbers (with the table's bounds), a select for choices,
+* a checkbox for booleans. No control knows a method by name: a new method's options appear
+* here by themselves.
+*/
+/** The value typed into a control, as the option's type (null = empty = the default). */
+function parseOptionInput(opt, raw) {
+	const text = raw.trim();
+	if (text === "") return null;
+	if (opt.special.includes(text)) return text;
+	if (opt.type === "integer" || opt.type === "number") {
+		const n = Number(text);
+		if (!Number.isFinite(n)) return text;
+		return opt.type === "integer" ? Math.trunc(n) : n;
+	}
+	if (opt.type === "boolean") return text === "true";
+	return text;
+}
+function control(opt, value, onOption) {
+	const id = uniqueId(`opt-${opt.name}`);
+	const bounds = [
+		opt.minimum !== null ? `≥ ${opt.minimum}` : "",
+		opt.maximum !== null ? `≤ ${opt.maximum}` : "",
+		opt.cap ? `capped by the server's ${opt.cap}` : ""
+	].filter(Boolean).join(", ");
+	const title = `${opt.help}${bounds ? ` (${bounds})` : ""}. Default: ${opt.default ?? "chosen by the method"}.`;
+	let input;
+	if (opt.choices) {
+		input = h("select", {
+			class: "pl-input",
+			attrs: {
+				id,
+				title,
+				"data-option": opt.name
+			},
+			on: { change: () => onOption(opt.name, input.value === String(opt.default) ? null : input.value) }
+		}, ...opt.choices.map((c) => h("option", { attrs: { value: c } }, c)));
+		input.value = String(value ?? opt.default ?? "");
+	} else if (opt.type === "boolean") {
+		const box = h("input", { attrs: {
+			id,
+			type: "checkbox",
+			title,
+			"data-option": opt.name
+		} });
+		box.checked = Boolean(value ?? opt.default);
+		box.addEventListener("change", () => onOption(opt.name, box.checked === Boolean(opt.default) ? null : box.checked));
+		input = box;
+	} else {
+		const numeric = opt.type !== "string" && opt.special.length === 0;
+		const field = h("input", {
+			class: "pl-input pl-num",
+			attrs: {
+				id,
+				title,
+				"data-option": opt.name,
+				type: numeric ? "number" : "text",
+				...opt.minimum !== null ? { min: opt.minimum } : {},
+				...opt.maximum !== null ? { max: opt.maximum } : {},
+				...opt.type === "integer" ? { step: 1 } : {},
+				placeholder: opt.default === null ? "auto" : String(opt.default)
+			}
+		});
+		field.value = value === void 0 || value === null ? "" : String(value);
+		field.addEventListener("change", () => {
+			const v = parseOptionInput(opt, field.value);
+			onOption(opt.name, v === opt.default ? null : v);
+		});
+		input = field;
+	}
+	return h("div", { class: "pl-field pl-field-inline pl-option" }, h("label", { attrs: {
+		for: id,
+		title
+	} }, opt.name.replace(/_/g, " ")), input);
+}
+var MethodOptions = class {
+	el = h("div", {
+		class: "pl-row pl-wrap pl-gap-s pl-options",
+		attrs: {
+			role: "group",
+			"aria-label": "Method options"
+		}
+	});
+	shown = "";
+	shownMethod;
+	onOption;
+	constructor(onOption) {
+		this.onOption = onOption;
+	}
+	render(method, values) {
+		const options = method?.options ?? [];
+		const key = JSON.stringify([
+			method?.name,
+			options,
+			values
+		]);
+		if (key === this.shown) return;
+		const typing = this.el.contains(document.activeElement) && this.shownMethod === method?.name;
+		this.shown = key;
+		if (typing) return;
+		this.shownMethod = method?.name;
+		this.el.hidden = options.length === 0;
+		replace(this.el, ...options.map((o) => control(o, values[o.name], this.onOption)));
+	}
+};
+// src/ui/toolbar.ts
+/**
+* The salience controls: what to explain, the method and its options, the granularity (and
+* a custom regex), colour intensity, BOS on the scale, Auto-run, the compare picker and the
+* generation settings. It draws the store and reports choices through `ToolbarActions`.
 */
 var METHOD_LABELS = {
 	grad_l2: "Grad L2",
@@ -1961,68 +2180,41 @@ var METHOD_LABELS = {
 	integrated_gradients: "Integrated gradients",
 	occlusion: "Occlusion"
 };
-function granularityLabel(g) {
-	return g === "regex" ? "custom regex" : g;
-}
-function sameSpan(a, b) {
-	return a === b || a !== null && b !== null && a[0] === b[0] && a[1] === b[1];
-}
-function safeName(s) {
-	return s.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 60) || "result";
-}
-var App = class {
-	root;
-	opts;
-	api;
-	cleanups = [];
-	models = [];
-	model = "";
-	datasets = [];
-	examples = [];
-	methods = FALLBACK_METHODS;
-	granularities = [...BASE_GRANULARITIES];
-	method = "grad_l2";
-	granularity = "words";
-	regex = "[^\\n]+\\n*";
-	source = "target";
-	intensity = 0;
-	includeBos = false;
-	autoRun = true;
-	gen = { ...DEFAULT_GENERATION };
-	panes = {
-		A: emptyPane(),
-		B: emptyPane()
-	};
-	comparing = false;
-	/**
-	* Pane B has its own span (chosen in B, from the view's link, or kept by a swap): the key of
-	* pane A's selection at that moment (`selectionKeyA`). Null = B follows A's selection. B's
-	* own span is dropped when A's selection changes.
-	*/
-	bOwn = null;
-	seq = {
-		A: 0,
-		B: 0
-	};
-	running = [];
-	modelStatus = "";
-	cache = /* @__PURE__ */ new Map();
-	examplesView;
-	editor;
-	views;
-	statusEl = h("div", {
-		class: "pl-status",
+/** A group of toggle buttons with radio semantics and arrow-key navigation. */
+function radios(group, name, items, current, onPick) {
+	const hadFocus = group.contains(document.activeElement);
+	replace(group, ...items.map((it) => h("button", {
+		class: `pl-seg-btn${it.value === current ? " pl-on" : ""}`,
 		attrs: {
-			role: "status",
-			"aria-live": "polite"
+			type: "button",
+			role: "radio",
+			"aria-checked": it.value === current ? "true" : "false",
+			tabindex: it.value === current ? 0 : -1,
+			title: it.title,
+			"data-value": it.value,
+			name
+		},
+		on: {
+			click: () => onPick(it.value),
+			keydown: (e) => {
+				const ev = e;
+				const i = items.findIndex((x) => x.value === it.value);
+				let j = -1;
+				if (ev.key === "ArrowRight" || ev.key === "ArrowDown") j = (i + 1) % items.length;
+				if (ev.key === "ArrowLeft" || ev.key === "ArrowUp") j = (i - 1 + items.length) % items.length;
+				if (j < 0) return;
+				ev.preventDefault();
+				onPick(items[j].value);
+				group.querySelector(`[data-value="${CSS.escape(items[j].value)}"]`)?.focus();
+			}
 		}
-	});
-	bannerEl = h("div", {
-		class: "pl-banner",
-		attrs: { role: "alert" }
-	});
-	modelSelect = h("select", { class: "pl-input" });
-	modelState = h("span", { class: "pl-small pl-muted" });
+	}, it.label)));
+	if (hadFocus) group.querySelector("[aria-checked=\"true\"]")?.focus();
+}
+var Toolbar = class {
+	el;
+	store;
+	actions;
 	methodGroup = h("div", {
 		class: "pl-seg-group",
 		attrs: {
@@ -2044,71 +2236,43 @@ var App = class {
 			"aria-label": "What to explain"
 		}
 	});
+	options;
 	regexInput;
+	foilInput;
 	intensityInput;
 	intensityOut = h("output", { class: "pl-small pl-num" });
 	bosInput;
 	autoInput;
 	compareSelect = h("select", { class: "pl-input pl-compare-select" });
 	genInputs = {};
-	panesEl = h("div", { class: "pl-panes" });
-	layout;
-	leftToggle;
-	/** The examples column was hidden automatically for the compare view (and comes back after it). */
-	autoCollapsed = false;
-	tooltip = h("div", {
-		class: "pl-tooltip",
-		attrs: { role: "tooltip" }
-	});
-	tick;
-	constructor(root, opts) {
-		this.root = root;
-		this.opts = opts;
-		this.api = new Api({
-			base: opts.apiBase,
-			token: opts.token,
-			onActivity: (a) => this.onActivity(a)
-		});
-		this.examplesView = new ExamplesTable({
-			onSelect: (id) => void this.select(id),
-			onCompare: (id) => void this.compare(id)
-		});
-		this.editor = new Editor({
-			onSave: (id, f) => void this.saveDatapoint(id, f),
-			onAdd: (f, cmp) => void this.addDatapoint(f, cmp),
-			onDuplicate: (id, f) => void this.addDatapoint({
-				...f,
-				source: f.source ? `${f.source} (copy)` : "",
-				fields: { duplicate_of: id }
-			}, false),
-			onDelete: (id) => void this.deleteDatapoint(id),
-			onNew: () => {
-				this.editor.load(null, this.panes.A.datapoint?.dataset ?? this.examplesView.dataset ?? "");
-				this.editor.focusPrompt();
-			}
-		});
-		this.views = {
-			A: new PaneView(this.paneActions("A")),
-			B: new PaneView({
-				...this.paneActions("B"),
-				close: () => void this.compare(null),
-				swap: () => this.swap(),
-				followA: () => this.followAgain()
-			})
-		};
-		const regexId = uniqueId("regex");
+	constructor(store, actions) {
+		this.store = store;
+		this.actions = actions;
+		this.options = new MethodOptions(actions.setOption);
 		this.regexInput = h("input", {
 			class: "pl-input pl-mono pl-regex",
 			attrs: {
-				id: regexId,
+				id: uniqueId("regex"),
 				type: "text",
 				spellcheck: "false",
 				autocomplete: "off",
 				"aria-label": "Custom regex",
 				title: "JavaScript regular expression (u flag), NOT Python's re syntax: e.g. (?<name>…) instead of (?P<name>…), no inline flags like (?m). Every match is a segment and every gap between matches is a segment; empty matches are ignored. With occlusion the server applies the pattern with Python's re."
 			},
-			props: { value: this.regex },
-			on: { change: () => this.setRegex(this.regexInput.value) }
+			props: { value: store.regex },
+			on: { change: () => actions.setRegex(this.regexInput.value) }
+		});
+		this.foilInput = h("input", {
+			class: "pl-input pl-mono pl-foil",
+			attrs: {
+				type: "text",
+				spellcheck: "false",
+				autocomplete: "off",
+				"aria-label": "Versus (foil)",
+				placeholder: "a foil, e.g.  Avoid.",
+				title: "Contrastive: explain why the model writes the selection rather than this text at the same place. f = log p(selection) − log p(foil); positive pushes the selection up relative to the foil. Empty: the plain objective."
+			},
+			on: { change: () => actions.setFoil(this.foilInput.value) }
 		});
 		this.intensityInput = h("input", {
 			class: "pl-range",
@@ -2121,552 +2285,40 @@ var App = class {
 			},
 			props: { value: "0" },
 			on: { input: () => {
-				this.intensity = Number(this.intensityInput.value);
-				this.renderPanes();
-				this.syncUrl();
+				store.intensity = Number(this.intensityInput.value);
+				this.renderIntensity();
+				actions.redraw();
 			} }
 		});
 		this.bosInput = h("input", {
 			attrs: { type: "checkbox" },
 			on: { change: () => {
-				this.includeBos = this.bosInput.checked;
-				this.renderPanes();
+				store.includeBos = this.bosInput.checked;
+				actions.redraw();
 			} }
 		});
 		this.autoInput = h("input", {
 			attrs: { type: "checkbox" },
 			props: { checked: true },
-			on: { change: () => this.autoRun = this.autoInput.checked }
+			on: { change: () => store.autoRun = this.autoInput.checked }
 		});
-		this.modelSelect.addEventListener("change", () => {
-			this.model = this.modelSelect.value;
-			this.invalidateAll();
-			this.refreshHealth();
-		});
-		this.compareSelect.addEventListener("change", () => void this.compare(this.compareSelect.value || null));
-		const left = h("aside", { class: "pl-left" }, this.examplesView.el, this.editor.el);
-		this.leftToggle = h("button", {
-			class: "pl-btn pl-btn-small",
-			attrs: {
-				type: "button",
-				"aria-pressed": "true",
-				title: "Show or hide the examples and the editor"
-			},
-			on: { click: () => {
-				this.autoCollapsed = false;
-				this.setLeftVisible(this.layout.classList.contains("pl-no-left"));
-			} }
-		}, "Examples");
-		this.layout = h("div", { class: "pl-layout" }, left, h("main", { class: "pl-right" }, this.toolbar(), this.panesEl));
-		if (opts.showExamples === false) this.setLeftVisible(false);
-		const app = h("div", { class: "pl-app" }, h("header", { class: "pl-header" }, h("div", { class: "pl-brand" }, h("span", {
-			class: "pl-logo",
-			attrs: { "aria-hidden": "true" }
-		}), h("span", { class: "pl-name" }, "promptlight"), h("span", { class: "pl-muted pl-small pl-tagline" }, "prompt debugger")), this.leftToggle, h("label", { class: "pl-row pl-gap-s pl-small" }, "Model", this.modelSelect), this.modelState, this.statusEl), this.bannerEl, this.layout, this.tooltip);
-		replace(root, app);
-		this.bannerEl.hidden = true;
-		this.installTooltip(app);
-		this.renderControls();
-		this.renderPanes();
-		this.renderStatus();
+		this.compareSelect.addEventListener("change", () => actions.compare(this.compareSelect.value || null));
+		this.el = this.build();
 	}
-	async start() {
-		const fromUrl = this.opts.urlState !== false ? decodeView(window.location.hash) : {};
-		const init = {
-			...this.opts.initial ?? {},
-			...fromUrl
-		};
-		if (this.opts.urlState !== false) {
-			const onHash = () => {
-				const v = decodeView(window.location.hash);
-				if (!v.compare && this.comparing) this.compare(null);
-				this.applyView(v);
-			};
-			window.addEventListener("hashchange", onHash);
-			this.cleanups.push(() => window.removeEventListener("hashchange", onHash));
-		}
-		await Promise.all([this.loadMeta(), this.loadExamples()]);
-		if (init.data && init.data.length) {
-			const added = [];
-			for (const row of init.data) try {
-				const d = await this.api.createDatapoint({
-					dataset: init.dataset ?? "notebook",
-					prompt: row.prompt,
-					target: row.target ?? "",
-					source: row.source ?? ""
-				});
-				added.push(d.id);
-			} catch (err) {
-				this.showBanner(`Could not add a datapoint: ${errorMessage(err)}`);
-			}
-			await this.loadExamples();
-			if (added[0]) init.example = init.example ?? added[0];
-			if (added[1]) init.compare = init.compare ?? added[1];
-		}
-		await this.applyView(init);
-		if (!this.panes.A.datapoint && this.examples.length > 0) await this.select(this.examples[0].id);
-	}
-	async loadMeta() {
-		const [models, datasets, methods, grans] = await Promise.allSettled([
-			this.api.models(),
-			this.api.datasets(),
-			this.api.methods(),
-			this.api.granularities()
-		]);
-		if (models.status === "fulfilled") {
-			this.models = models.value.map((m) => m.name);
-			if (!this.model || !this.models.includes(this.model)) this.model = this.models[0] ?? "";
-		} else this.showBanner(`Could not load the models: ${errorMessage(models.reason)}`);
-		if (datasets.status === "fulfilled") this.datasets = datasets.value.map((d) => d.name);
-		if (methods.status === "fulfilled" && Array.isArray(methods.value) && methods.value.length) {
-			const order = FALLBACK_METHODS.map((m) => m.name);
-			const rank = (n) => order.includes(n) ? order.indexOf(n) : order.length;
-			this.methods = [...methods.value].sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
-		}
-		if (grans.status === "fulfilled" && Array.isArray(grans.value)) this.granularities = grans.value.filter((g) => !isRegexGranularity(g));
-		this.editor.setDatasets(this.datasets);
-		this.renderControls();
-		this.refreshHealth();
-	}
-	async loadExamples() {
-		try {
-			this.examples = await this.api.examples();
-			this.examplesView.setData(this.examples, this.datasets);
-			this.renderCompareSelect();
-		} catch (err) {
-			this.showBanner(`Could not load the examples: ${errorMessage(err)}`);
-		}
-	}
-	async refreshHealth(attempt = 0) {
-		try {
-			const m = (await this.api.health()).models?.[this.model];
-			if (!m) this.modelStatus = "";
-			else if (m.error || m.state === "error") this.modelStatus = `failed to load: ${m.error ?? "see the server log"}`;
-			else if (!m.loaded) this.modelStatus = "loading…";
-			else this.modelStatus = m.busy ? `busy${m.queued ? `, ${m.queued} queued` : ""}` : "ready";
-			this.renderStatus();
-			if (m && !m.loaded && !m.error && attempt < 200) {
-				const t = window.setTimeout(() => void this.refreshHealth(attempt + 1), 3e3);
-				this.cleanups.push(() => window.clearTimeout(t));
-			}
-		} catch {
-			this.modelStatus = "";
-			this.renderStatus();
-		}
-	}
-	/** Apply a view (from the URL or `initial`). */
-	async applyView(v) {
-		if (v.model && (this.models.length === 0 || this.models.includes(v.model))) this.model = v.model;
-		if (v.method) this.method = v.method;
-		if (v.granularity) {
-			if (isRegexGranularity(v.granularity)) {
-				this.regex = v.granularity.slice(REGEX_PREFIX.length);
-				this.regexInput.value = this.regex;
-				this.granularity = "regex";
-			} else this.granularity = v.granularity;
-		}
-		if (v.source) this.source = v.source;
-		if ("intensity" in v && v.intensity !== void 0) this.intensity = v.intensity;
-		if (v.generation) this.gen = {
-			...DEFAULT_GENERATION,
-			...v.generation
-		};
-		if (v.dataset) this.examplesView.setDataset(v.dataset);
-		this.renderControls();
-		if (v.example) await this.select(v.example, v.span ?? null);
-		else this.renderPanes();
-		if (v.compare) await this.compare(v.compare, v.compareSpan ?? null);
-		if (v.run) {
-			if (this.comparing && this.bOwn === null && this.panes.A.span && this.source === "output" && !this.panes.A.generation) await this.generate("A");
-			await Promise.all([this.explain("A"), this.comparing ? this.explain("B") : Promise.resolve()]);
-		}
-	}
-	async select(id, span = null) {
-		await this.load("A", id, span);
-		if (this.panes.A.datapoint && this.editor.loadedId !== id) this.editor.load(this.panes.A.datapoint);
-	}
-	setLeftVisible(visible) {
-		this.layout.classList.toggle("pl-no-left", !visible);
-		this.leftToggle.setAttribute("aria-pressed", String(visible));
-	}
-	async compare(id, span = null) {
-		if (id === null) {
-			if (this.autoCollapsed) this.setLeftVisible(true);
-			this.autoCollapsed = false;
-			this.comparing = false;
-			this.panes.B = emptyPane();
-			this.bOwn = null;
-			this.seq.B++;
-			this.renderAll();
-			return;
-		}
-		if (!this.comparing && !this.layout.classList.contains("pl-no-left")) {
-			this.setLeftVisible(false);
-			this.autoCollapsed = true;
-		}
-		this.comparing = true;
-		await this.load("B", id, span);
-		if (this.autoRun && this.panes.A.result && !this.panes.B.result) this.explain("B");
-	}
-	async load(side, id, span) {
-		let d = this.examples.find((e) => e.id === id) ?? null;
-		if (!d) try {
-			d = await this.api.datapoint(id);
-		} catch (err) {
-			this.showBanner(`Could not open example ${id}: ${errorMessage(err)}`);
-			return;
-		}
-		const prev = this.panes[side];
-		const sameSelection = sameSpan(prev.span, span) || side === "B" && span === null && this.bOwn === null;
-		if (prev.datapoint?.id === d.id && sameSelection && prev.datapoint.prompt === d.prompt && prev.datapoint.target === d.target) {
-			prev.datapoint = d;
-			if (side === "B" && span !== null && this.bOwn === null) {
-				this.bOwn = this.selectionKeyA();
-				prev.follow = "own";
-			}
-			this.renderAll();
-			return;
-		}
-		this.seq[side]++;
-		this.panes[side] = {
-			...emptyPane(),
-			datapoint: d,
-			span
-		};
-		if (side === "B") {
-			this.bOwn = span !== null ? this.selectionKeyA() : null;
-			this.panes.B.follow = span !== null ? "own" : null;
-			this.alignB();
-		} else this.followA();
-		this.renderAll();
-	}
-	swap() {
-		[this.panes.A, this.panes.B] = [this.panes.B, this.panes.A];
-		[this.seq.A, this.seq.B] = [this.seq.B + 1, this.seq.A + 1];
-		const [a, b] = [this.panes.A, this.panes.B];
-		a.follow = null;
-		this.bOwn = this.selectionKeyA();
-		b.follow = a.span !== null || b.span !== null ? "own" : null;
-		if (this.panes.A.datapoint) this.editor.load(this.panes.A.datapoint);
-		this.renderAll();
-	}
-	async saveDatapoint(id, f) {
-		const body = { ...f };
-		if (!body.dataset) delete body.dataset;
-		try {
-			const d = await this.api.updateDatapoint(id, body);
-			await this.loadExamples();
-			this.editor.load(d);
-			await this.select(d.id);
-		} catch (err) {
-			this.showBanner(`Could not save: ${errorMessage(err)}`);
-		}
-	}
-	async addDatapoint(f, compareIt) {
-		if (!f.prompt) {
-			this.showBanner("Write a prompt first: a datapoint needs one.");
-			return;
-		}
-		const body = { ...f };
-		if (!body.dataset) delete body.dataset;
-		try {
-			const d = await this.api.createDatapoint(body);
-			await this.loadExamples();
-			if (compareIt && this.panes.A.datapoint) {
-				await this.compare(d.id);
-				this.editor.load(d);
-			} else {
-				this.editor.load(d);
-				await this.select(d.id);
-			}
-		} catch (err) {
-			this.showBanner(`Could not add the datapoint: ${errorMessage(err)}`);
-		}
-	}
-	async deleteDatapoint(id) {
-		try {
-			await this.api.deleteDatapoint(id);
-			if (this.panes.B.datapoint?.id === id) await this.compare(null);
-			if (this.panes.A.datapoint?.id === id) {
-				this.panes.A = emptyPane();
-				this.editor.load(null);
-				this.alignB();
-			}
-			await this.loadExamples();
-			this.renderAll();
-		} catch (err) {
-			this.showBanner(`Could not delete: ${errorMessage(err)}`);
-		}
-	}
-	paneActions(side) {
-		return {
-			generate: () => void this.generate(side),
-			explain: () => void this.explain(side),
-			commitSpan: (span) => this.commitSpan(side, span),
-			exportJson: () => this.exportJson(side),
-			exportHtml: () => this.exportHtml(side),
-			useOutput: () => {
-				this.setSource("output");
-				if (!this.panes[side].result) this.explain(side);
-			}
-		};
-	}
-	async generate(side) {
-		const pane = this.panes[side];
-		const d = pane.datapoint;
-		if (!d) return false;
-		if (!this.model) {
-			pane.error = "No model is available: start the server with --models NAME:PATH.";
-			this.renderPanes();
-			return false;
-		}
-		const seq = ++this.seq[side];
-		Object.assign(pane, {
-			busy: "generate",
-			busySince: Date.now(),
-			error: null
-		});
-		this.renderPanes();
-		try {
-			const g = await this.api.generate(this.model, d.prompt, this.gen);
-			if (seq !== this.seq[side]) return false;
-			const changed = pane.generation !== null && pane.generation.text !== g.text;
-			pane.generation = g;
-			if (this.source === "output" && (changed || pane.span !== null && pane.span[1] > cpLength(g.text))) {
-				pane.span = null;
-				this.markStale(side);
-				if (side === "B") this.bOwn = null;
-			}
-			if (side === "A") this.followA();
-			else this.alignB();
-			return true;
-		} catch (err) {
-			if (seq === this.seq[side]) pane.error = errorMessage(err);
-			return false;
-		} finally {
-			if (seq === this.seq[side]) pane.busy = null;
-			this.renderAll();
-		}
-	}
-	granularityName() {
-		return this.granularity === "regex" ? `${REGEX_PREFIX}${this.regex}` : this.granularity;
-	}
-	/** Whether `method` scores segments at the requested granularity (occlusion) instead of tokens. */
-	isPerSegment(method) {
-		const info = this.methods.find((m) => m.name === method);
-		return info?.level ? info.level !== "tokens" : method === "occlusion";
-	}
-	request(side) {
-		const pane = this.panes[side];
-		const d = pane.datapoint;
-		const target = explainedText(pane, this.source);
-		if (!d || !target) return null;
-		const gran = this.granularityName();
-		return {
-			model: this.model,
-			prompt: d.prompt,
-			target,
-			target_span: pane.span,
-			method: this.method,
-			granularity: this.isPerSegment(this.method) || !isRegexGranularity(gran) ? gran : "words",
-			options: {}
-		};
-	}
-	cacheKey(req, method = req.method) {
-		const gran = this.isPerSegment(method) ? req.granularity : "";
-		return JSON.stringify([
-			req.model,
-			req.prompt,
-			req.target,
-			req.target_span,
-			method,
-			gran
-		]);
-	}
-	async explain(side) {
-		const pane = this.panes[side];
-		if (!pane.datapoint) return;
-		if (this.source === "output" && !pane.generation) {
-			if (!await this.generate(side)) return;
-		}
-		if (side === "B") this.alignB();
-		const req = this.request(side);
-		if (!req) {
-			pane.error = this.source === "target" ? "This example has no dataset target. Switch “Explain” to model output, or add a target in the editor." : "There is no model output to explain yet: press Generate.";
-			this.renderPanes();
-			return;
-		}
-		const hit = this.cache.get(this.cacheKey(req));
-		if (hit) {
-			Object.assign(pane, {
-				result: hit,
-				resultStale: null,
-				error: null
-			});
-			this.renderPanes();
-			this.syncUrl();
-			return;
-		}
-		const seq = ++this.seq[side];
-		Object.assign(pane, {
-			busy: "salience",
-			busySince: Date.now(),
-			error: null
-		});
-		this.renderPanes();
-		try {
-			const result = await this.api.salience(req);
-			for (const [m, meta] of Object.entries(result.methods ?? {})) if (m === req.method || meta.level === "tokens") this.cache.set(this.cacheKey(req, m), result);
-			if (seq !== this.seq[side]) return;
-			Object.assign(pane, {
-				result,
-				resultStale: null
-			});
-		} catch (err) {
-			if (seq === this.seq[side]) pane.error = errorMessage(err);
-		} finally {
-			if (seq === this.seq[side]) pane.busy = null;
-			this.renderPanes();
-			this.syncUrl();
-		}
-	}
-	commitSpan(side, span) {
-		const pane = this.panes[side];
-		if (sameSpan(pane.span, span)) return;
-		pane.span = span;
-		if (side === "B") {
-			this.bOwn = this.selectionKeyA();
-			pane.follow = "own";
-		}
-		this.markStale(side);
-		this.renderPanes();
-		this.syncUrl();
-		if (this.autoRun && pane.datapoint) this.explain(side);
-		if (side === "A") this.followA();
-	}
-	/** What pane B's own span is kept against: A's example, selection and what is explained. */
-	selectionKeyA() {
-		const a = this.panes.A;
-		return JSON.stringify([
-			a.datapoint?.id ?? null,
-			a.span,
-			this.source
-		]);
-	}
-	/**
-	* Give pane B the span that corresponds to pane A's selection (align.ts), unless B has its
-	* own and A's selection has not changed since. Needs both texts; until then, and when A
-	* explains its whole text, B explains its whole text. True if B's span changed.
-	*/
-	alignB() {
-		const a = this.panes.A;
-		const b = this.panes.B;
-		if (!this.comparing || !b.datapoint) return false;
-		if (this.bOwn !== null) {
-			if (this.bOwn === this.selectionKeyA()) return false;
-			this.bOwn = null;
-		}
-		const textA = explainedText(a, this.source);
-		const textB = explainedText(b, this.source);
-		let span = null;
-		b.follow = null;
-		if (a.span && textA !== null && textB !== null) {
-			const found = alignSpan(textA, a.span, textB);
-			b.follow = found;
-			span = found.span && !isWholeTarget(textB, found.span) ? found.span : null;
-		}
-		if (sameSpan(b.span, span)) return false;
-		b.span = span;
-		this.markStale("B");
-		return true;
-	}
-	/** After A's selection or text changed: B follows, and (Auto-run) explains its new span. */
-	followA() {
-		if (!this.alignB()) return;
-		const a = this.panes.A;
-		const b = this.panes.B;
-		if (this.autoRun && b.busy !== "generate" && (a.result || b.result) && explainedText(b, this.source) !== null) this.explain("B");
-	}
-	/** The "Follow A" button: drop B's own span. */
-	followAgain() {
-		this.bOwn = null;
-		this.panes.B.follow = null;
-		const moved = this.alignB();
-		this.renderPanes();
-		this.syncUrl();
-		if (moved && this.autoRun) this.explain("B");
-	}
-	/** Note that the shown result no longer matches the selection (kept on screen until replaced). */
-	markStale(side) {
-		const pane = this.panes[side];
-		if (pane.result) pane.resultStale = "The selection or text changed since this result was computed.";
-	}
-	invalidateAll() {
-		for (const side of ["A", "B"]) {
-			this.seq[side]++;
-			const p = this.panes[side];
-			Object.assign(p, {
-				generation: null,
-				busy: null
-			});
-			if (this.source === "output") p.span = null;
-			if (p.result) p.resultStale = "The settings changed since this result was computed.";
-		}
-		if (this.source === "output") this.bOwn = null;
-		this.alignB();
-		this.renderAll();
-	}
-	/** After a method/granularity/source change: re-run where the shown result cannot answer. */
-	rerunWhereNeeded() {
-		for (const side of this.activeSides()) {
-			const p = this.panes[side];
-			if (!p.result || !this.autoRun) continue;
-			const req = this.request(side);
-			const method = this.method;
-			const has = p.result.methods[method];
-			const perSegOk = !this.isPerSegment(method) || p.result.segment_scores?.[method]?.granularity === this.granularityName();
-			if (!req || !has || !perSegOk || p.resultStale) this.explain(side);
-		}
-	}
-	activeSides() {
-		return this.comparing ? ["A", "B"] : ["A"];
-	}
-	exportBase(side) {
-		const d = this.panes[side].datapoint;
-		return `promptlight-${safeName(d?.source || d?.id || "result")}-${this.method}-${safeName(this.granularityName())}`;
-	}
-	exportJson(side) {
-		const r = this.panes[side].result;
-		if (r) download(`${this.exportBase(side)}.json`, resultToJson(r), "application/json");
-	}
-	exportHtml(side) {
-		const r = this.panes[side].result;
-		const d = this.panes[side].datapoint;
-		if (!r) return;
-		const html = buildHtmlReport(r, {
-			method: this.method,
-			granularity: this.granularityName(),
-			includeBos: this.includeBos,
-			gain: gainOfSlider(this.intensity),
-			title: `promptlight: ${d?.source || d?.id || "salience"}`,
-			subtitle: d ? `Example ${d.id} (${d.dataset}); explaining the ${this.source === "output" ? "model output" : "dataset target"}.` : void 0
-		});
-		download(`${this.exportBase(side)}.html`, html, "text/html");
-	}
-	toolbar() {
+	build() {
 		const genField = (key, label, attrs, help) => {
+			const id = uniqueId(key);
 			const input = h("input", {
 				class: "pl-input pl-num",
 				attrs: {
+					id,
 					type: key === "stop" ? "text" : "number",
 					title: help,
 					...attrs
 				},
-				on: { change: () => this.readGeneration() }
+				on: { change: () => this.actions.setGeneration(this.readGeneration()) }
 			});
 			this.genInputs[key] = input;
-			const id = uniqueId(key);
-			input.id = id;
 			return h("div", { class: "pl-field pl-field-inline" }, h("label", { attrs: { for: id } }, label), input);
 		};
 		const genBox = h("details", { class: "pl-gen" }, h("summary", null, "Generation settings"), h("div", { class: "pl-gen-grid" }, genField("max_new_tokens", "Max new tokens", {
@@ -2692,7 +2344,7 @@ var App = class {
 		return h("section", {
 			class: "pl-toolbar pl-card",
 			attrs: { "aria-label": "Salience controls" }
-		}, h("div", { class: "pl-row pl-wrap pl-gap" }, h("div", { class: "pl-control" }, label("Explain"), this.sourceGroup), h("div", { class: "pl-control" }, label("Method"), this.methodGroup)), h("div", { class: "pl-row pl-wrap pl-gap" }, h("div", { class: "pl-control" }, label("Granularity"), this.granGroup, this.regexInput)), h("div", { class: "pl-row pl-wrap pl-gap" }, h("label", {
+		}, h("div", { class: "pl-row pl-wrap pl-gap" }, h("div", { class: "pl-control" }, label("Explain"), this.sourceGroup), h("div", { class: "pl-control" }, label("Method"), this.methodGroup), h("label", { class: "pl-control" }, label("Versus"), this.foilInput)), h("div", { class: "pl-row pl-wrap pl-gap" }, this.options.el), h("div", { class: "pl-row pl-wrap pl-gap" }, h("div", { class: "pl-control" }, label("Granularity"), this.granGroup, this.regexInput)), h("div", { class: "pl-row pl-wrap pl-gap" }, h("label", {
 			class: "pl-control",
 			attrs: { title: "Colour intensity: higher saturates smaller scores" }
 		}, h("span", { class: "pl-control-label" }, "Intensity"), this.intensityInput, this.intensityOut), h("label", {
@@ -2709,7 +2361,7 @@ var App = class {
 			return this.genInputs[k].value.trim() === "" || !Number.isFinite(v) ? fallback : v;
 		};
 		const stop = this.genInputs.stop.value.split(",").map((s) => s.trim().replace(/\\n/g, "\n").replace(/\\t/g, "	")).filter((s) => s !== "");
-		this.gen = {
+		return {
 			max_new_tokens: Math.max(1, Math.round(num("max_new_tokens", DEFAULT_GENERATION.max_new_tokens))),
 			temperature: Math.max(0, num("temperature", 0)),
 			top_p: Math.min(1, Math.max(0, num("top_p", 1))),
@@ -2717,44 +2369,15 @@ var App = class {
 			seed: Math.round(num("seed", 0)),
 			stop
 		};
-		this.syncUrl();
 	}
-	radios(group, name, items, current, onPick) {
-		const hadFocus = group.contains(document.activeElement);
-		replace(group, ...items.map((it) => h("button", {
-			class: `pl-seg-btn${it.value === current ? " pl-on" : ""}`,
-			attrs: {
-				type: "button",
-				role: "radio",
-				"aria-checked": it.value === current ? "true" : "false",
-				tabindex: it.value === current ? 0 : -1,
-				title: it.title,
-				"data-value": it.value,
-				name
-			},
-			on: {
-				click: () => onPick(it.value),
-				keydown: (e) => {
-					const ev = e;
-					const i = items.findIndex((x) => x.value === it.value);
-					let j = -1;
-					if (ev.key === "ArrowRight" || ev.key === "ArrowDown") j = (i + 1) % items.length;
-					if (ev.key === "ArrowLeft" || ev.key === "ArrowUp") j = (i - 1 + items.length) % items.length;
-					if (j < 0) return;
-					ev.preventDefault();
-					onPick(items[j].value);
-					group.querySelector(`[data-value="${CSS.escape(items[j].value)}"]`)?.focus();
-				}
-			}
-		}, it.label)));
-		if (hadFocus) group.querySelector("[aria-checked=\"true\"]")?.focus();
+	/** On every redraw: only what other actions change (the compare picker). */
+	render() {
+		this.renderCompareSelect();
 	}
+	/** After the choices changed: every control. */
 	renderControls() {
-		replace(this.modelSelect, ...(this.models.length ? this.models : [this.model || "—"]).map((m) => h("option", { attrs: { value: m } }, m)));
-		this.modelSelect.value = this.model;
-		this.modelSelect.disabled = this.models.length <= 1;
-		this.modelSelect.classList.toggle("pl-select-plain", this.models.length <= 1);
-		this.radios(this.sourceGroup, "source", [{
+		const s = this.store;
+		radios(this.sourceGroup, "source", [{
 			value: "target",
 			label: "Dataset target",
 			title: "Explain the example's target text"
@@ -2762,24 +2385,27 @@ var App = class {
 			value: "output",
 			label: "Model output",
 			title: "Explain what the model generated (generates first if needed)"
-		}], this.source, (v) => this.setSource(v));
-		this.radios(this.methodGroup, "method", this.methods.map((m) => ({
+		}], s.source, (v) => this.actions.setSource(v));
+		radios(this.methodGroup, "method", s.methods.map((m) => ({
 			value: m.name,
 			label: METHOD_LABELS[m.name] ?? m.name,
 			title: `${m.name}: ${m.description ?? ""}${m.signed ? " (signed)" : " (unsigned)"}`
-		})), this.method, (v) => this.setMethod(v));
-		const grans = [...this.granularities, "regex"];
-		this.radios(this.granGroup, "granularity", grans.map((g) => ({
+		})), s.method, (v) => this.actions.setMethod(v));
+		this.options.render(s.methodInfo(), s.options[s.method] ?? {});
+		const perSegment = s.isPerSegment(s.method);
+		radios(this.granGroup, "granularity", [...s.granularities, "regex"].map((g) => ({
 			value: g,
-			label: granularityLabel(g),
-			title: g === "regex" ? "Custom segments from a JavaScript regular expression (not Python syntax)" : `Sum token scores per ${g.replace(/s$/, "")}${this.method === "occlusion" ? " (occlusion needs a new run)" : " (no new request)"}`
-		})), this.granularity, (v) => this.setGranularity(v));
-		this.regexInput.hidden = this.granularity !== "regex";
-		this.intensityInput.value = String(this.intensity);
-		this.intensityOut.textContent = `×${gainOfSlider(this.intensity).toFixed(2)}`;
-		this.bosInput.checked = this.includeBos;
-		this.autoInput.checked = this.autoRun;
-		const g = this.gen;
+			label: g === "regex" ? "custom regex" : g,
+			title: g === "regex" ? "Custom segments from a JavaScript regular expression (not Python syntax)" : `Sum token scores per ${g.replace(/s$/, "")}${perSegment ? ` (${s.method} needs a new run)` : " (no new request)"}`
+		})), s.granularity, (v) => this.actions.setGranularity(v));
+		this.regexInput.hidden = s.granularity !== "regex";
+		if (document.activeElement !== this.regexInput) this.regexInput.value = s.regex;
+		if (document.activeElement !== this.foilInput) this.foilInput.value = s.foil;
+		this.intensityInput.value = String(s.intensity);
+		this.renderIntensity();
+		this.bosInput.checked = s.includeBos;
+		this.autoInput.checked = s.autoRun;
+		const g = s.gen;
 		const setIf = (k, v) => {
 			const el = this.genInputs[k];
 			if (el && document.activeElement !== el) el.value = v;
@@ -2789,93 +2415,600 @@ var App = class {
 		setIf("top_p", String(g.top_p));
 		setIf("top_k", String(g.top_k));
 		setIf("seed", String(g.seed));
-		setIf("stop", g.stop.map((s) => s.replace(/\n/g, "\\n").replace(/\t/g, "\\t")).join(", "));
+		setIf("stop", g.stop.map((x) => x.replace(/\n/g, "\\n").replace(/\t/g, "\\t")).join(", "));
 		this.renderCompareSelect();
+	}
+	renderIntensity() {
+		this.intensityOut.textContent = `×${gainOfSlider(this.store.intensity).toFixed(2)}`;
 	}
 	renderCompareSelect() {
-		const cur = this.comparing ? this.panes.B.datapoint?.id ?? "" : "";
-		replace(this.compareSelect, h("option", { attrs: { value: "" } }, "— nothing —"), ...this.examples.map((e) => h("option", { attrs: { value: e.id } }, `${e.source || e.id} (${e.id})`)));
-		if (cur && !this.examples.some((e) => e.id === cur)) this.compareSelect.appendChild(h("option", { attrs: { value: cur } }, cur));
+		const s = this.store;
+		const cur = s.comparing ? s.panes.B.datapoint?.id ?? "" : "";
+		replace(this.compareSelect, h("option", { attrs: { value: "" } }, "— nothing —"), ...s.examples.map((e) => h("option", { attrs: { value: e.id } }, `${e.source || e.id} (${e.id})`)));
+		if (cur && !s.examples.some((e) => e.id === cur)) this.compareSelect.appendChild(h("option", { attrs: { value: cur } }, cur));
 		this.compareSelect.value = cur;
 	}
-	setSource(v) {
-		if (v === this.source) return;
-		this.source = v;
-		for (const side of ["A", "B"]) {
-			this.panes[side].span = null;
-			this.markStale(side);
+};
+// src/panels.ts
+/**
+* The panels of the app, in display order: a panel is one file in `ui/` plus one line here.
+*
+* `region` says where it goes: `left` (the examples column, hidden in the compare view)
+* or `right` (the main column). `create` gets the app's context and returns the panel;
+* its `render()` runs on every redraw, so it reads what it needs from `ctx.store`.
+*/
+var PANELS = [
+	{
+		id: "examples",
+		region: "left",
+		create: (ctx) => ({
+			el: ctx.examplesView.el,
+			render: () => ctx.examplesView.setSelected(ctx.store.panes.A.datapoint?.id ?? null, ctx.store.comparing ? ctx.store.panes.B.datapoint?.id ?? null : null)
+		})
+	},
+	{
+		id: "editor",
+		region: "left",
+		create: (ctx) => ({
+			el: ctx.editor.el,
+			render: () => void 0
+		})
+	},
+	{
+		id: "toolbar",
+		region: "right",
+		create: (ctx) => new Toolbar(ctx.store, {
+			setSource: (v) => setSource(ctx, v),
+			setMethod: (v) => setMethod(ctx, v),
+			setOption: (name, value) => setOption(ctx, name, value),
+			setFoil: (foil) => setFoil(ctx, foil),
+			setGranularity: (v) => setGranularity(ctx, v),
+			setRegex: (p) => setRegex(ctx, p),
+			redraw: () => {
+				ctx.renderPanes();
+				ctx.syncUrl();
+			},
+			setGeneration: (g) => {
+				ctx.store.gen = g;
+				ctx.syncUrl();
+			},
+			compare: (id) => void compare(ctx, id)
+		})
+	},
+	{
+		id: "panes",
+		region: "right",
+		create: (ctx) => new PanesPanel(ctx)
+	}
+];
+// src/state.ts
+/**
+* The app's state, in one place, and everything derived from it: the salience request of a
+* pane, the client-side result-cache key (derived from the whole request, so a new request
+* field can never serve a stale result), and the view kept in the URL. The actions in
+* `actions/` change it; the panels in `ui/` draw it.
+*/
+var Store = class {
+	models = [];
+	model = "";
+	datasets = [];
+	examples = [];
+	methods = FALLBACK_METHODS;
+	granularities = [...BASE_GRANULARITIES];
+	method = "grad_l2";
+	/** Option values the user set, per method (only those differing from the default are sent). */
+	options = {};
+	granularity = "words";
+	/** Contrastive: the foil text ("" = the plain objective). */
+	foil = "";
+	regex = "[^\\n]+\\n*";
+	source = "target";
+	intensity = 0;
+	includeBos = false;
+	autoRun = true;
+	gen = { ...DEFAULT_GENERATION };
+	panes = {
+		A: emptyPane(),
+		B: emptyPane()
+	};
+	comparing = false;
+	/**
+	* Pane B has its own span (chosen in B, from the view's link, or kept by a swap): the key of
+	* pane A's selection at that moment (`selectionKeyA`). Null = B follows A's selection. B's
+	* own span is dropped when A's selection changes.
+	*/
+	bOwn = null;
+	/** Bumped to drop the answer of a call that a later action made obsolete (the last click wins). */
+	seq = {
+		A: 0,
+		B: 0
+	};
+	running = [];
+	modelStatus = "";
+	cache = /* @__PURE__ */ new Map();
+	granularityName() {
+		return this.granularity === "regex" ? `${REGEX_PREFIX}${this.regex}` : this.granularity;
+	}
+	methodInfo(method = this.method) {
+		return this.methods.find((m) => m.name === method);
+	}
+	/** Whether `method` scores segments at the requested granularity (occlusion) instead of tokens. */
+	isPerSegment(method) {
+		const info = this.methodInfo(method);
+		return info?.level ? info.level !== "tokens" : method === "occlusion";
+	}
+	/** The options of `method` to send: those set to something other than their default. */
+	requestOptions(method = this.method) {
+		const table = this.methodInfo(method)?.options ?? [];
+		const set = this.options[method] ?? {};
+		const out = {};
+		for (const opt of table) {
+			const v = set[opt.name];
+			if (v !== void 0 && v !== null && v !== "" && v !== opt.default) out[opt.name] = v;
 		}
-		this.bOwn = null;
-		this.alignB();
-		this.renderControls();
-		this.renderPanes();
-		this.syncUrl();
-		this.rerunWhereNeeded();
+		return out;
 	}
-	setMethod(v) {
-		if (v === this.method) return;
-		this.method = v;
-		this.renderControls();
-		this.renderPanes();
-		this.syncUrl();
-		this.rerunWhereNeeded();
-	}
-	setRegex(pattern) {
-		if (pattern === this.regex && this.granularity === "regex") return;
-		this.regex = pattern;
-		this.granularity = "regex";
-		this.afterGranularityChange();
-	}
-	setGranularity(v) {
-		if (v === this.granularity) return;
-		this.granularity = v;
-		this.afterGranularityChange();
-	}
-	afterGranularityChange() {
-		this.renderControls();
-		this.renderPanes();
-		this.syncUrl();
-		if (this.isPerSegment(this.method)) this.rerunWhereNeeded();
-	}
-	renderAll() {
-		this.examplesView.setSelected(this.panes.A.datapoint?.id ?? null, this.comparing ? this.panes.B.datapoint?.id ?? null : null);
-		this.renderCompareSelect();
-		this.renderPanes();
-		this.syncUrl();
-	}
-	renderPanes() {
-		this.intensityOut.textContent = `×${gainOfSlider(this.intensity).toFixed(2)}`;
-		const ctx = {
+	request(side) {
+		const pane = this.panes[side];
+		const d = pane.datapoint;
+		const target = explainedText(pane, this.source);
+		if (!d || !target) return null;
+		const gran = this.granularityName();
+		const req = {
+			model: this.model,
+			prompt: d.prompt,
+			target,
+			target_span: pane.span,
 			method: this.method,
-			granularity: this.granularityName(),
-			includeBos: this.includeBos,
-			gain: gainOfSlider(this.intensity),
-			source: this.source,
-			methods: this.methods,
-			compare: this.comparing
+			granularity: this.isPerSegment(this.method) || !isRegexGranularity(gran) ? gran : "words",
+			options: this.requestOptions()
 		};
-		this.views.A.render({
-			...ctx,
-			side: "A"
-		}, this.panes.A);
-		if (this.comparing) this.views.B.render({
-			...ctx,
-			side: "B"
-		}, this.panes.B);
-		const want = this.comparing ? [this.views.A.el, this.views.B.el] : [this.views.A.el];
-		if (this.panesEl.children.length !== want.length || want.some((el, i) => this.panesEl.children[i] !== el)) replace(this.panesEl, ...want);
-		this.panesEl.classList.toggle("pl-two", this.comparing);
+		if (this.foil.trim()) req.foil = this.foil;
+		return req;
+	}
+	/** The cache key of `req` (as if for `method`): every field of the request, the granularity only where it matters. */
+	cacheKey(req, method = req.method) {
+		const granularity = this.isPerSegment(method) ? req.granularity : "";
+		const fields = Object.keys(req).sort();
+		return JSON.stringify(fields.map((k) => [k, k === "method" ? method : k === "granularity" ? granularity : req[k]]));
+	}
+	activeSides() {
+		return this.comparing ? ["A", "B"] : ["A"];
+	}
+	/** What pane B's own span is kept against: A's example, selection and what is explained. */
+	selectionKeyA() {
+		const a = this.panes.A;
+		return JSON.stringify([
+			a.datapoint?.id ?? null,
+			a.span,
+			this.source
+		]);
+	}
+	viewState(dataset) {
+		const a = this.panes.A;
+		const b = this.panes.B;
+		const options = this.requestOptions();
+		return {
+			model: this.models.length > 1 ? this.model : void 0,
+			dataset: dataset || void 0,
+			example: a.datapoint?.id,
+			span: a.span ?? void 0,
+			compare: this.comparing ? b.datapoint?.id : void 0,
+			compareSpan: this.comparing && this.bOwn !== null ? b.span ?? void 0 : void 0,
+			method: this.method,
+			options: Object.keys(options).length ? options : void 0,
+			foil: this.foil || void 0,
+			granularity: this.granularityName(),
+			source: this.source,
+			intensity: this.intensity,
+			run: Boolean(a.result),
+			generation: this.gen
+		};
+	}
+};
+// src/ui/editor.ts
+/**
+* The datapoint editor: create, edit, duplicate, delete; "Add" and "Add and compare".
+* Built-in dataset rows are read-only on the server: saving one creates a user copy.
+*/
+function field(label, control, hint) {
+	const id = control.id || uniqueId("f");
+	control.id = id;
+	return h("div", { class: "pl-field" }, h("label", { attrs: { for: id } }, label, hint ? h("span", { class: "pl-muted pl-small" }, ` ${hint}`) : null), control);
+}
+var Editor = class {
+	el;
+	cb;
+	source;
+	dataset;
+	datasetList;
+	prompt;
+	target;
+	idLabel;
+	dirtyLabel;
+	saveBtn;
+	dupBtn;
+	deleteBtn;
+	current = null;
+	confirmDelete = false;
+	constructor(cb) {
+		this.cb = cb;
+		const listId = uniqueId("datasets");
+		const onInput = () => this.paint();
+		this.source = h("input", {
+			class: "pl-input",
+			attrs: {
+				type: "text",
+				placeholder: "e.g. fewshot-constitution",
+				autocomplete: "off"
+			},
+			on: { input: onInput }
+		});
+		this.dataset = h("input", {
+			class: "pl-input",
+			attrs: {
+				type: "text",
+				list: listId,
+				autocomplete: "off"
+			},
+			on: { input: onInput }
+		});
+		this.datasetList = h("datalist", { attrs: { id: listId } });
+		this.prompt = h("textarea", {
+			class: "pl-input pl-mono",
+			attrs: {
+				rows: 7,
+				spellcheck: "false"
+			},
+			on: { input: onInput }
+		});
+		this.target = h("textarea", {
+			class: "pl-input pl-mono",
+			attrs: {
+				rows: 2,
+				spellcheck: "false",
+				placeholder: "Optional: the expected output"
+			},
+			on: { input: onInput }
+		});
+		this.idLabel = h("span", { class: "pl-muted pl-small" });
+		this.dirtyLabel = h("span", {
+			class: "pl-dirty pl-small",
+			attrs: { "aria-live": "polite" }
+		});
+		const btn = (label, title, on, cls = "pl-btn") => h("button", {
+			class: cls,
+			attrs: {
+				type: "button",
+				title
+			},
+			on: { click: on }
+		}, label);
+		this.saveBtn = btn("Save", "Save the changes to this datapoint (a built-in row is saved as a new user datapoint)", () => {
+			if (this.current) this.cb.onSave(this.current.id, this.fields());
+		}, "pl-btn pl-btn-primary");
+		this.dupBtn = btn("Duplicate", "Add a copy of this datapoint", () => {
+			if (this.current) this.cb.onDuplicate(this.current.id, this.fields());
+		});
+		this.deleteBtn = btn("Delete", "Delete this user datapoint", () => this.onDeleteClick(), "pl-btn pl-btn-danger");
+		this.el = h("section", {
+			class: "pl-card pl-editor",
+			attrs: { "aria-label": "Datapoint editor" }
+		}, h("div", { class: "pl-card-head" }, h("h2", null, "Datapoint"), this.idLabel, this.dirtyLabel), h("form", {
+			class: "pl-form",
+			on: { submit: (e) => e.preventDefault() }
+		}, h("div", { class: "pl-row pl-gap" }, field("Source", this.source), field("Dataset", this.dataset)), this.datasetList, field("Prompt", this.prompt), field("Target", this.target, "(dataset target, optional)"), h("div", { class: "pl-row pl-wrap pl-gap-s" }, this.saveBtn, btn("Add", "Add the editor's contents as a new datapoint and select it", () => this.cb.onAdd(this.fields(), false)), btn("Add and compare", "Add as a new datapoint and compare it side by side with the selected one", () => this.cb.onAdd(this.fields(), true)), this.dupBtn, btn("New", "Clear the editor to write a new datapoint", () => this.cb.onNew()), this.deleteBtn)));
+		this.paint();
+	}
+	setDatasets(names) {
+		while (this.datasetList.firstChild) this.datasetList.removeChild(this.datasetList.firstChild);
+		for (const n of names) this.datasetList.appendChild(h("option", { attrs: { value: n } }));
+	}
+	/** Show `d` (or an empty form for a new datapoint in `defaultDataset`). */
+	load(d, defaultDataset = "") {
+		this.current = d;
+		this.confirmDelete = false;
+		this.source.value = d?.source ?? "";
+		this.dataset.value = d?.dataset ?? defaultDataset;
+		this.prompt.value = d?.prompt ?? "";
+		this.target.value = d?.target ?? "";
+		this.paint();
+	}
+	get loadedId() {
+		return this.current?.id ?? null;
+	}
+	isDirty() {
+		const d = this.current;
+		if (!d) return Boolean(this.prompt.value || this.target.value || this.source.value);
+		return d.source !== this.source.value || d.dataset !== this.dataset.value || d.prompt !== this.prompt.value || d.target !== this.target.value;
+	}
+	fields() {
+		return {
+			dataset: this.dataset.value.trim(),
+			source: this.source.value,
+			prompt: this.prompt.value,
+			target: this.target.value
+		};
+	}
+	focusPrompt() {
+		this.prompt.focus();
+	}
+	onDeleteClick() {
+		if (!this.current) return;
+		if (!this.confirmDelete) {
+			this.confirmDelete = true;
+			this.paint();
+			return;
+		}
+		this.confirmDelete = false;
+		this.cb.onDelete(this.current.id);
+	}
+	paint() {
+		const d = this.current;
+		this.idLabel.textContent = d ? `${d.id}${d.origin === "dataset" ? " · built-in (saving makes a copy)" : ""}` : "new datapoint";
+		this.dirtyLabel.textContent = this.isDirty() ? "unsaved changes" : "";
+		this.saveBtn.disabled = !d || !this.isDirty();
+		this.dupBtn.disabled = !d;
+		this.deleteBtn.hidden = !d || d.origin !== "user";
+		this.deleteBtn.textContent = this.confirmDelete ? "Click again to delete" : "Delete";
+	}
+};
+// src/ui/examples.ts
+/**
+* The examples table: dataset, source, prompt preview, target; a search box and a dataset
+* filter. Keyboard: arrow keys / Home / End move the selection, Enter or Space selects,
+* C opens the focused row in the compare pane.
+*/
+/** Case-insensitive match of every whitespace-separated word of `query` anywhere in the row. */
+function matchesQuery(d, query) {
+	const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+	if (words.length === 0) return true;
+	const hay = `${d.id}\n${d.dataset}\n${d.source}\n${d.prompt}\n${d.target}`.toLowerCase();
+	return words.every((w) => hay.includes(w));
+}
+var ExamplesTable = class {
+	el;
+	cb;
+	search;
+	datasetSelect;
+	count;
+	tbody;
+	scroller;
+	all = [];
+	shown = [];
+	rows = /* @__PURE__ */ new Map();
+	selected = null;
+	compared = null;
+	active = null;
+	datasetNames = [];
+	constructor(cb) {
+		this.cb = cb;
+		const searchId = uniqueId("search");
+		const dsId = uniqueId("dsfilter");
+		this.search = h("input", {
+			class: "pl-input",
+			attrs: {
+				id: searchId,
+				type: "search",
+				placeholder: "Search prompts, targets, sources…",
+				autocomplete: "off",
+				spellcheck: "false"
+			},
+			on: { input: () => this.refresh() }
+		});
+		this.datasetSelect = h("select", {
+			class: "pl-input",
+			attrs: { id: dsId },
+			on: { change: () => this.refresh() }
+		});
+		this.count = h("span", {
+			class: "pl-muted pl-small",
+			attrs: { "aria-live": "polite" }
+		});
+		this.tbody = h("tbody", { on: { keydown: (e) => this.onKey(e) } });
+		const table = h("table", {
+			class: "pl-table",
+			attrs: { "aria-label": "Examples. Arrow keys move, Enter selects, C compares." }
+		}, h("thead", null, h("tr", null, h("th", { attrs: { scope: "col" } }, "Dataset"), h("th", { attrs: { scope: "col" } }, "Source"), h("th", { attrs: { scope: "col" } }, "Prompt"), h("th", { attrs: { scope: "col" } }, "Target"))), this.tbody);
+		this.scroller = h("div", { class: "pl-table-scroll" }, table);
+		this.el = h("section", {
+			class: "pl-card pl-examples",
+			attrs: { "aria-label": "Examples" }
+		}, h("div", { class: "pl-card-head" }, h("h2", null, "Examples"), this.count), h("div", { class: "pl-row pl-filters" }, h("label", {
+			class: "pl-sr-only",
+			attrs: { for: searchId }
+		}, "Search examples"), this.search, h("label", {
+			class: "pl-sr-only",
+			attrs: { for: dsId }
+		}, "Dataset"), this.datasetSelect), this.scroller);
+	}
+	setData(examples, datasetNames) {
+		this.all = examples;
+		const names = [.../* @__PURE__ */ new Set([...datasetNames, ...examples.map((e) => e.dataset)])];
+		if (names.join("\n") !== this.datasetNames.join("\n")) {
+			this.datasetNames = names;
+			const current = this.datasetSelect.value;
+			replace(this.datasetSelect, h("option", { attrs: { value: "" } }, "All datasets"), ...names.map((n) => h("option", { attrs: { value: n } }, n)));
+			this.datasetSelect.value = names.includes(current) ? current : "";
+		}
+		this.refresh();
+	}
+	setDataset(name) {
+		if (this.datasetNames.includes(name)) {
+			this.datasetSelect.value = name;
+			this.refresh();
+		}
+	}
+	get dataset() {
+		return this.datasetSelect.value;
+	}
+	setSelected(selected, compared) {
+		const changed = selected !== this.selected;
+		this.selected = selected;
+		this.compared = compared;
+		if (selected) this.active = selected;
+		this.paintSelection();
+		if (changed && selected) this.reveal(selected);
+	}
+	/** Scroll the table (only the table, never the page around it) so row `id` is visible. */
+	reveal(id) {
+		const row = this.rows.get(id);
+		if (!row) return;
+		const box = this.scroller;
+		const head = box.querySelector("thead")?.getBoundingClientRect().height ?? 0;
+		const top = row.offsetTop;
+		const bottom = top + row.offsetHeight;
+		if (top - head < box.scrollTop) box.scrollTop = top - head;
+		else if (bottom > box.scrollTop + box.clientHeight) box.scrollTop = bottom - box.clientHeight;
+	}
+	refresh() {
+		const q = this.search.value;
+		const ds = this.datasetSelect.value;
+		this.shown = this.all.filter((d) => (!ds || d.dataset === ds) && matchesQuery(d, q));
+		this.count.textContent = `${this.shown.length} of ${this.all.length}`;
+		const hadFocus = this.tbody.contains(document.activeElement);
+		this.rows.clear();
+		const rows = this.shown.map((d) => {
+			const row = h("tr", {
+				attrs: {
+					tabindex: -1,
+					"data-id": d.id,
+					title: d.id
+				},
+				on: {
+					click: () => this.choose(d.id),
+					focus: () => {
+						this.active = d.id;
+						this.paintSelection();
+					}
+				}
+			}, h("td", { class: "pl-cell-ds" }, d.dataset, d.origin === "user" ? h("span", {
+				class: "pl-badge",
+				attrs: { title: "Added or edited by a user" }
+			}, "user") : null), h("td", { class: "pl-cell-src" }, d.source || "—"), h("td", { class: "pl-cell-prompt" }, preview(d.prompt, 70)), h("td", { class: "pl-cell-target" }, d.target ? preview(d.target, 40) : h("span", { class: "pl-muted" }, "—")));
+			this.rows.set(d.id, row);
+			return row;
+		});
+		if (rows.length === 0) rows.push(h("tr", null, h("td", {
+			class: "pl-muted pl-empty",
+			attrs: { colspan: 4 }
+		}, this.all.length ? "No example matches the search." : "No examples yet.")));
+		replace(this.tbody, ...rows);
+		this.paintSelection();
+		if (hadFocus) this.focusActive();
+	}
+	paintSelection() {
+		let tabbable = this.active && this.rows.has(this.active) ? this.active : this.selected && this.rows.has(this.selected) ? this.selected : null;
+		if (!tabbable && this.shown.length) tabbable = this.shown[0].id;
+		for (const [id, row] of this.rows) {
+			row.classList.toggle("pl-selected", id === this.selected);
+			row.classList.toggle("pl-compared", id === this.compared);
+			row.setAttribute("aria-selected", id === this.selected ? "true" : "false");
+			row.tabIndex = id === tabbable ? 0 : -1;
+		}
+	}
+	focusActive() {
+		const id = this.active ?? this.selected;
+		((id ? this.rows.get(id) : void 0) ?? this.tbody.querySelector("tr[tabindex]"))?.focus();
+	}
+	choose(id) {
+		this.active = id;
+		this.cb.onSelect(id);
+	}
+	onKey(e) {
+		if (!this.shown.length) return;
+		const ids = this.shown.map((d) => d.id);
+		const cur = Math.max(0, ids.indexOf(this.active ?? this.selected ?? ids[0]));
+		let next = cur;
+		switch (e.key) {
+			case "ArrowDown":
+				next = Math.min(ids.length - 1, cur + 1);
+				break;
+			case "ArrowUp":
+				next = Math.max(0, cur - 1);
+				break;
+			case "PageDown":
+				next = Math.min(ids.length - 1, cur + 10);
+				break;
+			case "PageUp":
+				next = Math.max(0, cur - 10);
+				break;
+			case "Home":
+				next = 0;
+				break;
+			case "End":
+				next = ids.length - 1;
+				break;
+			case "Enter":
+			case " ":
+				e.preventDefault();
+				this.choose(ids[cur]);
+				return;
+			case "c":
+			case "C":
+				if (e.ctrlKey || e.metaKey || e.altKey) return;
+				e.preventDefault();
+				this.cb.onCompare(ids[cur]);
+				return;
+			default: return;
+		}
+		e.preventDefault();
+		this.active = ids[next];
+		this.focusActive();
+		this.choose(ids[next]);
+		this.reveal(ids[next]);
+	}
+};
+// src/ui/header.ts
+var Header = class {
+	el;
+	leftToggle;
+	store;
+	statusEl = h("div", {
+		class: "pl-status",
+		attrs: {
+			role: "status",
+			"aria-live": "polite"
+		}
+	});
+	modelSelect = h("select", { class: "pl-input" });
+	modelState = h("span", { class: "pl-small pl-muted" });
+	tick;
+	constructor(store, actions) {
+		this.store = store;
+		this.modelSelect.addEventListener("change", () => actions.setModel(this.modelSelect.value));
+		this.leftToggle = h("button", {
+			class: "pl-btn pl-btn-small",
+			attrs: {
+				type: "button",
+				"aria-pressed": "true",
+				title: "Show or hide the examples and the editor"
+			},
+			on: { click: () => actions.toggleLeft() }
+		}, "Examples");
+		this.el = h("header", { class: "pl-header" }, h("div", { class: "pl-brand" }, h("span", {
+			class: "pl-logo",
+			attrs: { "aria-hidden": "true" }
+		}), h("span", { class: "pl-name" }, "promptlight"), h("span", { class: "pl-muted pl-small pl-tagline" }, "prompt debugger")), this.leftToggle, h("label", { class: "pl-row pl-gap-s pl-small" }, "Model", this.modelSelect), this.modelState, this.statusEl);
+	}
+	renderModels() {
+		const s = this.store;
+		replace(this.modelSelect, ...(s.models.length ? s.models : [s.model || "—"]).map((m) => h("option", { attrs: { value: m } }, m)));
+		this.modelSelect.value = s.model;
+		this.modelSelect.disabled = s.models.length <= 1;
+		this.modelSelect.classList.toggle("pl-select-plain", s.models.length <= 1);
 	}
 	onActivity(running) {
-		this.running = running;
+		this.store.running = running;
 		window.clearInterval(this.tick);
 		if (running.length) this.tick = window.setInterval(() => this.renderStatus(), 1e3);
 		this.renderStatus();
 	}
 	renderStatus() {
-		const r = this.running;
-		this.modelState.textContent = this.modelStatus ? `● ${this.modelStatus}` : "";
-		this.modelState.className = `pl-small pl-model-state pl-state-${this.modelStatus.split(/[ ,…:]/)[0] || "none"}`;
+		const s = this.store;
+		const r = s.running;
+		this.modelState.textContent = s.modelStatus ? `● ${s.modelStatus}` : "";
+		this.modelState.className = `pl-small pl-model-state pl-state-${s.modelStatus.split(/[ ,…:]/)[0] || "none"}`;
 		if (r.length === 0) {
 			replace(this.statusEl, h("span", { class: "pl-muted pl-small" }, "idle"));
 			this.statusEl.classList.remove("pl-running");
@@ -2889,6 +3022,358 @@ var App = class {
 			attrs: { "aria-hidden": "true" }
 		}), h("span", null, `${first.label}… ${secs} s`), r.length > 1 ? h("span", { class: "pl-muted" }, ` +${r.length - 1} more`) : null);
 	}
+	destroy() {
+		window.clearInterval(this.tick);
+	}
+};
+// src/ui/tooltip.ts
+/** The hover tooltip over heatmap segments, special tokens and output units: raw values and where they are. */
+function installTooltip(app, tip) {
+	tip.hidden = true;
+	const move = (e) => {
+		const target = e.target?.closest?.(".pl-seg, .pl-special, .pl-tgt");
+		const info = target ? infoOf(target) : void 0;
+		if (!info) {
+			tip.hidden = true;
+			return;
+		}
+		replace(tip, ...tooltipLines(info).map((l) => h("div", null, l)));
+		tip.hidden = false;
+		const pad = 14;
+		const w = tip.offsetWidth;
+		const x = Math.min(e.clientX + pad, window.innerWidth - w - 8);
+		const y = e.clientY + pad + tip.offsetHeight > window.innerHeight ? e.clientY - tip.offsetHeight - pad : e.clientY + pad;
+		tip.style.left = `${Math.max(4, x)}px`;
+		tip.style.top = `${Math.max(4, y)}px`;
+	};
+	app.addEventListener("mousemove", move);
+	app.addEventListener("mouseleave", () => tip.hidden = true);
+}
+var view_keys_default = {
+	about: "The view keys of the promptlight UI: the one list the URL hash (frontend/src/viewstate.ts), the notebook widget's initial view (promptlight/notebook.py) and the docs read. url: the key's name in the link's # part.",
+	keys: {
+		"model": {
+			"url": "model",
+			"kind": "string",
+			"help": "model name (of /api/models)"
+		},
+		"dataset": {
+			"url": "ds",
+			"kind": "string",
+			"help": "dataset shown in the examples table"
+		},
+		"example": {
+			"url": "ex",
+			"kind": "string",
+			"help": "datapoint id shown in pane A"
+		},
+		"span": {
+			"url": "span",
+			"kind": "span",
+			"help": "[start, end) selected in pane A, code points of the explained text"
+		},
+		"compare": {
+			"url": "cmp",
+			"kind": "string",
+			"help": "datapoint id compared in pane B"
+		},
+		"compareSpan": {
+			"url": "cspan",
+			"kind": "span",
+			"help": "pane B's own selection (else it follows A's)"
+		},
+		"method": {
+			"url": "method",
+			"kind": "string",
+			"help": "salience method (of /api/methods)"
+		},
+		"options": {
+			"url": "o.",
+			"kind": "options",
+			"help": "options of the method, {name: value} (of its option table)"
+		},
+		"foil": {
+			"url": "vs",
+			"kind": "string",
+			"help": "contrastive: explain why the selection rather than this text"
+		},
+		"granularity": {
+			"url": "gran",
+			"kind": "string",
+			"help": "tokens, words, sentences, lines, paragraphs or regex:PATTERN"
+		},
+		"source": {
+			"url": "src",
+			"kind": "source",
+			"help": "what is explained: target (the dataset's) or output (the model's)"
+		},
+		"intensity": {
+			"url": "int",
+			"kind": "intensity",
+			"help": "colour intensity, log2 of the gain, -2..2"
+		},
+		"run": {
+			"url": "run",
+			"kind": "flag",
+			"help": "generate (if needed) and explain at once"
+		},
+		"generation": {
+			"url": "",
+			"kind": "generation",
+			"help": "generation settings: max_new_tokens, temperature, top_p, top_k, seed, stop"
+		}
+	},
+	generation: {
+		"max_new_tokens": "mnt",
+		"temperature": "temp",
+		"top_p": "topp",
+		"top_k": "topk",
+		"seed": "seed",
+		"stop": "stop"
+	},
+	initial_only: { "data": "rows to add as datapoints and show (the notebook's render(data=...))" }
+};
+// src/viewstate.ts
+/**
+* The view: one definition, with its encoding in the URL hash, so a link reproduces it:
+* `#ex=sample_prompts:3&span=12-40&method=integrated_gradients&o.steps=64&gran=lines&cmp=u:7`.
+*
+* The keys and their URL names come from `public/view-keys.json`, the file the notebook
+* widget reads too (it ships in the package next to the bundle). Lives in the hash (no
+* reload, works behind any static server). Spans are target-relative code-point offsets,
+* as the API counts them. Settings at their defaults are left out.
+*/
+var KEYS = view_keys_default.keys;
+var GEN_KEYS = Object.entries(view_keys_default.generation);
+/** Every key of the view, in the order of `view-keys.json`. */
+var VIEW_STATE_KEYS = Object.keys(KEYS);
+function spanToString(span) {
+	return `${span[0]}-${span[1]}`;
+}
+function parseSpan(s) {
+	if (!s) return void 0;
+	const m = /^(\d+)-(\d+)$/.exec(s);
+	if (!m) return void 0;
+	const a = Number(m[1]);
+	const b = Number(m[2]);
+	return a < b ? [a, b] : void 0;
+}
+function parseNumber(s) {
+	if (s === null || s.trim() === "") return void 0;
+	const v = Number(s);
+	return Number.isFinite(v) ? v : void 0;
+}
+function parseOptionValue(s) {
+	if (s === "true" || s === "false") return s === "true";
+	const n = parseNumber(s);
+	return n !== void 0 && String(n) === s.trim() ? n : s;
+}
+/** ViewState -> hash string (with the leading `#`, or "" when empty). */
+function encodeView(v) {
+	const p = new URLSearchParams();
+	for (const key of VIEW_STATE_KEYS) {
+		const { url, kind } = KEYS[key];
+		const value = v[key];
+		if (value === void 0) continue;
+		if (kind === "string" && value) p.set(url, String(value));
+		else if (kind === "span") p.set(url, spanToString(value));
+		else if (kind === "source" && value !== "target") p.set(url, String(value));
+		else if (kind === "intensity" && value !== 0) p.set(url, String(value));
+		else if (kind === "flag" && value) p.set(url, "1");
+		else if (kind === "options") {
+			for (const [name, val] of Object.entries(value)) if (val !== null) p.set(`${url}${name}`, String(val));
+		} else if (kind === "generation") {
+			const g = value;
+			for (const [gk, short] of GEN_KEYS) {
+				if (gk === "stop") continue;
+				const val = g[gk];
+				if (val !== void 0 && val !== DEFAULT_GENERATION[gk]) p.set(short, String(val));
+			}
+			if (g.stop && g.stop.length > 0) for (const s of g.stop) p.append(view_keys_default.generation.stop, s);
+		}
+	}
+	const s = p.toString();
+	return s ? `#${s}` : "";
+}
+/** Hash string (with or without `#`) -> ViewState. Unknown or malformed parts are ignored. */
+function decodeView(hash) {
+	const p = new URLSearchParams(hash.replace(/^#/, ""));
+	const v = {};
+	const str = (k) => {
+		const x = p.get(k);
+		return x === null || x === "" ? void 0 : x;
+	};
+	for (const key of VIEW_STATE_KEYS) {
+		const { url, kind } = KEYS[key];
+		if (kind === "string") v[key] = str(url);
+		else if (kind === "span") v[key] = parseSpan(p.get(url));
+		else if (kind === "source") {
+			const src = p.get(url);
+			if (src === "output" || src === "target") v[key] = src;
+		} else if (kind === "intensity") {
+			const intensity = parseNumber(p.get(url));
+			if (intensity !== void 0) v[key] = Math.min(2, Math.max(-2, intensity));
+		} else if (kind === "flag") {
+			if (p.get(url) === "1") v[key] = true;
+		} else if (kind === "options") {
+			const options = {};
+			for (const [name, val] of p.entries()) if (name.startsWith(url) && name.length > url.length) options[name.slice(url.length)] = parseOptionValue(val);
+			if (Object.keys(options).length > 0) v[key] = options;
+		} else if (kind === "generation") {
+			const gen = {};
+			for (const [gk, short] of GEN_KEYS) {
+				if (gk === "stop") continue;
+				const n = parseNumber(p.get(short));
+				if (n !== void 0) gen[gk] = n;
+			}
+			const stops = p.getAll(view_keys_default.generation.stop).filter((s) => s !== "");
+			if (stops.length > 0) gen.stop = stops;
+			if (Object.keys(gen).length > 0) v[key] = gen;
+		}
+	}
+	for (const k of Object.keys(v)) if (v[k] === void 0) delete v[k];
+	return v;
+}
+// src/app.ts
+/**
+* The promptlight app: examples and editor on the left; the salience controls and one pane
+* (or two, to compare) on the right. It wires the parts together and nothing more:
+*
+* - `state.ts`: the store (all state, the request and cache key derived from it);
+* - `viewstate.ts`: the one view definition, kept in the URL;
+* - `actions/`: what clicks do (model calls, compare, datapoints, view changes, exports);
+* - `panels.ts`: the panels, each drawn from the store (a new panel is one file plus one line);
+* - `api.ts`: every server call, reporting what is running.
+*/
+var App = class {
+	root;
+	ctx;
+	header;
+	panels;
+	layout;
+	bannerEl = h("div", {
+		class: "pl-banner",
+		attrs: { role: "alert" }
+	});
+	/** The examples column was hidden automatically for the compare view (and comes back after it). */
+	autoCollapsed = false;
+	constructor(root, opts) {
+		this.root = root;
+		const store = new Store();
+		const ctx = {
+			store,
+			api: new Api({
+				base: opts.apiBase,
+				token: opts.token,
+				onActivity: (a) => this.header.onActivity(a)
+			}),
+			opts,
+			cleanups: [],
+			examplesView: new ExamplesTable({
+				onSelect: (id) => void select(ctx, id),
+				onCompare: (id) => void compare(ctx, id)
+			}),
+			editor: new Editor({
+				onSave: (id, f) => void saveDatapoint(ctx, id, f),
+				onAdd: (f, cmp) => void addDatapoint(ctx, f, cmp),
+				onDuplicate: (id, f) => void addDatapoint(ctx, {
+					...f,
+					source: f.source ? `${f.source} (copy)` : "",
+					fields: { duplicate_of: id }
+				}, false),
+				onDelete: (id) => void deleteDatapoint(ctx, id),
+				onNew: () => {
+					ctx.editor.load(null, store.panes.A.datapoint?.dataset ?? ctx.examplesView.dataset ?? "");
+					ctx.editor.focusPrompt();
+				}
+			}),
+			renderAll: () => this.renderAll(),
+			renderPanes: () => this.panel("panes").render(),
+			renderControls: () => this.renderControls(),
+			renderStatus: () => this.header.renderStatus(),
+			showBanner: (msg) => this.showBanner(msg),
+			syncUrl: () => this.syncUrl(),
+			setLeftVisible: (visible, auto = false) => this.setLeftVisible(visible, auto),
+			leftVisible: () => !this.layout.classList.contains("pl-no-left"),
+			leftAutoHidden: () => this.autoCollapsed
+		};
+		this.ctx = ctx;
+		this.header = new Header(store, {
+			toggleLeft: () => this.setLeftVisible(!ctx.leftVisible()),
+			setModel: (name) => {
+				store.model = name;
+				invalidateAll(ctx);
+				refreshHealth(ctx);
+			}
+		});
+		this.panels = PANELS.map((spec) => spec.create(ctx));
+		const region = (r) => PANELS.flatMap((spec, i) => spec.region === r ? [this.panels[i].el] : []);
+		this.layout = h("div", { class: "pl-layout" }, h("aside", { class: "pl-left" }, ...region("left")), h("main", { class: "pl-right" }, ...region("right")));
+		if (opts.showExamples === false) this.setLeftVisible(false);
+		const tooltip = h("div", {
+			class: "pl-tooltip",
+			attrs: { role: "tooltip" }
+		});
+		const app = h("div", { class: "pl-app" }, this.header.el, this.bannerEl, this.layout, tooltip);
+		replace(root, app);
+		this.bannerEl.hidden = true;
+		installTooltip(app, tooltip);
+		this.renderControls();
+		for (const p of this.panels) p.render();
+		this.header.renderStatus();
+	}
+	async start() {
+		const { ctx } = this;
+		const urlState = ctx.opts.urlState !== false;
+		const init = {
+			...ctx.opts.initial ?? {},
+			...urlState ? decodeView(window.location.hash) : {}
+		};
+		if (urlState) {
+			const onHash = () => {
+				const v = decodeView(window.location.hash);
+				if (!v.compare && ctx.store.comparing) compare(ctx, null);
+				applyView(ctx, v);
+			};
+			window.addEventListener("hashchange", onHash);
+			ctx.cleanups.push(() => window.removeEventListener("hashchange", onHash));
+		}
+		await Promise.all([loadMeta(ctx), loadExamples(ctx)]);
+		if (init.data && init.data.length) {
+			const added = [];
+			for (const row of init.data) try {
+				added.push((await ctx.api.createDatapoint({
+					dataset: init.dataset ?? "notebook",
+					prompt: row.prompt,
+					target: row.target ?? "",
+					source: row.source ?? ""
+				})).id);
+			} catch (err) {
+				this.showBanner(`Could not add a datapoint: ${err instanceof Error ? err.message : String(err)}`);
+			}
+			await loadExamples(ctx);
+			if (added[0]) init.example = init.example ?? added[0];
+			if (added[1]) init.compare = init.compare ?? added[1];
+		}
+		await applyView(ctx, init);
+		if (!ctx.store.panes.A.datapoint && ctx.store.examples.length > 0) await select(ctx, ctx.store.examples[0].id);
+	}
+	panel(id) {
+		return this.panels[PANELS.findIndex((p) => p.id === id)];
+	}
+	renderControls() {
+		this.header.renderModels();
+		for (const p of this.panels) (p.renderControls ?? p.render).call(p);
+	}
+	renderAll() {
+		for (const p of this.panels) p.render();
+		this.syncUrl();
+	}
+	setLeftVisible(visible, auto = false) {
+		this.autoCollapsed = !visible && auto;
+		this.layout.classList.toggle("pl-no-left", !visible);
+		this.header.leftToggle.setAttribute("aria-pressed", String(visible));
+	}
 	showBanner(msg) {
 		this.bannerEl.hidden = !msg;
 		replace(this.bannerEl, msg ?? "", msg ? h("button", {
@@ -2900,62 +3385,24 @@ var App = class {
 			on: { click: () => this.showBanner(null) }
 		}, "Dismiss") : null);
 	}
-	installTooltip(app) {
-		const tip = this.tooltip;
-		tip.hidden = true;
-		const move = (e) => {
-			const target = e.target?.closest?.(".pl-seg, .pl-special, .pl-tgt");
-			const info = target ? infoOf(target) : void 0;
-			if (!info) {
-				tip.hidden = true;
-				return;
-			}
-			replace(tip, ...tooltipLines(info).map((l) => h("div", null, l)));
-			tip.hidden = false;
-			const pad = 14;
-			const w = tip.offsetWidth;
-			const x = Math.min(e.clientX + pad, window.innerWidth - w - 8);
-			const y = e.clientY + pad + tip.offsetHeight > window.innerHeight ? e.clientY - tip.offsetHeight - pad : e.clientY + pad;
-			tip.style.left = `${Math.max(4, x)}px`;
-			tip.style.top = `${Math.max(4, y)}px`;
-		};
-		app.addEventListener("mousemove", move);
-		app.addEventListener("mouseleave", () => tip.hidden = true);
-	}
-	viewState() {
-		const a = this.panes.A;
-		const b = this.panes.B;
-		return {
-			model: this.models.length > 1 ? this.model : void 0,
-			dataset: this.examplesView.dataset || void 0,
-			example: a.datapoint?.id,
-			span: a.span ?? void 0,
-			compare: this.comparing ? b.datapoint?.id : void 0,
-			compareSpan: this.comparing && this.bOwn !== null ? b.span ?? void 0 : void 0,
-			method: this.method,
-			granularity: this.granularityName(),
-			source: this.source,
-			intensity: this.intensity,
-			run: Boolean(a.result),
-			generation: this.gen
-		};
-	}
 	syncUrl() {
-		if (this.opts.urlState === false) return;
-		const hash = encodeView(this.viewState());
-		if (hash !== window.location.hash && !(hash === "" && window.location.hash === "#")) {
-			const url = `${window.location.pathname}${window.location.search}${hash}`;
-			window.history.replaceState(null, "", url);
-		}
+		if (this.ctx.opts.urlState === false) return;
+		const hash = encodeView(this.ctx.store.viewState(this.ctx.examplesView.dataset));
+		if (hash !== window.location.hash && !(hash === "" && window.location.hash === "#")) window.history.replaceState(null, "", `${window.location.pathname}${window.location.search}${hash}`);
+	}
+	select(id) {
+		return select(this.ctx, id);
+	}
+	compare(id) {
+		return compare(this.ctx, id);
 	}
 	result(side = "A") {
-		return this.panes[side].result;
+		return this.ctx.store.panes[side].result;
 	}
 	destroy() {
-		for (const c of this.cleanups) c();
-		window.clearInterval(this.tick);
-		this.views.A.destroy();
-		this.views.B.destroy();
+		for (const c of this.ctx.cleanups) c();
+		this.header.destroy();
+		for (const p of this.panels) p.destroy?.();
 		replace(this.root);
 	}
 };

@@ -1,9 +1,8 @@
-"""Hardening of the web app in-process (issue 6): limits, access, stopping long calls, hostile
+"""The web app in-process under pressure: limits, access, stopping long calls, hostile
 input through the API and the CLI, and HEAD on the UI.
 
-Real server processes (load, kill -9) are in test_hardening_server.py; schemathesis in
-test_hardening_schemathesis.py. Issue 6 items already proven elsewhere are listed in the
-report of the hardening work and in the docstrings of those tests.
+Real server processes (load, kill -9) are in test_server_load_and_crash.py; schemathesis in
+test_api_fuzzing.py.
 """
 
 from __future__ import annotations

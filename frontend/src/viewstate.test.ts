@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeView, encodeView, type ViewState } from "./urlstate";
+import { decodeView, encodeView, type ViewState } from "./viewstate";
 
 describe("URL state", () => {
   it("round-trips a full view", () => {

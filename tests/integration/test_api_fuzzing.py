@@ -1,4 +1,4 @@
-"""Schemathesis against the server's own OpenAPI document (issue 6, "Hostile input").
+"""Schemathesis against the server's own OpenAPI document (hostile input).
 
 Every operation of ``/openapi.json`` gets schema-valid ("positive") and schema-violating
 ("negative") requests, 20 of each, from a fixed seed (``derandomize``), sent in-process to

@@ -1,4 +1,4 @@
-"""Real ``promptlight serve`` processes on loopback (issue 6, "Load" and "Crashes").
+"""Real ``promptlight serve`` processes on loopback (load and crashes).
 
 - A smaller run of ``benchmarks/load.py`` (the same function): concurrent clients mixing
   generate, salience and datapoint edits; every request answered (2xx, or 429/503 with

@@ -1,4 +1,4 @@
-"""Hardening of the pure layers (issue 6): sampling at any temperature, user regex patterns
+"""The pure layers under hostile input: sampling at any temperature, user regex patterns
 that cannot hang, and model files that are missing, truncated, foreign or damaged."""
 
 from __future__ import annotations
@@ -175,11 +175,11 @@ def test_a_garbage_tokenizer_of_the_right_size_is_rebuilt(private_cache, tiny):
 
 def test_the_rebuild_is_tried_once_then_the_error_is_raised(private_cache, monkeypatch):
     """A cache that still does not load after its rebuild is an error, not a loop."""
-    import promptlight.models as models
+    import promptlight.models.loading as models
 
     calls: list[str] = []
 
-    def never_loads(folder: str, *, name: str, spec: str):
+    def never_loads(folder: str, *, name: str, spec: str, **placement):
         calls.append(folder)
         raise ModelLoadError(f"Could not load the model folder {folder!r} (from spec {spec!r}): broken")
 

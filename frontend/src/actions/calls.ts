@@ -1,0 +1,150 @@
+/**
+ * Model calls: generate a pane's output, explain its selection, and what to re-run after a
+ * change. The last click wins: every call carries the pane's sequence number, and an answer
+ * that arrives after a later action is dropped.
+ */
+import { errorMessage } from "../api";
+import type { AppContext } from "../context";
+import type { Side } from "../state";
+import { cpLength } from "../text";
+import type { Pair } from "../types";
+import { alignB, followA, sameSpan } from "./compare";
+
+export async function generate(ctx: AppContext, side: Side): Promise<boolean> {
+  const { store } = ctx;
+  const pane = store.panes[side];
+  const d = pane.datapoint;
+  if (!d) return false;
+  if (!store.model) {
+    pane.error = "No model is available: start the server with --models NAME:PATH.";
+    ctx.renderPanes();
+    return false;
+  }
+  const seq = ++store.seq[side];
+  Object.assign(pane, { busy: "generate", busySince: Date.now(), error: null });
+  ctx.renderPanes();
+  try {
+    const g = await ctx.api.generate(store.model, d.prompt, store.gen);
+    if (seq !== store.seq[side]) return false;
+    // A new text drops the selection made on the old one; a first generation keeps a span
+    // that came with the view (a link to a selection of the output) if it fits the text.
+    const changed = pane.generation !== null && pane.generation.text !== g.text;
+    pane.generation = g;
+    if (store.source === "output" && (changed || (pane.span !== null && pane.span[1] > cpLength(g.text)))) {
+      pane.span = null;
+      markStale(ctx, side);
+      if (side === "B") store.bOwn = null; // B's own span went with the old text
+    }
+    // A new text on either side: B's span follows A's selection on it.
+    if (side === "A") followA(ctx);
+    else alignB(ctx);
+    return true;
+  } catch (err) {
+    if (seq === store.seq[side]) pane.error = errorMessage(err);
+    return false;
+  } finally {
+    if (seq === store.seq[side]) pane.busy = null;
+    ctx.renderAll();
+  }
+}
+
+export async function explain(ctx: AppContext, side: Side): Promise<void> {
+  const { store } = ctx;
+  const pane = store.panes[side];
+  if (!pane.datapoint) return;
+  if (store.source === "output" && !pane.generation) {
+    const ok = await generate(ctx, side);
+    if (!ok) return;
+  }
+  if (side === "B") alignB(ctx);
+  const req = store.request(side);
+  if (!req) {
+    pane.error =
+      store.source === "target"
+        ? "This example has no dataset target. Switch “Explain” to model output, or add a target in the editor."
+        : "There is no model output to explain yet: press Generate.";
+    ctx.renderPanes();
+    return;
+  }
+  const hit = store.cache.get(store.cacheKey(req));
+  if (hit) {
+    store.seq[side]++; // an answer still on its way for an older request must not replace this one
+    Object.assign(pane, { result: hit, resultStale: null, error: null, busy: null });
+    ctx.renderPanes();
+    ctx.syncUrl();
+    return;
+  }
+  const seq = ++store.seq[side];
+  Object.assign(pane, { busy: "salience", busySince: Date.now(), error: null });
+  ctx.renderPanes();
+  try {
+    const result = await ctx.api.salience(req);
+    store.cache.set(store.cacheKey(req), result);
+    // One gradient pass answers its sibling methods too (they take no options of their own).
+    if (Object.keys(req.options).length === 0) {
+      for (const [m, meta] of Object.entries(result.methods ?? {})) {
+        if (meta.level === "tokens" && (store.methodInfo(m)?.options ?? []).length === 0) store.cache.set(store.cacheKey(req, m), result);
+      }
+    }
+    if (seq !== store.seq[side]) return;
+    Object.assign(pane, { result, resultStale: null });
+  } catch (err) {
+    if (seq === store.seq[side]) pane.error = errorMessage(err);
+  } finally {
+    if (seq === store.seq[side]) pane.busy = null;
+    ctx.renderPanes();
+    ctx.syncUrl();
+  }
+}
+
+export function commitSpan(ctx: AppContext, side: Side, span: Pair | null): void {
+  const { store } = ctx;
+  const pane = store.panes[side];
+  if (sameSpan(pane.span, span)) return;
+  pane.span = span;
+  if (side === "B") {
+    // A selection made in B wins over following A, until A's selection changes.
+    store.bOwn = store.selectionKeyA();
+    pane.follow = "own";
+  }
+  markStale(ctx, side);
+  ctx.renderPanes();
+  ctx.syncUrl();
+  if (store.autoRun && pane.datapoint) void explain(ctx, side);
+  if (side === "A") followA(ctx);
+}
+
+/** Note that the shown result no longer matches the selection (kept on screen until replaced). */
+export function markStale(ctx: AppContext, side: Side): void {
+  const pane = ctx.store.panes[side];
+  if (pane.result) pane.resultStale = "The selection or text changed since this result was computed.";
+}
+
+/** After a model change: outputs go, results are marked stale. */
+export function invalidateAll(ctx: AppContext): void {
+  const { store } = ctx;
+  for (const side of ["A", "B"] as Side[]) {
+    store.seq[side]++;
+    const p = store.panes[side];
+    Object.assign(p, { generation: null, busy: null });
+    if (store.source === "output") p.span = null; // it selected the old model's output
+    if (p.result) p.resultStale = "The settings changed since this result was computed.";
+  }
+  if (store.source === "output") store.bOwn = null;
+  alignB(ctx);
+  ctx.renderAll();
+}
+
+/** After a method/option/granularity/source change: re-run where the shown result cannot answer. */
+export function rerunWhereNeeded(ctx: AppContext, { optionsChanged = false } = {}): void {
+  const { store } = ctx;
+  for (const side of store.activeSides()) {
+    const p = store.panes[side];
+    if (!p.result || !store.autoRun) continue;
+    const req = store.request(side);
+    const method = store.method;
+    const has = p.result.methods[method];
+    const perSegOk = !store.isPerSegment(method) || p.result.segment_scores?.[method]?.granularity === store.granularityName();
+    if (!req || !has || !perSegOk || p.resultStale || optionsChanged) void explain(ctx, side);
+  }
+}

@@ -1,0 +1,59 @@
+/** The editor's actions: save, add (and compare), delete a datapoint. */
+import { errorMessage } from "../api";
+import type { AppContext } from "../context";
+import type { NewDatapoint } from "../types";
+import { emptyPane } from "../ui/pane";
+import { loadExamples } from "./view";
+import { alignB, compare, select } from "./compare";
+
+export async function saveDatapoint(ctx: AppContext, id: string, f: NewDatapoint): Promise<void> {
+  const body: Partial<NewDatapoint> = { ...f };
+  if (!body.dataset) delete body.dataset;
+  try {
+    const d = await ctx.api.updateDatapoint(id, body);
+    await loadExamples(ctx);
+    ctx.editor.load(d);
+    await select(ctx, d.id);
+  } catch (err) {
+    ctx.showBanner(`Could not save: ${errorMessage(err)}`);
+  }
+}
+
+export async function addDatapoint(ctx: AppContext, f: NewDatapoint, compareIt: boolean): Promise<void> {
+  if (!f.prompt) {
+    ctx.showBanner("Write a prompt first: a datapoint needs one.");
+    return;
+  }
+  const body: NewDatapoint = { ...f };
+  if (!body.dataset) delete body.dataset; // the server files it under its default dataset
+  try {
+    const d = await ctx.api.createDatapoint(body);
+    await loadExamples(ctx);
+    if (compareIt && ctx.store.panes.A.datapoint) {
+      await compare(ctx, d.id);
+      ctx.editor.load(d);
+    } else {
+      ctx.editor.load(d);
+      await select(ctx, d.id);
+    }
+  } catch (err) {
+    ctx.showBanner(`Could not add the datapoint: ${errorMessage(err)}`);
+  }
+}
+
+export async function deleteDatapoint(ctx: AppContext, id: string): Promise<void> {
+  const { store } = ctx;
+  try {
+    await ctx.api.deleteDatapoint(id);
+    if (store.panes.B.datapoint?.id === id) await compare(ctx, null);
+    if (store.panes.A.datapoint?.id === id) {
+      store.panes.A = emptyPane();
+      ctx.editor.load(null);
+      alignB(ctx);
+    }
+    await loadExamples(ctx);
+    ctx.renderAll();
+  } catch (err) {
+    ctx.showBanner(`Could not delete: ${errorMessage(err)}`);
+  }
+}

@@ -1,0 +1,36 @@
+/** A pane's result as a JSON file or a self-contained HTML report. */
+import { gainOfSlider } from "../colour";
+import type { AppContext } from "../context";
+import { download } from "../dom";
+import { buildHtmlReport, resultToJson } from "../report";
+import type { Side } from "../state";
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 60) || "result";
+}
+
+function exportBase(ctx: AppContext, side: Side): string {
+  const d = ctx.store.panes[side].datapoint;
+  return `promptlight-${safeName(d?.source || d?.id || "result")}-${ctx.store.method}-${safeName(ctx.store.granularityName())}`;
+}
+
+export function exportJson(ctx: AppContext, side: Side): void {
+  const r = ctx.store.panes[side].result;
+  if (r) download(`${exportBase(ctx, side)}.json`, resultToJson(r), "application/json");
+}
+
+export function exportHtml(ctx: AppContext, side: Side): void {
+  const { store } = ctx;
+  const r = store.panes[side].result;
+  const d = store.panes[side].datapoint;
+  if (!r) return;
+  const html = buildHtmlReport(r, {
+    method: store.method,
+    granularity: store.granularityName(),
+    includeBos: store.includeBos,
+    gain: gainOfSlider(store.intensity),
+    title: `promptlight: ${d?.source || d?.id || "salience"}`,
+    subtitle: d ? `Example ${d.id} (${d.dataset}); explaining the ${store.source === "output" ? "model output" : "dataset target"}.` : undefined,
+  });
+  download(`${exportBase(ctx, side)}.html`, html, "text/html");
+}

@@ -1,0 +1,157 @@
+/**
+ * Loading what the server offers, applying a view (from the URL or the notebook), and the
+ * toolbar's choices: what to explain, the method and its options, the granularity.
+ */
+import { isRegexGranularity, REGEX_PREFIX } from "../aggregate";
+import { errorMessage } from "../api";
+import type { AppContext } from "../context";
+import type { Side } from "../state";
+import { DEFAULT_GENERATION, FALLBACK_METHODS } from "../types";
+import type { ExplainSource, InitialView, OptionValue, ViewState } from "../viewstate";
+import { explain, generate, markStale, rerunWhereNeeded } from "./calls";
+import { alignB, compare, select } from "./compare";
+
+export async function loadMeta(ctx: AppContext): Promise<void> {
+  const { store, api } = ctx;
+  const [models, datasets, methods, grans] = await Promise.allSettled([api.models(), api.datasets(), api.methods(), api.granularities()]);
+  if (models.status === "fulfilled") {
+    store.models = models.value.map((m) => m.name);
+    if (!store.model || !store.models.includes(store.model)) store.model = store.models[0] ?? "";
+  } else {
+    ctx.showBanner(`Could not load the models: ${errorMessage(models.reason)}`);
+  }
+  if (datasets.status === "fulfilled") store.datasets = datasets.value.map((d) => d.name);
+  if (methods.status === "fulfilled" && Array.isArray(methods.value) && methods.value.length) {
+    const order = FALLBACK_METHODS.map((m) => m.name);
+    const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
+    store.methods = [...methods.value].sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+  }
+  if (grans.status === "fulfilled" && Array.isArray(grans.value)) store.granularities = grans.value.filter((g) => !isRegexGranularity(g));
+  ctx.editor.setDatasets(store.datasets);
+  ctx.renderControls();
+  void refreshHealth(ctx);
+}
+
+export async function loadExamples(ctx: AppContext): Promise<void> {
+  try {
+    ctx.store.examples = await ctx.api.examples();
+    ctx.examplesView.setData(ctx.store.examples, ctx.store.datasets);
+    ctx.renderControls();
+  } catch (err) {
+    ctx.showBanner(`Could not load the examples: ${errorMessage(err)}`);
+  }
+}
+
+export async function refreshHealth(ctx: AppContext, attempt = 0): Promise<void> {
+  const { store } = ctx;
+  try {
+    const health = await ctx.api.health();
+    const m = health.models?.[store.model];
+    if (!m) store.modelStatus = "";
+    else if (m.error || m.state === "error") store.modelStatus = `failed to load: ${m.error ?? "see the server log"}`;
+    else if (!m.loaded) store.modelStatus = "loading…";
+    else store.modelStatus = m.busy ? `busy${m.queued ? `, ${m.queued} queued` : ""}` : "ready";
+    ctx.renderStatus();
+    if (m && !m.loaded && !m.error && attempt < 200) {
+      const t = window.setTimeout(() => void refreshHealth(ctx, attempt + 1), 3000);
+      ctx.cleanups.push(() => window.clearTimeout(t));
+    }
+  } catch {
+    store.modelStatus = "";
+    ctx.renderStatus();
+  }
+}
+
+/** Apply a view (from the URL or `initial`). */
+export async function applyView(ctx: AppContext, v: InitialView | ViewState): Promise<void> {
+  const { store } = ctx;
+  if (v.model && (store.models.length === 0 || store.models.includes(v.model))) store.model = v.model;
+  if (v.method) store.method = v.method;
+  if (v.options) store.options[store.method] = { ...(store.options[store.method] ?? {}), ...v.options };
+  if (v.foil !== undefined) store.foil = v.foil;
+  if (v.granularity) {
+    if (isRegexGranularity(v.granularity)) {
+      store.regex = v.granularity.slice(REGEX_PREFIX.length);
+      store.granularity = "regex";
+    } else store.granularity = v.granularity;
+  }
+  if (v.source) store.source = v.source;
+  if ("intensity" in v && v.intensity !== undefined) store.intensity = v.intensity;
+  if (v.generation) store.gen = { ...DEFAULT_GENERATION, ...v.generation };
+  if (v.dataset) ctx.examplesView.setDataset(v.dataset);
+  ctx.renderControls();
+  if (v.example) await select(ctx, v.example, v.span ?? null);
+  else ctx.renderPanes();
+  if (v.compare) await compare(ctx, v.compare, v.compareSpan ?? null);
+  if (v.run) {
+    // Pane B's span follows A's selection, so A's text comes first.
+    if (store.comparing && store.bOwn === null && store.panes.A.span && store.source === "output" && !store.panes.A.generation) await generate(ctx, "A");
+    await Promise.all([explain(ctx, "A"), store.comparing ? explain(ctx, "B") : Promise.resolve()]);
+  }
+}
+
+export function setSource(ctx: AppContext, v: ExplainSource): void {
+  const { store } = ctx;
+  if (v === store.source) return;
+  store.source = v;
+  for (const side of ["A", "B"] as Side[]) {
+    store.panes[side].span = null;
+    markStale(ctx, side);
+  }
+  store.bOwn = null;
+  alignB(ctx);
+  afterChange(ctx);
+  rerunWhereNeeded(ctx);
+}
+
+export function setMethod(ctx: AppContext, v: string): void {
+  if (v === ctx.store.method) return;
+  ctx.store.method = v;
+  afterChange(ctx);
+  rerunWhereNeeded(ctx);
+}
+
+/** An option of the current method; `null` puts it back to its default. */
+export function setOption(ctx: AppContext, name: string, value: OptionValue): void {
+  const { store } = ctx;
+  const current = { ...(store.options[store.method] ?? {}) };
+  if (current[name] === value) return;
+  if (value === null) delete current[name];
+  else current[name] = value;
+  store.options[store.method] = current;
+  afterChange(ctx);
+  rerunWhereNeeded(ctx, { optionsChanged: true });
+}
+
+/** The contrastive foil ("" = back to the plain objective). */
+export function setFoil(ctx: AppContext, foil: string): void {
+  if (foil === ctx.store.foil) return;
+  ctx.store.foil = foil;
+  afterChange(ctx);
+  rerunWhereNeeded(ctx, { optionsChanged: true });
+}
+
+export function setRegex(ctx: AppContext, pattern: string): void {
+  const { store } = ctx;
+  if (pattern === store.regex && store.granularity === "regex") return;
+  store.regex = pattern;
+  store.granularity = "regex";
+  afterGranularityChange(ctx);
+}
+
+export function setGranularity(ctx: AppContext, v: string): void {
+  if (v === ctx.store.granularity) return;
+  ctx.store.granularity = v;
+  afterGranularityChange(ctx);
+}
+
+function afterGranularityChange(ctx: AppContext): void {
+  afterChange(ctx);
+  if (ctx.store.isPerSegment(ctx.store.method)) rerunWhereNeeded(ctx);
+}
+
+function afterChange(ctx: AppContext): void {
+  ctx.renderControls();
+  ctx.renderPanes();
+  ctx.syncUrl();
+}

@@ -1,0 +1,133 @@
+/**
+ * The app's state, in one place, and everything derived from it: the salience request of a
+ * pane, the client-side result-cache key (derived from the whole request, so a new request
+ * field can never serve a stale result), and the view kept in the URL. The actions in
+ * `actions/` change it; the panels in `ui/` draw it.
+ */
+import { isRegexGranularity, REGEX_PREFIX } from "./aggregate";
+import type { Activity } from "./api";
+import { BASE_GRANULARITIES, DEFAULT_GENERATION, FALLBACK_METHODS, type Datapoint, type GenerationSettings, type MethodInfo, type SalienceRequest, type SalienceResult } from "./types";
+import { emptyPane, explainedText, type PaneState } from "./ui/pane";
+import type { ExplainSource, OptionValue, ViewState } from "./viewstate";
+
+export type Side = "A" | "B";
+
+export class Store {
+  models: string[] = [];
+  model = "";
+  datasets: string[] = [];
+  examples: Datapoint[] = [];
+  methods: MethodInfo[] = FALLBACK_METHODS;
+  granularities: string[] = [...BASE_GRANULARITIES];
+  method = "grad_l2";
+  /** Option values the user set, per method (only those differing from the default are sent). */
+  options: Record<string, Record<string, OptionValue>> = {};
+  granularity = "words";
+  /** Contrastive: the foil text ("" = the plain objective). */
+  foil = "";
+  regex = "[^\\n]+\\n*";
+  source: ExplainSource = "target";
+  intensity = 0;
+  includeBos = false;
+  autoRun = true;
+  gen: GenerationSettings = { ...DEFAULT_GENERATION };
+  panes: Record<Side, PaneState> = { A: emptyPane(), B: emptyPane() };
+  comparing = false;
+  /**
+   * Pane B has its own span (chosen in B, from the view's link, or kept by a swap): the key of
+   * pane A's selection at that moment (`selectionKeyA`). Null = B follows A's selection. B's
+   * own span is dropped when A's selection changes.
+   */
+  bOwn: string | null = null;
+  /** Bumped to drop the answer of a call that a later action made obsolete (the last click wins). */
+  seq: Record<Side, number> = { A: 0, B: 0 };
+  running: Activity[] = [];
+  modelStatus = "";
+  readonly cache = new Map<string, SalienceResult>();
+
+  granularityName(): string {
+    return this.granularity === "regex" ? `${REGEX_PREFIX}${this.regex}` : this.granularity;
+  }
+
+  methodInfo(method = this.method): MethodInfo | undefined {
+    return this.methods.find((m) => m.name === method);
+  }
+
+  /** Whether `method` scores segments at the requested granularity (occlusion) instead of tokens. */
+  isPerSegment(method: string): boolean {
+    const info = this.methodInfo(method);
+    return info?.level ? info.level !== "tokens" : method === "occlusion";
+  }
+
+  /** The options of `method` to send: those set to something other than their default. */
+  requestOptions(method = this.method): Record<string, OptionValue> {
+    const table = this.methodInfo(method)?.options ?? [];
+    const set = this.options[method] ?? {};
+    const out: Record<string, OptionValue> = {};
+    for (const opt of table) {
+      const v = set[opt.name];
+      if (v !== undefined && v !== null && v !== "" && v !== opt.default) out[opt.name] = v;
+    }
+    return out;
+  }
+
+  request(side: Side): SalienceRequest | null {
+    const pane = this.panes[side];
+    const d = pane.datapoint;
+    const target = explainedText(pane, this.source);
+    if (!d || !target) return null;
+    const gran = this.granularityName();
+    const req: SalienceRequest = {
+      model: this.model,
+      prompt: d.prompt,
+      target,
+      target_span: pane.span,
+      method: this.method,
+      // Only per-segment methods' scores depend on the granularity; gradient methods get every boundary.
+      granularity: this.isPerSegment(this.method) || !isRegexGranularity(gran) ? gran : "words",
+      options: this.requestOptions(),
+    };
+    if (this.foil.trim()) req.foil = this.foil;
+    return req;
+  }
+
+  /** The cache key of `req` (as if for `method`): every field of the request, the granularity only where it matters. */
+  cacheKey(req: SalienceRequest, method = req.method): string {
+    const granularity = this.isPerSegment(method) ? req.granularity : "";
+    const fields = Object.keys(req).sort() as (keyof SalienceRequest)[];
+    return JSON.stringify(fields.map((k) => [k, k === "method" ? method : k === "granularity" ? granularity : req[k]]));
+  }
+
+  activeSides(): Side[] {
+    return this.comparing ? ["A", "B"] : ["A"];
+  }
+
+  /** What pane B's own span is kept against: A's example, selection and what is explained. */
+  selectionKeyA(): string {
+    const a = this.panes.A;
+    return JSON.stringify([a.datapoint?.id ?? null, a.span, this.source]);
+  }
+
+  viewState(dataset: string | undefined): ViewState {
+    const a = this.panes.A;
+    const b = this.panes.B;
+    const options = this.requestOptions();
+    return {
+      model: this.models.length > 1 ? this.model : undefined,
+      dataset: dataset || undefined,
+      example: a.datapoint?.id,
+      span: a.span ?? undefined,
+      compare: this.comparing ? b.datapoint?.id : undefined,
+      // Only B's own span: one that follows A's selection is found again from the link.
+      compareSpan: this.comparing && this.bOwn !== null ? (b.span ?? undefined) : undefined,
+      method: this.method,
+      options: Object.keys(options).length ? options : undefined,
+      foil: this.foil || undefined,
+      granularity: this.granularityName(),
+      source: this.source,
+      intensity: this.intensity,
+      run: Boolean(a.result),
+      generation: this.gen,
+    };
+  }
+}

@@ -1,0 +1,78 @@
+/** The header: brand, the examples toggle, the model picker with its state, and what is running. */
+import type { Activity } from "../api";
+import { h, replace } from "../dom";
+import type { Store } from "../state";
+
+export interface HeaderActions {
+  toggleLeft(): void;
+  setModel(name: string): void;
+}
+
+export class Header {
+  readonly el: HTMLElement;
+  readonly leftToggle: HTMLButtonElement;
+  private readonly store: Store;
+  private readonly statusEl = h("div", { class: "pl-status", attrs: { role: "status", "aria-live": "polite" } });
+  private readonly modelSelect = h("select", { class: "pl-input" });
+  private readonly modelState = h("span", { class: "pl-small pl-muted" });
+  private tick: number | undefined;
+
+  constructor(store: Store, actions: HeaderActions) {
+    this.store = store;
+    this.modelSelect.addEventListener("change", () => actions.setModel(this.modelSelect.value));
+    this.leftToggle = h(
+      "button",
+      { class: "pl-btn pl-btn-small", attrs: { type: "button", "aria-pressed": "true", title: "Show or hide the examples and the editor" }, on: { click: () => actions.toggleLeft() } },
+      "Examples",
+    );
+    this.el = h(
+      "header",
+      { class: "pl-header" },
+      h("div", { class: "pl-brand" }, h("span", { class: "pl-logo", attrs: { "aria-hidden": "true" } }), h("span", { class: "pl-name" }, "promptlight"), h("span", { class: "pl-muted pl-small pl-tagline" }, "prompt debugger")),
+      this.leftToggle,
+      h("label", { class: "pl-row pl-gap-s pl-small" }, "Model", this.modelSelect),
+      this.modelState,
+      this.statusEl,
+    );
+  }
+
+  renderModels(): void {
+    const s = this.store;
+    replace(this.modelSelect, ...(s.models.length ? s.models : [s.model || "—"]).map((m) => h("option", { attrs: { value: m } }, m)));
+    this.modelSelect.value = s.model;
+    this.modelSelect.disabled = s.models.length <= 1;
+    this.modelSelect.classList.toggle("pl-select-plain", s.models.length <= 1);
+  }
+
+  onActivity(running: Activity[]): void {
+    this.store.running = running;
+    window.clearInterval(this.tick);
+    if (running.length) this.tick = window.setInterval(() => this.renderStatus(), 1000);
+    this.renderStatus();
+  }
+
+  renderStatus(): void {
+    const s = this.store;
+    const r = s.running;
+    this.modelState.textContent = s.modelStatus ? `● ${s.modelStatus}` : "";
+    this.modelState.className = `pl-small pl-model-state pl-state-${s.modelStatus.split(/[ ,…:]/)[0] || "none"}`;
+    if (r.length === 0) {
+      replace(this.statusEl, h("span", { class: "pl-muted pl-small" }, "idle"));
+      this.statusEl.classList.remove("pl-running");
+      return;
+    }
+    const first = r[0];
+    const secs = Math.floor((Date.now() - first.started) / 1000);
+    this.statusEl.classList.add("pl-running");
+    replace(
+      this.statusEl,
+      h("span", { class: "pl-spinner", attrs: { "aria-hidden": "true" } }),
+      h("span", null, `${first.label}… ${secs} s`),
+      r.length > 1 ? h("span", { class: "pl-muted" }, ` +${r.length - 1} more`) : null,
+    );
+  }
+
+  destroy(): void {
+    window.clearInterval(this.tick);
+  }
+}

@@ -1,0 +1,55 @@
+"""``SalienceResult``: the result record (:class:`~promptlight.types.ResultRecord`) with its views.
+
+    result.aggregate("lines")            # prompt segments with scores
+    result.top_segments("lines", k=5)    # the same ranking the UI and the CLI show
+    result.to_html(granularity="lines")  # a self-contained page
+    result.to_dataframe("words")         # needs pandas
+
+Every view is computed from the record alone (no model call), by the same functions the
+CLI uses, so Python, the CLI and the UI agree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from promptlight.segments import aggregate_result
+from promptlight.types import ResultRecord, Segment
+
+
+@dataclasses.dataclass(frozen=True)
+class SalienceResult(ResultRecord):
+    """A :class:`~promptlight.types.ResultRecord` with aggregation and rendering; positive scores push the selection up."""
+
+    def aggregate(
+        self, granularity: str = "words", *, method: str | None = None, prompt_only: bool = True
+    ) -> list[Segment]:
+        """Segments of ``granularity`` with their scores (sum of the segment's token scores).
+
+        With ``prompt_only`` (the default) only segments inside the prompt are returned.
+        """
+        return aggregate_result(self, granularity, method=method, prompt_only=prompt_only)
+
+    def top_segments(self, granularity: str = "words", *, method: str | None = None, k: int = 10) -> list[Segment]:
+        """The ``k`` prompt segments with the largest absolute score, largest first."""
+        segs = [s for s in self.aggregate(granularity, method=method) if s.score is not None]
+        return sorted(segs, key=lambda s: abs(s.score or 0.0), reverse=True)[:k]
+
+    def to_html(self, *, granularity: str = "words", method: str | None = None, title: str | None = None) -> str:
+        """A self-contained HTML page (no network) with the heatmap and a legend."""
+        from promptlight.report import result_to_html
+
+        return result_to_html(self, granularity=granularity, method=method, title=title)
+
+    def to_dataframe(self, granularity: str = "tokens", *, method: str | None = None) -> Any:
+        """One row per prompt segment: ``start``, ``end``, ``text``, ``score`` (a pandas DataFrame). Needs pandas."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("SalienceResult.to_dataframe needs pandas: pip install 'promptlight[pandas]'.") from exc
+        segs = self.aggregate(granularity, method=method)
+        return pd.DataFrame([dataclasses.asdict(s) for s in segs], columns=["start", "end", "text", "score"])
+
+
+__all__ = ["SalienceResult"]

@@ -1,0 +1,113 @@
+"""Method options in the UI: the controls come from the method's option table (``/api/methods``),
+the request carries what the user set, the result reflects it, and a link restores it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.pages import PromptlightPage
+
+pytestmark = pytest.mark.browser
+
+EXAMPLE = "math-cot-1"  # a row with a dataset target: explaining it needs no generation
+
+
+@pytest.fixture(scope="module")
+def server(start_server):
+    server = start_server("options-tiny", models=["tiny"])
+    yield server
+    server.stop()
+
+
+def test_integrated_gradients_steps_and_baseline_are_set_from_the_ui(server, ui):
+    page = ui.page
+    app = PromptlightPage(page)
+    app.open(server.url)
+    app.select(EXAMPLE)
+    app.wait_idle()
+    options = page.get_by_role("group", name="Method options")
+    expect(options).to_be_hidden()  # grad_l2 has no options: nothing to show
+
+    app.set_method("integrated_gradients")
+    with app.expect_call("salience"):
+        app.button("Explain").click()
+    app.wait_idle()
+    assert json.loads(app.salience_calls[-1])["options"] == {}, "untouched options are not sent"
+    # The controls are drawn from the option table: a field per option, with its default.
+    expect(options).to_be_visible()
+    steps = options.get_by_label("steps", exact=True)
+    baseline = options.get_by_label("baseline", exact=True)
+    expect(steps).to_have_attribute("placeholder", "32")
+    expect(baseline).to_have_value("zero")
+    assert options.locator("option").all_inner_texts() == ["zero", "pad", "gauss_legendre", "riemann_middle", "geometric"]
+
+    with app.expect_call("salience"):
+        steps.fill("5")
+        steps.press("Tab")
+    app.wait_idle()
+    assert json.loads(app.salience_calls[-1])["options"] == {"steps": 5}
+    with app.expect_call("salience"):
+        baseline.select_option("pad")
+    app.wait_idle()
+    request = json.loads(app.salience_calls[-1])
+    assert request["method"] == "integrated_gradients" and request["options"] == {"steps": 5, "baseline": "pad"}
+    # The result is the one asked for: its metadata names the steps and baseline used.
+    summary = app.pane().locator(".pl-objective")
+    expect(summary).to_contain_text("5 steps")
+    expect(summary).to_contain_text("baseline: pad")
+    assert "o.steps=5" in page.url and "o.baseline=pad" in page.url
+    ui.shot("ig-options")
+
+    # A value the server refuses is named, with its limit, not silently dropped.
+    with page.expect_response(lambda r: r.url.endswith("/api/salience")) as info:
+        steps.fill("100000")
+        steps.press("Tab")
+    assert info.value.status == 422
+    expect(app.pane().locator(".pl-error")).to_contain_text("max_ig_steps")
+
+    # The link restores the options, and the first run uses them.
+    link = page.url.replace("o.steps=100000", "o.steps=6")
+    calls_before = len(app.salience_calls)
+    page.goto("about:blank")
+    page.goto(link.replace("#", "#run=1&", 1) if "run=1" not in link else link)
+    app.wait_idle()
+    expect(options.get_by_label("steps", exact=True)).to_have_value("6")
+    expect(options.get_by_label("baseline", exact=True)).to_have_value("pad")
+    assert len(app.salience_calls) > calls_before
+    assert json.loads(app.salience_calls[-1])["options"] == {"steps": 6, "baseline": "pad"}
+
+
+def test_a_foil_typed_in_versus_gives_a_contrastive_result(server, ui):
+    page = ui.page
+    app = PromptlightPage(page)
+    app.open(server.url)
+    app.select(EXAMPLE)
+    app.set_method("occlusion")
+    app.set_granularity("lines")
+    with app.expect_call("salience"):
+        app.button("Explain").click()
+    app.wait_idle()
+    plain = app.pane().locator(".pl-objective").inner_text()
+    assert "versus" not in plain and "log p(foil)" not in plain
+
+    versus = page.get_by_label("Versus (foil)")
+    with app.expect_call("salience"):
+        versus.fill(" The answer is 64.")
+        versus.press("Tab")
+    app.wait_idle()
+    request = json.loads(app.salience_calls[-1])
+    assert request["foil"] == " The answer is 64." and request["method"] == "occlusion"
+    summary = app.pane().locator(".pl-objective")
+    expect(summary).to_contain_text("versus the")  # the server's own sentence, shown as it comes
+    expect(summary).to_contain_text("log p(foil)")
+    assert "vs=+The+answer+is+64." in page.url or "vs=%20The%20answer%20is%2064." in page.url
+    ui.shot("contrastive")
+
+    # Clearing the foil goes back to the plain objective (a cached result, no new call needed).
+    versus.fill("")
+    versus.press("Tab")
+    app.wait_idle()
+    expect(summary).not_to_contain_text("versus the")
