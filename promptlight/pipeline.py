@@ -123,6 +123,10 @@ def explain(
     with lm.lock, lm.frozen():
         output = info.run(inputs, **parsed)
         sides = goal.term_values(lm, lm.embed(ids[None, :first])) if foil is not None else None
+        if goal.observed is None:  # a method that does not report the unchanged input's logits: one more pass
+            with torch.no_grad():
+                goal.value_from_embeds(lm, lm.embed(ids[None, :first]), observe=True)
+        alternatives = _alternatives(lm, goal, tok, first, text)
 
     tokens = []
     for i, (span, special) in enumerate(zip(tok.spans, tok.special)):
@@ -163,7 +167,35 @@ def explain(
         foil=foil,
         f_target=sides[0] if sides else None,
         f_foil=sides[1] if sides else None,
+        alternatives=alternatives,
     )
+
+
+def _alternatives(lm: Any, goal: Any, tok: Any, first: int, text: str) -> tuple[dict[str, Any], ...]:
+    """Per selected target token: its log-probability and the model's top next tokens at that position."""
+    import math
+
+    observed = goal.observed
+    rows = []
+    for j in range(observed.top_ids.shape[0]):
+        i = first + j
+        span = tok.spans[i]
+        top = [
+            {"id": int(t), "text": lm.decode([int(t)]), "prob": math.exp(float(lp))}
+            for t, lp in zip(observed.top_ids[j], observed.top_logprobs[j])
+        ]
+        rows.append(
+            {
+                "token_index": i,
+                "id": int(tok.ids[i]),
+                "text": text[span.start : span.end],
+                "start": span.start,
+                "end": span.end,
+                "prob": math.exp(float(observed.actual_logprobs[j])),
+                "top": top,
+            }
+        )
+    return tuple(rows)
 
 
 def _foil_ids(lm: Any, text: str, tok: Any, first: int, selected: Span, foil: str) -> list[int]:

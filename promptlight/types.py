@@ -183,6 +183,7 @@ class ResultRecord:
     foil: str | None = None
     f_target: float | None = None
     f_foil: float | None = None
+    alternatives: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def prompt(self) -> str:
@@ -228,6 +229,7 @@ class ResultRecord:
             "foil": self.foil,
             "f_target": self.f_target,
             "f_foil": self.f_foil,
+            "alternatives": [dict(a) for a in self.alternatives],
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -266,6 +268,7 @@ class ResultRecord:
             foil=d.get("foil"),
             f_target=None if d.get("f_target") is None else float(d["f_target"]),
             f_foil=None if d.get("f_foil") is None else float(d["f_foil"]),
+            alternatives=tuple(dict(a) for a in d.get("alternatives", ())),
         )
 
     @classmethod

@@ -101,7 +101,19 @@ export interface SalienceResult {
   foil?: string | null;
   f_target?: number | null;
   f_foil?: number | null;
+  /** Per selected target token: its probability and the model's top next tokens there. */
+  alternatives?: Alternative[];
   cached?: boolean;
+}
+
+export interface Alternative {
+  token_index: number;
+  id: number;
+  text: string;
+  start: number;
+  end: number;
+  prob: number;
+  top: { id: number; text: string; prob: number }[];
 }
 
 export interface SalienceRequest {

@@ -31,7 +31,7 @@ def gradient_pass(inputs: SalienceInputs) -> GradientPass:
     lm = inputs.lm
     with torch.enable_grad():
         embeds = lm.embed(inputs.prefix_ids[None]).detach().requires_grad_(True)  # [1, n, d]
-        f = inputs.objective.value_from_embeds(lm, embeds)  # [1]
+        f = inputs.objective.value_from_embeds(lm, embeds, observe=True)  # [1]
         (grads,) = torch.autograd.grad(f.sum(), embeds)  # [1, n, d]
     return GradientPass(
         objective_value=float(f.detach()[0]),

@@ -130,7 +130,7 @@ def integrated_gradients(
 
     scores = (delta * total_grad).sum(dim=-1)  # [n]
     with torch.no_grad():
-        ends = objective.value_from_embeds(lm, torch.stack([embeds, base]))  # [2]
+        ends = objective.value_from_embeds(lm, torch.stack([embeds, base]), observe=True)  # [2], row 0 the input
     f_input, f_baseline = float(ends[0]), float(ends[1])
     token_scores = scores.tolist()
     gap = math.fsum(token_scores) - (f_input - f_baseline)  # summed exactly, as a reader would

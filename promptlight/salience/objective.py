@@ -76,15 +76,32 @@ class Objective(Protocol):
     """What every salience method evaluates. ``value_*`` return ``[rows]`` float32 on ``lm.device``."""
 
     terms: tuple[Term, ...]
+    #: Set by an ``observe=True`` call: the first term's top next tokens on the unchanged input.
+    observed: Alternatives | None
 
-    def value_from_embeds(self, lm: LanguageModel, prefix_embeds: torch.Tensor) -> torch.Tensor:
-        """``[batch, n, d]`` prefix embeddings -> ``[batch]``; differentiable in ``prefix_embeds``."""
+    def value_from_embeds(
+        self, lm: LanguageModel, prefix_embeds: torch.Tensor, *, observe: bool = False
+    ) -> torch.Tensor:
+        """``[batch, n, d]`` prefix embeddings -> ``[batch]``; differentiable in ``prefix_embeds``.
+
+        ``observe=True``: row 0 is the unchanged input; keep its alternatives (no extra pass).
+        """
         ...
 
     def value_from_cache(
-        self, lm: LanguageModel, cache: Any, prefix_ids: torch.Tensor, shared: int, variants: Sequence[torch.Tensor]
+        self,
+        lm: LanguageModel,
+        cache: Any,
+        prefix_ids: torch.Tensor,
+        shared: int,
+        variants: Sequence[torch.Tensor],
+        *,
+        observe: bool = False,
     ) -> torch.Tensor:
-        """``f`` of each variant prefix (``[n_r]`` ids whose first ``shared`` tokens equal ``prefix_ids``) -> ``[rows]``."""
+        """``f`` of each variant prefix (``[n_r]`` ids whose first ``shared`` tokens equal ``prefix_ids``) -> ``[rows]``.
+
+        ``observe=True``: variant 0 is the unchanged prefix; keep its alternatives.
+        """
         ...
 
     def term_values(self, lm: LanguageModel, prefix_embeds: torch.Tensor) -> list[float]:
@@ -100,10 +117,35 @@ class Objective(Protocol):
         ...
 
 
+@dataclasses.dataclass(frozen=True)
+class Alternatives:
+    """At each position of the first term: the top next tokens and the actual token's log-probability.
+
+    ``top_ids``, ``top_logprobs``: ``[k, top]``; ``actual_logprobs``: ``[k]`` (all float32, on the CPU).
+    """
+
+    top_ids: torch.Tensor
+    top_logprobs: torch.Tensor
+    actual_logprobs: torch.Tensor
+
+
+#: How many alternatives each target token reports.
+TOP_ALTERNATIVES = 5
+
+
+def alternatives_from_logits(logits: torch.Tensor, ids: torch.Tensor, top: int = TOP_ALTERNATIVES) -> Alternatives:
+    """``[k, vocab]`` logits predicting ``ids`` ``[k]`` -> their top next tokens (float32 log-softmax)."""
+    logprobs = logits.detach().float().log_softmax(dim=-1)  # [k, vocab]
+    values, indices = logprobs.topk(min(top, logprobs.shape[-1]), dim=-1)  # [k, top]
+    actual = logprobs.gather(-1, ids.to(logprobs.device)[:, None])[:, 0]  # [k]
+    return Alternatives(top_ids=indices.cpu(), top_logprobs=values.cpu(), actual_logprobs=actual.cpu())
+
+
 class TeacherForced:
     """An objective made of :class:`Term` s; subclasses say what the terms mean (``describe``, ``to_dict``)."""
 
     terms: tuple[Term, ...] = ()
+    observed: Alternatives | None = None
 
     def term_values(self, lm: LanguageModel, prefix_embeds: torch.Tensor) -> list[float]:
         """Each term's own log-probability (without its sign) on the unchanged prefix ``[1, n, d]``."""
@@ -116,37 +158,50 @@ class TeacherForced:
                 values.append(float(single.value_from_embeds(lm, prefix_embeds)[0]))
         return values
 
-    def value_from_embeds(self, lm: LanguageModel, prefix_embeds: torch.Tensor) -> torch.Tensor:
+    def value_from_embeds(
+        self, lm: LanguageModel, prefix_embeds: torch.Tensor, *, observe: bool = False
+    ) -> torch.Tensor:
         import torch
 
         batch, n = prefix_embeds.shape[0], prefix_embeds.shape[1]
         total = _zeros(batch, lm)
-        for term in self.terms:
+        for index, term in enumerate(self.terms):
             k = term.ids.shape[0]
             tail = lm.embed(term.ids[None]).detach().expand(batch, -1, -1)  # [batch, k, d]
             embeds = torch.cat([prefix_embeds.to(tail.dtype), tail], dim=1)  # [batch, n + k, d]
             positions = prediction_positions(torch.arange(n, n + k, device=lm.device))  # [k]
             logits = lm.logits_at(embeds, positions)  # [batch, k, vocab]
+            if observe and index == 0:
+                self.observed = alternatives_from_logits(logits[0], term.ids)
             total = total + term.sign * target_logprob(logits, term.ids)  # [batch]
         return total
 
     def value_from_cache(
-        self, lm: LanguageModel, cache: Any, prefix_ids: torch.Tensor, shared: int, variants: Sequence[torch.Tensor]
+        self,
+        lm: LanguageModel,
+        cache: Any,
+        prefix_ids: torch.Tensor,
+        shared: int,
+        variants: Sequence[torch.Tensor],
+        *,
+        observe: bool = False,
     ) -> torch.Tensor:
         import torch
 
         if any(v.shape[0] <= shared for v in variants):
             raise ValueError("each variant needs a token after the shared prefix (it predicts the first tail token)")
         total = _zeros(len(variants), lm)
-        for term in self.terms:
+        for index, term in enumerate(self.terms):
             k = term.ids.shape[0]
             rows = [torch.cat([v[shared:], term.ids]) for v in variants]  # each [len_r]
             hidden = lm.extend(cache, prefix_ids, shared, pad_rows(rows, lm.pad_id))  # [rows, width, d]
             ends = torch.tensor([r.shape[0] for r in rows], device=hidden.device)  # [rows]
             where = prediction_positions(ends[:, None] - k + torch.arange(k, device=hidden.device)[None])  # [rows, k]
             picked = hidden.gather(1, where[..., None].expand(-1, -1, hidden.shape[-1]))  # [rows, k, d]
-            logprob = target_logprob(lm.unembed(picked), term.ids)  # [rows]
-            total = total + term.sign * logprob
+            logits = lm.unembed(picked)  # [rows, k, vocab]
+            if observe and index == 0:
+                self.observed = alternatives_from_logits(logits[0], term.ids)
+            total = total + term.sign * target_logprob(logits, term.ids)
         return total
 
 

@@ -65,7 +65,7 @@ def occluded_objectives(
         _hidden, cache = lm.prefix_pass(prefix)
         del _hidden
         n = prefix.shape[0]
-        f_full = float(objective.value_from_cache(lm, cache, prefix, n - 1, [prefix])[0])
+        f_full = float(objective.value_from_cache(lm, cache, prefix, n - 1, [prefix], observe=True)[0])
         for lo in range(0, len(order), batch_size):
             rows = order[lo : lo + batch_size]
             shared = max(0, removed[rows[0]][0] - 1)

@@ -170,6 +170,7 @@ class SalienceOut(BaseModel):
     foil: str | None
     f_target: float | None
     f_foil: float | None
+    alternatives: list[dict[str, Any]]
     cached: bool
 
 

@@ -129,3 +129,34 @@ def test_the_foil_round_trips_through_json(tiny):
     again = SalienceResult.from_json(result.to_json())
     assert again == result and again.f_foil == result.f_foil
     assert torch.isfinite(torch.tensor([again.f_target, again.f_foil])).all()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_alternatives_are_a_softmax_of_a_plain_forward_at_each_target_position(tiny, method):
+    result = explain(tiny, PROMPT, target=TARGET, method=method, granularity="lines")
+    ids = torch.tensor(tiny.tokenize(result.text).ids)
+    with torch.no_grad():
+        probs = torch.softmax(tiny.module(input_ids=ids[None]).logits[0].double(), dim=-1)  # [seq, vocab]
+    first, last = result.target_token_span
+    assert [a["token_index"] for a in result.alternatives] == list(range(first, last))
+    for alt in result.alternatives:
+        row = probs[alt["token_index"] - 1]  # the logits one position earlier predict the token
+        expected = torch.topk(row, 5)
+        assert [t["id"] for t in alt["top"]] == expected.indices.tolist()
+        assert [t["prob"] for t in alt["top"]] == pytest.approx(expected.values.tolist(), rel=1e-4, abs=1e-7)
+        assert alt["prob"] == pytest.approx(float(row[alt["id"]]), rel=1e-4, abs=1e-7)
+        assert alt["text"] == result.text[alt["start"] : alt["end"]]
+        listed = {t["id"]: t["prob"] for t in alt["top"]}
+        if alt["id"] in listed:  # the actual token, when in the top 5, carries its own probability
+            assert listed[alt["id"]] == pytest.approx(alt["prob"], rel=1e-6)
+
+
+def test_the_actual_token_heads_its_alternatives_when_the_model_predicts_it(tiny):
+    from tests.toy_models import PlantedCopyLM
+
+    planted = _one(tiny, " cheese")
+    toy = PlantedCopyLM(tokenizer_of=tiny, vocab_size=tiny.module.config.vocab_size, planted_id=planted)
+    result = explain(toy, "The quick brown fox likes cheese and jumps over the lazy dog", target=" cheese")
+    (alt,) = result.alternatives
+    assert alt["top"][0]["id"] == alt["id"] == planted and alt["top"][0]["text"] == " cheese"
+    assert alt["top"][0]["prob"] == pytest.approx(alt["prob"], rel=1e-6) and alt["prob"] > 0.5

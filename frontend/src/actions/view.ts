@@ -6,10 +6,10 @@ import { isRegexGranularity, REGEX_PREFIX } from "../aggregate";
 import { errorMessage } from "../api";
 import type { AppContext } from "../context";
 import type { Side } from "../state";
-import { DEFAULT_GENERATION, FALLBACK_METHODS } from "../types";
+import { DEFAULT_GENERATION, FALLBACK_METHODS, type Pair } from "../types";
 import type { ExplainSource, InitialView, OptionValue, ViewState } from "../viewstate";
 import { explain, generate, markStale, rerunWhereNeeded } from "./calls";
-import { alignB, compare, select } from "./compare";
+import { alignB, compare, followA, select } from "./compare";
 
 export async function loadMeta(ctx: AppContext): Promise<void> {
   const { store, api } = ctx;
@@ -129,6 +129,21 @@ export function setFoil(ctx: AppContext, foil: string): void {
   ctx.store.foil = foil;
   afterChange(ctx);
   rerunWhereNeeded(ctx, { optionsChanged: true });
+}
+
+/** "Why this token rather than that one": select the token at `span` and make `foil` the foil, then explain. */
+export function contrastAt(ctx: AppContext, side: Side, span: Pair, foil: string): void {
+  const { store } = ctx;
+  store.foil = foil;
+  const pane = store.panes[side];
+  pane.span = span;
+  if (side === "B") {
+    store.bOwn = store.selectionKeyA();
+    pane.follow = "own";
+  } else followA(ctx);
+  markStale(ctx, side);
+  afterChange(ctx);
+  void explain(ctx, side);
 }
 
 export function setRegex(ctx: AppContext, pattern: string): void {

@@ -58,6 +58,8 @@ export interface PaneActions {
   useOutput?(): void;
   /** Pane B: follow pane A's selection again (drop B's own). */
   followA?(): void;
+  /** Explain why the model wrote the token at `span` (of the explained text) rather than `foil`. */
+  contrast?(span: Pair, foil: string): void;
 }
 
 /** The text the pane explains under `source`: the dataset target or the model output. */
@@ -226,6 +228,49 @@ export class PaneView {
     );
   }
 
+  /**
+   * The model's alternatives at each selected target token: what it would have written there
+   * instead, with probabilities. Choosing one explains "why this token rather than that one".
+   */
+  private alternativesStrip(r: SalienceResult): HTMLElement | null {
+    const alternatives = r.alternatives ?? [];
+    if (!alternatives.length || !this.actions.contrast) return null;
+    const targetStart = r.target_span[0];
+    const pct = (p: number) => (p >= 0.1 ? `${(p * 100).toFixed(0)}%` : p >= 0.001 ? `${(p * 100).toFixed(1)}%` : "<0.1%");
+    const shown = (t: string) => JSON.stringify(t).slice(1, -1) || "∅";
+    // A whitespace-only token cannot be selected on its own (the selection must hold some text).
+    const rows = alternatives.filter((alt) => alt.text.trim() !== "").slice(0, 12).map((alt) => {
+      const span: Pair = [alt.start - targetStart, alt.end - targetStart];
+      const choices = alt.top
+        .filter((t) => t.id !== alt.id && t.text.trim() !== "") // a foil must hold some text, as a selection must
+        .map((t) =>
+          h(
+            "button",
+            {
+              class: "pl-btn pl-btn-small pl-alt",
+              attrs: { type: "button", title: `Explain why “${alt.text}” rather than “${t.text}” at this position (p = ${t.prob.toPrecision(3)})` },
+              on: { click: () => this.actions.contrast?.(span, t.text) },
+            },
+            h("span", { class: "pl-mono" }, shown(t.text)),
+            h("span", { class: "pl-muted" }, ` ${pct(t.prob)}`),
+          ),
+        );
+      return h(
+        "div",
+        { class: "pl-alt-row" },
+        h("span", { class: "pl-mono pl-alt-actual", attrs: { title: `The model wrote this token with p = ${alt.prob.toPrecision(3)}` } }, shown(alt.text)),
+        h("span", { class: "pl-muted pl-small" }, ` ${pct(alt.prob)} · instead: `),
+        ...choices,
+      );
+    });
+    return h(
+      "details",
+      { class: "pl-alternatives" },
+      h("summary", null, `Alternatives at the ${alternatives.length} selected token${alternatives.length === 1 ? "" : "s"}: pick one to ask “why this rather than that”`),
+      ...rows,
+    );
+  }
+
   private renderSalience(ctx: PaneContext, s: PaneState): void {
     const r = s.result;
     this.busyBox.hidden = s.busy === null;
@@ -270,6 +315,7 @@ export class PaneView {
         notes.length ? ` · ${notes.join(" · ")}` : "",
       ),
       ...notices,
+      this.alternativesStrip(r),
     );
     replace(this.heatmap, ...heatmapSpans(display));
     replace(this.top, h("h3", null, "Top segments"), topList(display, 10, (k) => this.flashSegment(k)));

@@ -2,7 +2,7 @@
 import { explain, commitSpan, generate } from "../actions/calls";
 import { compare, followAgain, swap } from "../actions/compare";
 import { exportHtml, exportJson } from "../actions/exports";
-import { setSource } from "../actions/view";
+import { contrastAt, setSource } from "../actions/view";
 import { gainOfSlider } from "../colour";
 import type { AppContext } from "../context";
 import { h, replace } from "../dom";
@@ -30,6 +30,7 @@ export class PanesPanel {
       commitSpan: (span: [number, number] | null) => commitSpan(ctx, side, span),
       exportJson: () => exportJson(ctx, side),
       exportHtml: () => exportHtml(ctx, side),
+      contrast: (span: [number, number], foil: string) => contrastAt(ctx, side, span, foil),
       useOutput: () => {
         setSource(ctx, "output");
         if (!ctx.store.panes[side].result) void explain(ctx, side);

@@ -1337,6 +1337,33 @@ var PaneView = class {
 			attrs: { title: "B explains the span that corresponds to A's selection. Select in B to choose your own." }
 		}, h("span", { class: "pl-follow-tag" }, "Follows A"), h("span", null, alignmentNote(follow, source === "output" ? "output" : "target")));
 	}
+	/**
+	* The model's alternatives at each selected target token: what it would have written there
+	* instead, with probabilities. Choosing one explains "why this token rather than that one".
+	*/
+	alternativesStrip(r) {
+		const alternatives = r.alternatives ?? [];
+		if (!alternatives.length || !this.actions.contrast) return null;
+		const targetStart = r.target_span[0];
+		const pct = (p) => p >= .1 ? `${(p * 100).toFixed(0)}%` : p >= .001 ? `${(p * 100).toFixed(1)}%` : "<0.1%";
+		const shown = (t) => JSON.stringify(t).slice(1, -1) || "∅";
+		const rows = alternatives.filter((alt) => alt.text.trim() !== "").slice(0, 12).map((alt) => {
+			const span = [alt.start - targetStart, alt.end - targetStart];
+			const choices = alt.top.filter((t) => t.id !== alt.id && t.text.trim() !== "").map((t) => h("button", {
+				class: "pl-btn pl-btn-small pl-alt",
+				attrs: {
+					type: "button",
+					title: `Explain why “${alt.text}” rather than “${t.text}” at this position (p = ${t.prob.toPrecision(3)})`
+				},
+				on: { click: () => this.actions.contrast?.(span, t.text) }
+			}, h("span", { class: "pl-mono" }, shown(t.text)), h("span", { class: "pl-muted" }, ` ${pct(t.prob)}`)));
+			return h("div", { class: "pl-alt-row" }, h("span", {
+				class: "pl-mono pl-alt-actual",
+				attrs: { title: `The model wrote this token with p = ${alt.prob.toPrecision(3)}` }
+			}, shown(alt.text)), h("span", { class: "pl-muted pl-small" }, ` ${pct(alt.prob)} · instead: `), ...choices);
+		});
+		return h("details", { class: "pl-alternatives" }, h("summary", null, `Alternatives at the ${alternatives.length} selected token${alternatives.length === 1 ? "" : "s"}: pick one to ask “why this rather than that”`), ...rows);
+	}
 	renderSalience(ctx, s) {
 		const r = s.result;
 		this.busyBox.hidden = s.busy === null;
@@ -1373,7 +1400,7 @@ var PaneView = class {
 			on: { click: () => this.actions.explain() }
 		}, "Run")));
 		if (display.granularityError) notices.push(h("div", { class: "pl-notice pl-notice-error" }, `${display.granularityError.replace(/\.?$/, ".")} Showing words instead.`));
-		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, typeof r.f_target === "number" && typeof r.f_foil === "number" ? ` (log p(selection) ${formatScore(r.f_target)} − log p(foil) ${formatScore(r.f_foil)})` : "", notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices);
+		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, typeof r.f_target === "number" && typeof r.f_foil === "number" ? ` (log p(selection) ${formatScore(r.f_target)} − log p(foil) ${formatScore(r.f_foil)})` : "", notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices, this.alternativesStrip(r));
 		replace(this.heatmap, ...heatmapSpans(display));
 		replace(this.top, h("h3", null, "Top segments"), topList(display, 10, (k) => this.flashSegment(k)));
 	}
@@ -1811,6 +1838,20 @@ function setFoil(ctx, foil) {
 	afterChange(ctx);
 	rerunWhereNeeded(ctx, { optionsChanged: true });
 }
+/** "Why this token rather than that one": select the token at `span` and make `foil` the foil, then explain. */
+function contrastAt(ctx, side, span, foil) {
+	const { store } = ctx;
+	store.foil = foil;
+	const pane = store.panes[side];
+	pane.span = span;
+	if (side === "B") {
+		store.bOwn = store.selectionKeyA();
+		pane.follow = "own";
+	} else followA(ctx);
+	markStale(ctx, side);
+	afterChange(ctx);
+	explain(ctx, side);
+}
 function setRegex(ctx, pattern) {
 	const { store } = ctx;
 	if (pattern === store.regex && store.granularity === "regex") return;
@@ -2027,6 +2068,7 @@ var PanesPanel = class {
 			commitSpan: (span) => commitSpan(ctx, side, span),
 			exportJson: () => exportJson(ctx, side),
 			exportHtml: () => exportHtml(ctx, side),
+			contrast: (span, foil) => contrastAt(ctx, side, span, foil),
 			useOutput: () => {
 				setSource(ctx, "output");
 				if (!ctx.store.panes[side].result) explain(ctx, side);

@@ -1,5 +1,9 @@
-"""Method options in the UI: the controls come from the method's option table (``/api/methods``),
-the request carries what the user set, the result reflects it, and a link restores it."""
+"""Method options and contrastive explanations in the UI.
+
+Options: the controls come from the method's option table (``/api/methods``), the request
+carries what the user set, the result reflects it, and a link restores it. Contrast: a foil
+typed in "Versus", or one of the model's alternatives at a selected token, gives a
+contrastive result whose objective sentence (the server's own) names both sides."""
 
 from __future__ import annotations
 
@@ -111,3 +115,35 @@ def test_a_foil_typed_in_versus_gives_a_contrastive_result(server, ui):
     versus.press("Tab")
     app.wait_idle()
     expect(summary).not_to_contain_text("versus the")
+
+
+def test_choosing_an_alternative_explains_why_this_token_rather_than_that(server, ui):
+    page = ui.page
+    app = PromptlightPage(page)
+    app.open(server.url)
+    app.select(EXAMPLE)
+    with app.expect_call("salience"):
+        app.button("Explain").click()
+    app.wait_idle()
+    strip = app.pane().locator("details.pl-alternatives")
+    expect(strip).to_be_visible()
+    strip.locator("summary").click()
+    rows = strip.locator(".pl-alt-row")
+    assert rows.count() >= 3
+    row = rows.nth(1)
+    actual = row.locator(".pl-alt-actual").inner_text()
+    choice = row.locator("button.pl-alt").first
+    wanted = choice.get_attribute("title")
+    with app.expect_call("salience"):
+        choice.click()
+    app.wait_idle()
+    request = json.loads(app.salience_calls[-1])
+    result = page.evaluate("window.promptlight.result()")
+    # The selection is that one token, the foil the chosen alternative.
+    start, end = request["target_span"]
+    assert request["target"][start:end] == json.loads(f'"{actual}"')
+    assert request["foil"] and f"rather than “{request['foil']}”" in wanted
+    assert result["foil"] == request["foil"] and result["objective_spec"]["kind"] == "contrastive"
+    expect(app.pane().locator(".pl-objective")).to_contain_text("versus the")
+    expect(page.get_by_label("Versus (foil)")).to_have_value(request["foil"])
+    ui.shot("alternative-contrast")
