@@ -27,20 +27,65 @@ class UsageError(Exception):
     """A mistake in the command line or its inputs; printed without a traceback."""
 
 
+def _limits() -> Any:
+    """The server's settings (defaults, or the ``PROMPTLIGHT_*`` environment): the CLI applies the same limits."""
+    from promptlight.server.settings import Settings
+
+    return Settings.from_env()
+
+
 def _read_text_file(path: str, *, what: str) -> str:
-    p = Path(path)
+    from promptlight.files import FileProblem, read_regular_file
+
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{what} {path!r} does not exist.") from None
-    except IsADirectoryError:
-        raise UsageError(f"{what} {path!r} is a folder; give a text file.") from None
-    except OSError as exc:
-        raise UsageError(f"Cannot read {what} {path!r}: {exc.strerror}.") from None
+        raw = read_regular_file(path, what=what, max_bytes=_limits().max_body_bytes)
+    except FileProblem as exc:
+        raise UsageError(
+            f"{exc} (the limit is the max_body_bytes setting)" if "limit" in str(exc) else str(exc)
+        ) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(f"{what} {path!r} is not valid UTF-8 (bad byte at offset {exc.start}).") from None
+
+
+def _check_generation_numbers(args) -> None:
+    """``--max-new-tokens`` and ``--temperature`` within the server's limits, before any model loads."""
+    import math
+
+    cap = _limits().max_new_tokens
+    if args.max_new_tokens < 1 or args.max_new_tokens > cap:
+        raise UsageError(
+            f"--max-new-tokens is {args.max_new_tokens}; it must be between 1 and {cap} "
+            "(the max_new_tokens setting, PROMPTLIGHT_MAX_NEW_TOKENS)."
+        )
+    if not math.isfinite(args.temperature) or not 0.0 <= args.temperature <= 100.0:
+        raise UsageError(f"--temperature is {args.temperature}; it must be 0 (greedy) or a positive number up to 100.")
+    if not math.isfinite(args.top_p) or not 0.0 < args.top_p <= 1.0:
+        raise UsageError(f"top_p must be in (0, 1], got {args.top_p} (--top-p).")
+    if args.top_k < 0:
+        raise UsageError(f"--top-k is {args.top_k}; it must be 0 (off) or a positive integer.")
+
+
+def _check_prompt_length(lm: Any, prompt: str, *, what: str) -> None:
+    """The prompt's length in tokens against ``max_prompt_tokens``, before any forward pass."""
+    cap = _limits().max_prompt_tokens
+    n = len(lm.tokenize(prompt).ids)
+    if n > cap:
+        raise UsageError(
+            f"{what} is {n} tokens long; the limit is {cap} (the max_prompt_tokens setting, PROMPTLIGHT_MAX_PROMPT_TOKENS)."
+        )
+
+
+def _output_path(args) -> Path | None:
+    from promptlight.files import FileProblem, check_output_path
+
+    if not getattr(args, "out", None):
+        return None
+    try:
+        return check_output_path(args.out, what="--out")
+    except FileProblem as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _non_empty(prompt: str, *, what: str) -> str:
@@ -184,10 +229,12 @@ def _method_options(args) -> tuple[str, dict[str, Any]]:
 
 
 def cmd_generate(args) -> int:
-    _check_placement(args)
+    _check_generation_numbers(args)
     prompts = _prompts_from_args(args)
+    _check_placement(args)
     lm = _load_model(args)
     for source, prompt, _target, _foil in prompts:
+        _check_prompt_length(lm, prompt, what=f"The prompt of {source!r}")
         gen = lm.generate(prompt, **_generation_options(args))
         if args.format == "json":
             print(json.dumps({**gen.to_dict(), "source": source}, ensure_ascii=False), flush=True)
@@ -217,7 +264,8 @@ def cmd_explain(args) -> int:
 
     # Validate cheap things before loading a model.
     method, options = _method_options(args)
-    _check_placement(args)
+    _check_generation_numbers(args)
+    out_path = _output_path(args)
     (_, prompt, _, _), *_ = _prompts_from_args(args)
     target = args.target
     if args.target_file is not None:
@@ -225,7 +273,9 @@ def cmd_explain(args) -> int:
     foil = _read_text_file(args.foil_file, what="Foil file") if args.foil_file is not None else args.foil
     if foil is not None and not foil.strip():
         raise UsageError("The foil is empty; give the alternative text to compare the selection with (--foil TEXT).")
+    _check_placement(args)
     lm = _load_model(args)
+    _check_prompt_length(lm, prompt, what="The prompt")
     result = explain(
         lm,
         prompt,
@@ -245,8 +295,13 @@ def cmd_explain(args) -> int:
         from promptlight.report import result_to_terminal
 
         out = result_to_terminal(result, granularity=args.granularity, color=_use_color(args), top=args.top)
-    if args.out:
-        _write_atomically(Path(args.out), out)
+    if out_path is not None:
+        from promptlight.files import FileProblem, write_atomically
+
+        try:
+            write_atomically(out_path, out + "\n")
+        except FileProblem as exc:
+            raise UsageError(str(exc)) from None
         print(f"promptlight: wrote {args.out}", file=sys.stderr)
     else:
         print(out)
@@ -254,49 +309,71 @@ def cmd_explain(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    """Explain every row of a dataset; one result record per line (JSON Lines)."""
+    """Explain every row of a dataset; one result record per line (JSON Lines), each written as it is done.
+
+    With ``--out``, every finished row is flushed to disk at once (to a sibling file renamed
+    over ``--out`` when the run ends), so an interrupted run (Ctrl-C: exit 130; SIGTERM: exit
+    143) keeps every row it finished; a run that finishes no row leaves an existing file alone.
+    """
+    import os
+    import signal
+
     from promptlight.pipeline import explain
 
     method, options = _method_options(args)
-    _check_placement(args)
+    _check_generation_numbers(args)
+    out_path = _output_path(args)
     rows = _prompts_from_args(args)
+    _check_placement(args)
     lm = _load_model(args)
-    lines = []
-    for i, (source, prompt, target, row_foil) in enumerate(rows, 1):
-        result = explain(
-            lm,
-            prompt,
-            target=target or None,
-            method=method,
-            granularity=args.granularity,
-            generation=_generation_options(args),
-            foil=row_foil or args.foil,
-            options=options,
-        )
-        record = {"source": source, **result.to_dict()}
-        lines.append(json.dumps(record, ensure_ascii=False))
-        print(f"promptlight: {i}/{len(rows)} {source}", file=sys.stderr)
-        if not args.out:
-            print(lines[-1], flush=True)
-    if args.out:
-        _write_atomically(Path(args.out), "\n".join(lines) + "\n")
-        print(f"promptlight: wrote {len(lines)} results to {args.out}", file=sys.stderr)
+    import tempfile
+
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    sink, partial = None, None
+    if out_path is not None:  # rows go to a sibling file, renamed over --out once any row is done
+        fd, partial = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".partial", dir=out_path.parent)
+        sink = os.fdopen(fd, "w", encoding="utf-8")
+    done = 0
+    try:
+        for i, (source, prompt, target, row_foil) in enumerate(rows, 1):
+            _check_prompt_length(lm, prompt, what=f"The prompt of {source!r}")
+            result = explain(
+                lm,
+                prompt,
+                target=target or None,
+                method=method,
+                granularity=args.granularity,
+                generation=_generation_options(args),
+                foil=row_foil or args.foil,
+                options=options,
+            )
+            line = json.dumps({"source": source, **result.to_dict()}, ensure_ascii=False) + "\n"
+            if sink is not None:
+                sink.write(line)
+                sink.flush()
+                os.fsync(sink.fileno())
+            else:
+                print(line, end="", flush=True)
+            done += 1
+            print(f"promptlight: {i}/{len(rows)} {source}", file=sys.stderr)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if sink is not None and partial is not None and out_path is not None:
+            sink.close()
+            if done:
+                os.replace(partial, out_path)
+                print(f"promptlight: wrote {done} of {len(rows)} results to {args.out}", file=sys.stderr)
+            else:  # nothing finished: leave an existing file as it was
+                os.unlink(partial)
     return 0
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    import os
-    import tempfile
+class Terminated(Exception):
+    """SIGTERM during a batch run: the rows already written stay; exit status 143."""
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+def _raise_terminated(_signum: int, _frame: Any) -> None:
+    raise Terminated()
 
 
 def _use_color(args) -> bool:
@@ -454,6 +531,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("promptlight: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("promptlight: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         return 0
 

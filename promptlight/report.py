@@ -173,6 +173,7 @@ def result_to_terminal(result: ResultRecord, *, granularity: str = "words", colo
         )
     else:
         lines.append(result.text)
+    # The same ranking as SalienceResult.top_segments.
     ranked = sorted((s for s in segments if s.score is not None), key=lambda s: -abs(s.score or 0.0))[:top]
     lines += ["", f"Top {len(ranked)} segments by |score|:"]
     for i, s in enumerate(ranked, 1):

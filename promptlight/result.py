@@ -32,8 +32,15 @@ class SalienceResult(ResultRecord):
         return aggregate_result(self, granularity, method=method, prompt_only=prompt_only)
 
     def top_segments(self, granularity: str = "words", *, method: str | None = None, k: int = 10) -> list[Segment]:
-        """The ``k`` prompt segments with the largest absolute score, largest first."""
-        segs = [s for s in self.aggregate(granularity, method=method) if s.score is not None]
+        """The ``k`` prompt segments with the largest absolute score, largest first.
+
+        The ranking every surface shows (the CLI's list, the UI's top segments, the report):
+        special tokens' own scores (BOS) are left out of the segment that holds them, as
+        they are left out of the display scale.
+        """
+        from promptlight.report import display_segments
+
+        segs = [s for s in display_segments(self, granularity, method) if s.score is not None]
         return sorted(segs, key=lambda s: abs(s.score or 0.0), reverse=True)[:k]
 
     def to_html(self, *, granularity: str = "words", method: str | None = None, title: str | None = None) -> str:

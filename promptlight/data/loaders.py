@@ -68,6 +68,7 @@ from typing import Any
 
 from promptlight.data.dataset import DatasetError
 from promptlight.data.spec import url_stem
+from promptlight.jsonshape import depth_problem
 from promptlight.types import Example
 
 __all__ = [
@@ -171,13 +172,17 @@ def rows_to_examples(
         if not values["prompt"].strip():
             problem = f"the prompt is empty. Write the prompt text, or delete this {what}."
             raise _fail(origin, where, problem, line=line)
+        extra = {k: v for k, v in row.items() if k not in _KNOWN_KEYS}
+        shape = depth_problem(extra)
+        if shape:
+            raise _fail(origin, where, f"its extra columns {shape}.", line=line)
         n = len(examples) + 1
         examples.append(
             Example(
                 prompt=values["prompt"],
                 target=values["target"],
                 source=values["source"] or f"{stem}#{n}",
-                fields={k: v for k, v in row.items() if k not in _KNOWN_KEYS},
+                fields=extra,
             )
         )
     if not examples:
@@ -382,6 +387,10 @@ def parse_bytes(data: bytes, *, fmt: str, origin: str, stem: str) -> tuple[Examp
 # --- files and URLs ----------------------------------------------------------------------
 
 
+#: The largest dataset file read (a file that never ends, like /dev/zero, stops here).
+MAX_DATASET_BYTES = 512 * 2**20
+
+
 def _readable_dir(p: Path) -> bool:
     try:
         next(iter(p.iterdir()), None)
@@ -403,10 +412,12 @@ def load_file(path: str | Path) -> tuple[Example, ...]:
         raise _fail(origin, None, f"unknown file extension {p.suffix or '(none)'!r}. Valid: {', '.join(FORMATS)}.")
     if not p.exists():
         raise _fail(origin, None, f"file not found (looked for {p.absolute()}). Check the path.")
+    from promptlight.files import FileProblem, read_regular_file
+
     try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise _fail(origin, None, f"cannot read the file: {exc.strerror or exc}.") from None
+        data = read_regular_file(p, what="The dataset file", max_bytes=MAX_DATASET_BYTES)
+    except FileProblem as exc:
+        raise _fail(origin, None, str(exc)) from None
     return parse_bytes(data, fmt=fmt, origin=origin, stem=p.stem)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from promptlight.data import loaders
+import promptlight.data.loaders as loaders
 from promptlight.data.dataset import Dataset, DatasetError
 from promptlight.data.sample_prompts import sample_prompts
 from promptlight.data.spec import is_url, parse_spec

@@ -55,7 +55,8 @@ class Catalog:
 
     def _parse_id(self, datapoint_id: str) -> tuple[str, int]:
         name, sep, rest = datapoint_id.partition(":")
-        if not sep or not rest.isdigit() or len(rest) > 18:
+        # ASCII digits only: str.isdigit() is also true for '²' or '٣', which int() refuses.
+        if not sep or not (rest.isascii() and rest.isdigit()) or len(rest) > 18:
             raise self._not_found(datapoint_id)
         index = int(rest)
         if name == USER_PREFIX:

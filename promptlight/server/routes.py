@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from promptlight.server import schemas
+import promptlight.server.schemas as schemas
 from promptlight.server.catalog import Catalog, user_datapoint
 from promptlight.server.errors import ApiError, invalid
 from promptlight.server.settings import Settings

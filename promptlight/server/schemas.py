@@ -33,6 +33,11 @@ def _utf8(value: str) -> str:
 def _json_object(value: dict[str, Any]) -> dict[str, Any]:
     import json
 
+    from promptlight.jsonshape import depth_problem
+
+    problem = depth_problem(value)
+    if problem:
+        raise ValueError(problem)
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False)
         text.encode("utf-8")

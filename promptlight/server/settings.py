@@ -36,6 +36,7 @@ class Setting:
     help: str
     secret: bool = False
     minimum: float | None = None
+    maximum: float | None = None
     metavar: str = ""
 
     @property
@@ -58,6 +59,8 @@ class Setting:
             raise ValueError(f"{origin} must be {_type_word(self.type)}, got {raw!r}. {self.help}") from None
         if self.minimum is not None and value < self.minimum:
             raise ValueError(f"{origin} must be >= {self.minimum:g}, got {value!r}.")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"{origin} must be <= {self.maximum:g}, got {value!r}.")
         return value
 
 
@@ -67,7 +70,7 @@ def _type_word(t: type) -> str:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("host", str, "127.0.0.1", "Address to listen on. Anything but loopback needs a token.", metavar="HOST"),
-    Setting("port", int, 5432, "Port to listen on.", minimum=0),
+    Setting("port", int, 5432, "Port to listen on (0: any free port).", minimum=0, maximum=65535),
     Setting(
         "db",
         str,

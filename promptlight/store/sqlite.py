@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from promptlight.store.migrations import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger("promptlight.store")
 
 #: Columns of ``datapoints`` a caller may set.
 EDITABLE = ("dataset", "prompt", "target", "source", "fields")
@@ -272,10 +275,29 @@ def _datapoint(row: tuple) -> Datapoint:
         prompt=prompt,
         target=target,
         source=source,
-        fields=json.loads(fields),
+        fields=_readable_fields(int(id_), fields),
         created=created,
         updated=updated,
     )
+
+
+def _readable_fields(datapoint_id: int, raw: str) -> dict[str, Any]:
+    """A stored row's ``fields``; one that cannot be read back (too deep, not JSON) never breaks a listing.
+
+    Such a row (written before its shape was checked, or by another program) shows its fields
+    replaced by a note; the row itself, its prompt and target, stay usable.
+    """
+    from promptlight.jsonshape import depth_problem
+
+    try:
+        value = json.loads(raw)
+        problem = depth_problem(value) if isinstance(value, dict) else "is not a JSON object"
+    except (ValueError, RecursionError) as exc:
+        value, problem = None, f"is not readable JSON ({type(exc).__name__})"
+    if problem is None:
+        return value
+    log.warning("datapoint u:%d: its stored fields %s; showing a note instead", datapoint_id, problem)
+    return {"unreadable_fields": f"The stored fields of this datapoint {problem}; they are not shown."}
 
 
 def _statements(script: str) -> list[str]:
