@@ -70,6 +70,10 @@ def explain(
     parsed = info.parse_options({**dict(options or {}), **more_options}, settings)
     if not isinstance(prompt, str):
         raise InvalidArgument(f"prompt must be a str, got {type(prompt).__name__}.", field="prompt")
+    if foil is not None and (not isinstance(foil, str) or not foil.strip()):  # before any model call
+        raise InvalidArgument(
+            f"The foil {foil!r} is empty; give the alternative text to compare the selection with.", field="foil"
+        )
     lm = _as_model(model)
     if target is None:
         target = lm.generate(prompt, **{**DEFAULT_GENERATION, **dict(generation or {})}).text
@@ -123,7 +127,8 @@ def explain(
     with lm.lock, lm.frozen():
         output = info.run(inputs, **parsed)
         sides = goal.term_values(lm, lm.embed(ids[None, :first])) if foil is not None else None
-        if goal.observed is None:  # a method that does not report the unchanged input's logits: one more pass
+        # A method that does not report the unchanged input's logits costs one more pass here.
+        if getattr(goal, "observed", None) is None:
             with torch.no_grad():
                 goal.value_from_embeds(lm, lm.embed(ids[None, :first]), observe=True)
         alternatives = _alternatives(lm, goal, tok, first, text)
@@ -207,10 +212,6 @@ def _foil_ids(lm: Any, text: str, tok: Any, first: int, selected: Span, foil: st
     across the boundary, the characters from the first selected token's start to ``s``,
     plus the foil, are tokenized on their own after the prefix.
     """
-    if not isinstance(foil, str) or not foil.strip():
-        raise InvalidArgument(
-            f"The foil {foil!r} is empty; give the alternative text to compare the selection with.", field="foil"
-        )
     whole = lm.tokenize(text[: selected.start] + foil)
     if tuple(whole.ids[:first]) == tuple(tok.ids[:first]) and len(whole.ids) > first:
         return list(whole.ids[first:])
