@@ -76,6 +76,39 @@ def _unknown_granularity(name: object) -> InvalidArgument:
     return InvalidArgument(message, field="granularity")
 
 
+#: Bounds checked before a user pattern is compiled: compiling ``a{4294967294}`` allocates for
+#: seconds and gigabytes, and nested counted repeats multiply. Longer patterns are refused too.
+MAX_PATTERN_CHARS = 1000
+MAX_REPEAT = 1000
+MAX_REPEAT_PRODUCT = 100_000
+_COUNTED = re.compile(r"(?<!\\)\{\s*(\d+)\s*(?:,\s*(\d*)\s*)?\}")
+
+
+def _check_pattern_bounds(pattern: str) -> None:
+    """Refuse, before compiling, a pattern whose counted repeats or length could exhaust memory or time."""
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise InvalidArgument(
+            f"The pattern of granularity 'regex:...' is {len(pattern)} characters long; the limit is {MAX_PATTERN_CHARS}.",
+            field="granularity",
+        )
+    counts = [max(int(m.group(1)), int(m.group(2) or 0)) for m in _COUNTED.finditer(pattern)]
+    product = 1
+    for count in counts:
+        if count > MAX_REPEAT:
+            raise InvalidArgument(
+                f"The pattern {pattern[:60]!r} repeats something {count} times; counted repeats ({{n}}, {{m,n}}) "
+                f"may be at most {MAX_REPEAT}. Use + or * for long runs.",
+                field="granularity",
+            )
+        product *= max(count, 1)
+    if product > MAX_REPEAT_PRODUCT:
+        raise InvalidArgument(
+            f"The counted repeats of the pattern {pattern[:60]!r} multiply to {product:,} (nested or chained); "
+            f"the limit is {MAX_REPEAT_PRODUCT:,}. Use + or * instead of large counts.",
+            field="granularity",
+        )
+
+
 @functools.lru_cache(maxsize=64)
 def _compile_pattern(pattern: str):
     """The compiled ``regex:`` pattern (a ``regex.Pattern``); ValueError naming it if it is empty or invalid."""
@@ -86,6 +119,7 @@ def _compile_pattern(pattern: str):
             f"Granularity {REGEX_PREFIX!r} needs a pattern after the colon, e.g. 'regex:[^,]+' (one segment per comma-separated item).",
             field="granularity",
         )
+    _check_pattern_bounds(pattern)
     try:
         return regex.compile(pattern)
     except (regex.error, ValueError, OverflowError, RecursionError) as exc:

@@ -23,7 +23,7 @@ import { Editor } from "./ui/editor";
 import { ExamplesTable } from "./ui/examples";
 import { Header } from "./ui/header";
 import { installTooltip } from "./ui/tooltip";
-import { decodeView, encodeView, type InitialView } from "./viewstate";
+import { decodeView, encodeView, withoutUnconfirmedRun, type InitialView } from "./viewstate";
 
 export type { MountOptions } from "./context";
 export type { InitialView } from "./viewstate";
@@ -105,10 +105,13 @@ export class App implements AppHandle {
   async start(): Promise<void> {
     const { ctx } = this;
     const urlState = ctx.opts.urlState !== false;
-    const init: InitialView = { ...(ctx.opts.initial ?? {}), ...(urlState ? decodeView(window.location.hash) : {}) };
+    const link = withoutUnconfirmedRun(urlState ? decodeView(window.location.hash) : {});
+    if (link.reason) this.showBanner(link.reason);
+    const init: InitialView = { ...(ctx.opts.initial ?? {}), ...link.view };
     if (urlState) {
       const onHash = () => {
-        const v = decodeView(window.location.hash);
+        const { view: v, reason } = withoutUnconfirmedRun(decodeView(window.location.hash));
+        if (reason) this.showBanner(reason);
         if (!v.compare && ctx.store.comparing) void compare(ctx, null);
         void applyView(ctx, v);
       };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeView, encodeView, type ViewState } from "./viewstate";
+import { decodeView, encodeView, withoutUnconfirmedRun, type ViewState } from "./viewstate";
 
 describe("URL state", () => {
   it("round-trips a full view", () => {
@@ -36,5 +36,15 @@ describe("URL state", () => {
     expect(decodeView("#span=x-2&cspan=3")).toEqual({});
     expect(decodeView("#int=9")).toEqual({ intensity: 2 });
     expect(decodeView("")).toEqual({});
+  });
+
+  it("never runs a custom regex from a link by itself", () => {
+    const link = decodeView("#ex=sample_prompts:0&method=occlusion&gran=regex:a%2B&run=1");
+    const { view, reason } = withoutUnconfirmedRun(link);
+    expect(view.run).toBeUndefined();
+    expect(view.granularity).toBe("regex:a+");
+    expect(reason).toContain('"a+"');
+    const plain = decodeView("#ex=sample_prompts:0&gran=lines&run=1");
+    expect(withoutUnconfirmedRun(plain)).toEqual({ view: plain, reason: null });
   });
 });

@@ -142,3 +142,17 @@ export function decodeView(hash: string): ViewState {
   for (const k of Object.keys(v)) if (v[k] === undefined) delete v[k];
   return v as ViewState;
 }
+
+/**
+ * A view from a link that must not run by itself: a custom regex granularity is a pattern
+ * someone else wrote, run on the server, so the user confirms it (presses Explain) first.
+ * Returns the view without `run`, and why, or the view unchanged and null.
+ */
+export function withoutUnconfirmedRun(v: ViewState): { view: ViewState; reason: string | null } {
+  if (v.run && v.granularity?.startsWith("regex:")) {
+    const { run: _dropped, ...rest } = v;
+    void _dropped;
+    return { view: rest, reason: `This link asks for the custom pattern ${JSON.stringify(v.granularity.slice(6))}; it was not run. Press Explain to run it.` };
+  }
+  return { view: v, reason: null };
+}

@@ -660,3 +660,24 @@ def test_module_imports_without_torch():
     code = "import sys, promptlight.segments; print('torch' in sys.modules or 'transformers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "pattern", ["a{4294967294}", "a{1000000}", "(a{100}){100}{100}", "((ab){50}){50}{50}", "x" * 1001]
+)
+def test_patterns_that_could_exhaust_memory_are_refused_before_compiling(pattern):
+    import time
+
+    from promptlight.segments import MAX_REPEAT
+
+    started = time.monotonic()
+    with pytest.raises(ValueError) as info:
+        resolve_granularity(f"regex:{pattern}")
+    assert time.monotonic() - started < 0.5  # refused, not compiled
+    assert getattr(info.value, "field", None) == "granularity"
+    assert "limit" in str(info.value) or f"at most {MAX_REPEAT}" in str(info.value)
+
+
+@pytest.mark.parametrize("pattern", [r"\d{3}-\d{4}", r"[^\n]+\n*", r"a\{5000\}", r"(?m)^\w{1,20}:"])
+def test_ordinary_counted_patterns_still_work(pattern):
+    assert resolve_granularity(f"regex:{pattern}") == f"regex:{pattern}"

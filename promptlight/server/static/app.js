@@ -3276,6 +3276,24 @@ function decodeView(hash) {
 	for (const k of Object.keys(v)) if (v[k] === void 0) delete v[k];
 	return v;
 }
+/**
+* A view from a link that must not run by itself: a custom regex granularity is a pattern
+* someone else wrote, run on the server, so the user confirms it (presses Explain) first.
+* Returns the view without `run`, and why, or the view unchanged and null.
+*/
+function withoutUnconfirmedRun(v) {
+	if (v.run && v.granularity?.startsWith("regex:")) {
+		const { run: _dropped, ...rest } = v;
+		return {
+			view: rest,
+			reason: `This link asks for the custom pattern ${JSON.stringify(v.granularity.slice(6))}; it was not run. Press Explain to run it.`
+		};
+	}
+	return {
+		view: v,
+		reason: null
+	};
+}
 // src/app.ts
 /**
 * The promptlight app: examples and editor on the left; the salience controls and one pane
@@ -3367,13 +3385,16 @@ var App = class {
 	async start() {
 		const { ctx } = this;
 		const urlState = ctx.opts.urlState !== false;
+		const link = withoutUnconfirmedRun(urlState ? decodeView(window.location.hash) : {});
+		if (link.reason) this.showBanner(link.reason);
 		const init = {
 			...ctx.opts.initial ?? {},
-			...urlState ? decodeView(window.location.hash) : {}
+			...link.view
 		};
 		if (urlState) {
 			const onHash = () => {
-				const v = decodeView(window.location.hash);
+				const { view: v, reason } = withoutUnconfirmedRun(decodeView(window.location.hash));
+				if (reason) this.showBanner(reason);
 				if (!v.compare && ctx.store.comparing) compare(ctx, null);
 				applyView(ctx, v);
 			};
