@@ -113,6 +113,10 @@ def _resolve_folder(path: str, *, spec: str) -> str:
         return str(local)
     if local.exists():
         raise ModelLoadError(f"{path!r} is neither a model folder nor a .gguf file.")
+    from promptlight.models.keras_names import KERAS_HUB_TO_HF
+
+    if path in KERAS_HUB_TO_HF:
+        return _hub_folder(KERAS_HUB_TO_HF[path], spec=spec, alias=path)
     if _HUB_ID.match(path) and not path.startswith((".", "~")):
         return _hub_folder(path, spec=spec)
     raise ModelLoadError(
@@ -131,8 +135,11 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def _hub_folder(hub_id: str, *, spec: str) -> str:
-    """A hub id resolved to a local snapshot: the local HF cache first, then the hub if reachable."""
+def _hub_folder(hub_id: str, *, spec: str, alias: str | None = None) -> str:
+    """A hub id resolved to a local snapshot: the local HF cache first, then the hub if reachable.
+
+    ``alias``: the KerasHub preset name the user gave for ``hub_id`` (named in errors).
+    """
     from huggingface_hub import snapshot_download
 
     patterns = ["*.json", "*.safetensors", "*.model", "*.txt", "*.jinja"]
@@ -141,8 +148,9 @@ def _hub_folder(hub_id: str, *, spec: str) -> str:
     except Exception:  # noqa: BLE001 - not in the local cache: try the hub next
         pass
     if not _hub_reachable():
+        named = f"the KerasHub preset {alias!r} is the Hugging Face model {hub_id!r}; " if alias else ""
         raise ModelLoadError(
-            f"Cannot load {hub_id!r} (from spec {spec!r}): the Hugging Face hub ({HUB_HOST}) is not reachable "
+            f"Cannot load {hub_id!r} (from spec {spec!r}): {named}the Hugging Face hub ({HUB_HOST}) is not reachable "
             "from this machine and the model is not in the local Hugging Face cache. "
             "Download it elsewhere and pass its local folder instead, e.g. --model mymodel:/path/to/folder, "
             "or use a preset: " + ", ".join(list_presets()) + "."
