@@ -40,6 +40,10 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     add_setting_arguments(parser)
 
 
+#: Shortest access token accepted when the server listens beyond loopback.
+MIN_REMOTE_TOKEN_CHARS = 16
+
+
 class RedactToken(logging.Filter):
     """Hide ``token=...`` in log lines (uvicorn's access log prints the URL of ``/?token=...``)."""
 
@@ -88,6 +92,19 @@ def run_serve(args: argparse.Namespace) -> int:
             "Set one in the environment, e.g.\n"
             "  export PROMPTLIGHT_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')\n"
             "then share the link http://HOST:PORT/?token=... only with people who may use your models and data."
+        )
+    if not is_loopback(settings.host) and len(settings.token) < MIN_REMOTE_TOKEN_CHARS:
+        return _fail(
+            f"The access token is {len(settings.token)} characters long; off loopback (--host {settings.host}) it "
+            f"must have at least {MIN_REMOTE_TOKEN_CHARS}, or anyone on the network could guess it. "
+            "Make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    if "null" in settings.origins:
+        print(
+            "promptlight: warning: --allow-origins includes 'null', the origin of sandboxed frames and local files: "
+            "any such page could then send state-changing requests to this server.",
+            file=sys.stderr,
+            flush=True,
         )
     if settings.port and not _port_free(settings.host, settings.port):
         return _fail(

@@ -93,3 +93,35 @@ def test_serve_refuses_a_bad_dataset_with_one_line(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.startswith("promptlight: error:") and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("token", ["zqzqz", "short-token-15c"])
+def test_serve_off_loopback_refuses_a_guessable_token(tmp_path, token):
+    result = subprocess.run(
+        [sys.executable, "-m", "promptlight", "serve", "--models", "tiny", "--host", "0.0.0.0",
+         "--port", str(_free_port()), "--db", str(tmp_path / "p.db")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), "PROMPTLIGHT_TOKEN": token},
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert f"is {len(token)} characters long" in result.stderr and "at least 16" in result.stderr
+    assert token not in result.stderr.replace(f"is {len(token)} characters", "")  # the token itself is not echoed
+
+
+def test_serve_warns_about_a_null_origin(tmp_path):
+    # A port in use makes serve stop right after its checks, so no server is left running.
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "promptlight", "serve", "--models", "tiny", "--allow-origins", "null",
+             "--port", str(busy.getsockname()[1]), "--db", str(tmp_path / "p.db")],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            timeout=60,
+        )  # fmt: skip
+    assert "warning: --allow-origins includes 'null'" in result.stderr
+    assert result.returncode == 2 and "is in use" in result.stderr
