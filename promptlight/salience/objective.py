@@ -173,7 +173,8 @@ class TeacherForced:
             logits = lm.logits_at(embeds, positions)  # [batch, k, vocab]
             if observe and index == 0:
                 self.observed = alternatives_from_logits(logits[0], term.ids)
-            total = total + term.sign * target_logprob(logits, term.ids)  # [batch]
+            # .to(): under a device map the logits come from the last shard's device.
+            total = total + term.sign * target_logprob(logits, term.ids).to(total.device).to(total.device)  # [batch]
         return total
 
     def value_from_cache(
@@ -201,7 +202,7 @@ class TeacherForced:
             logits = lm.unembed(picked)  # [rows, k, vocab]
             if observe and index == 0:
                 self.observed = alternatives_from_logits(logits[0], term.ids)
-            total = total + term.sign * target_logprob(logits, term.ids)
+            total = total + term.sign * target_logprob(logits, term.ids).to(total.device)
         return total
 
 
