@@ -50,8 +50,10 @@ def _read_text_file(path: str, *, what: str) -> str:
 
 
 def _check_generation_numbers(args) -> None:
-    """``--max-new-tokens`` and ``--temperature`` within the server's limits, before any model loads."""
+    """Generation options within the server's limits (and valid at all), before any model loads."""
     import math
+
+    from promptlight.models.generation import validate_generation_options
 
     cap = _limits().max_new_tokens
     if args.max_new_tokens < 1 or args.max_new_tokens > cap:
@@ -61,10 +63,8 @@ def _check_generation_numbers(args) -> None:
         )
     if not math.isfinite(args.temperature) or not 0.0 <= args.temperature <= 100.0:
         raise UsageError(f"--temperature is {args.temperature}; it must be 0 (greedy) or a positive number up to 100.")
-    if not math.isfinite(args.top_p) or not 0.0 < args.top_p <= 1.0:
-        raise UsageError(f"top_p must be in (0, 1], got {args.top_p} (--top-p).")
-    if args.top_k < 0:
-        raise UsageError(f"--top-k is {args.top_k}; it must be 0 (off) or a positive integer.")
+    options = _generation_options(args)
+    validate_generation_options(**{k: options[k] for k in ("max_new_tokens", "temperature", "top_p", "top_k", "stop")})
 
 
 def _check_prompt_length(lm: Any, prompt: str, *, what: str) -> None:

@@ -126,11 +126,12 @@ def explain(
     )
     with lm.lock, lm.frozen():
         output = info.run(inputs, **parsed)
-        sides = goal.term_values(lm, lm.embed(ids[None, :first])) if foil is not None else None
+        prefix_embeds = lm.embed(ids[None, :first]).detach()  # [1, first, d], the unchanged input
+        sides = goal.term_values(lm, prefix_embeds) if foil is not None else None
         # A method that does not report the unchanged input's logits costs one more pass here.
         if getattr(goal, "observed", None) is None:
             with torch.no_grad():
-                goal.value_from_embeds(lm, lm.embed(ids[None, :first]), observe=True)
+                goal.value_from_embeds(lm, prefix_embeds, observe=True)
         alternatives = _alternatives(lm, goal, tok, first, text)
 
     tokens = []
