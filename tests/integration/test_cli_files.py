@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from promptlight.data import load_dataset
+
 pytestmark = pytest.mark.integration
 
 PROMPT = "Suggestion: quiche.\nAnalysis:"
@@ -128,7 +130,8 @@ def test_an_interrupted_batch_keeps_every_finished_row(tmp_path, sig, code):
     assert proc.returncode == code, "".join(seen) + rest
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert 2 <= len(rows) < 13, len(rows)  # the finished rows, each complete; not the whole dataset
-    assert [r["source"] for r in rows] == ["math-cot-1", "math-cot-2", "math-cot-3"][: len(rows)] or rows[0]["source"] == "math-cot-1"
+    in_order = [e.source for e in load_dataset("sample_prompts")]
+    assert [r["source"] for r in rows] == in_order[: len(rows)]  # the dataset's first rows, in order
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
 
 
