@@ -67,10 +67,19 @@ def _check_generation_numbers(args) -> None:
     validate_generation_options(**{k: options[k] for k in ("max_new_tokens", "temperature", "top_p", "top_k", "stop")})
 
 
-def _check_prompt_length(lm: Any, prompt: str, *, what: str) -> None:
+def _model_text(lm: Any, prompt: str | list[dict[str, str]]) -> str:
+    """The text the model reads: the prompt itself, or a chat rendered with the model's template."""
+    if isinstance(prompt, str):
+        return prompt
+    from promptlight.chat import render
+
+    return render(lm, prompt).text
+
+
+def _check_prompt_length(lm: Any, prompt: str | list[dict[str, str]], *, what: str) -> None:
     """The prompt's length in tokens against ``max_prompt_tokens``, before any forward pass."""
     cap = _limits().max_prompt_tokens
-    n = len(lm.tokenize(prompt).ids)
+    n = len(lm.tokenize(_model_text(lm, prompt)).ids)
     if n > cap:
         raise UsageError(
             f"{what} is {n} tokens long; the limit is {cap} (the max_prompt_tokens setting, PROMPTLIGHT_MAX_PROMPT_TOKENS)."
@@ -94,16 +103,42 @@ def _non_empty(prompt: str, *, what: str) -> str:
     return prompt
 
 
-def _prompts_from_args(args) -> list[tuple[str, str, str, str | None]]:
-    """``[(source, prompt, target, foil)]`` from ``--prompt``, ``--prompt-file`` or ``--dataset``.
+PromptInput = str | list[dict[str, str]]
 
-    A dataset row's ``foil`` column (if any) is its foil; otherwise ``None``.
+
+def _prompts_from_args(args) -> list[tuple[str, PromptInput, str, str | None]]:
+    """``[(source, prompt, target, foil)]`` from ``--prompt``, ``--prompt-file``, ``--messages-file`` or ``--dataset``.
+
+    ``prompt`` is text or a chat (a list of messages): ``--messages-file``, a dataset row's
+    ``messages`` column, or any text prompt under ``--chat`` (one user message). A dataset
+    row's ``foil`` column (if any) is its foil; otherwise ``None``.
     """
+    from promptlight.chat import check_messages, messages_of
+
+    chat = getattr(args, "chat", False)
+
+    def wrap(text: str) -> PromptInput:
+        return [{"role": "user", "content": text}] if chat else text
+
     if args.prompt is not None:
-        return [("prompt", _non_empty(args.prompt, what="--prompt"), "", None)]
+        return [("prompt", wrap(_non_empty(args.prompt, what="--prompt")), "", None)]
     if args.prompt_file is not None:
         text = _read_text_file(args.prompt_file, what="Prompt file")
-        return [(Path(args.prompt_file).name, _non_empty(text, what=f"Prompt file {args.prompt_file!r}"), "", None)]
+        return [
+            (Path(args.prompt_file).name, wrap(_non_empty(text, what=f"Prompt file {args.prompt_file!r}")), "", None)
+        ]
+    if getattr(args, "messages_file", None) is not None:
+        raw = _read_text_file(args.messages_file, what="Messages file")
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise UsageError(
+                f"Messages file {args.messages_file!r} is not JSON ({exc}); it holds a list like "
+                '[{"role": "user", "content": "..."}].'
+            ) from None
+        messages = data.get("messages") if isinstance(data, dict) else data
+        checked = check_messages(messages, field=f"messages file {args.messages_file!r}")
+        return [(Path(args.messages_file).name, [m.to_dict() for m in checked], "", None)]
     from promptlight.data import load_dataset
 
     dataset = load_dataset(args.dataset)
@@ -112,7 +147,8 @@ def _prompts_from_args(args) -> list[tuple[str, str, str, str | None]]:
         examples = [dataset.by_source(args.source)]
     foils = [ex.fields.get("foil") for ex in examples]
     return [
-        (ex.source, ex.prompt, ex.target, f if isinstance(f, str) and f else None) for ex, f in zip(examples, foils)
+        (ex.source, messages_of(ex.fields) or wrap(ex.prompt), ex.target, f if isinstance(f, str) and f else None)
+        for ex, f in zip(examples, foils)
     ]
 
 
@@ -120,6 +156,15 @@ def _add_prompt_arguments(parser: argparse.ArgumentParser, *, dataset: bool) -> 
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--prompt", help="the prompt text")
     group.add_argument("--prompt-file", metavar="FILE", help="a UTF-8 text file holding the prompt")
+    group.add_argument(
+        "--messages-file",
+        metavar="FILE",
+        help='a JSON chat, [{"role": "system"|"user"|"assistant", "content": ...}], rendered with the '
+        "model's chat template (a trailing assistant message is the target)",
+    )
+    parser.add_argument(
+        "--chat", action="store_true", help="send the prompt as one user message through the model's chat template"
+    )
     if dataset:
         group.add_argument(
             "--dataset", metavar="SPEC", help="a dataset: sample_prompts, a .jsonl/.csv/.txt file or a URL"
@@ -233,8 +278,9 @@ def cmd_generate(args) -> int:
     prompts = _prompts_from_args(args)
     _check_placement(args)
     lm = _load_model(args)
-    for source, prompt, _target, _foil in prompts:
-        _check_prompt_length(lm, prompt, what=f"The prompt of {source!r}")
+    for source, given, _target, _foil in prompts:
+        _check_prompt_length(lm, given, what=f"The prompt of {source!r}")
+        prompt = _model_text(lm, given)
         gen = lm.generate(prompt, **_generation_options(args))
         if args.format == "json":
             print(json.dumps({**gen.to_dict(), "source": source}, ensure_ascii=False), flush=True)
@@ -489,10 +535,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--source", help="only the row with this source")
     batch.add_argument(
+        "--chat",
+        action="store_true",
+        help="send plain-prompt rows as one user message through the model's chat template ('messages' rows always are)",
+    )
+    batch.add_argument(
         "--foil", metavar="TEXT", help="explain each target rather than TEXT (a row's own 'foil' column wins)"
     )
     _add_method_arguments(batch)
-    batch.add_argument("--out", metavar="FILE", help="write the JSON Lines to FILE (written whole at the end)")
+    batch.add_argument("--out", metavar="FILE", help="write the JSON Lines to FILE (each row flushed as it is done)")
     _add_generation_arguments(batch)
     _add_placement_arguments(batch)
     batch.set_defaults(func=cmd_batch, prompt=None, prompt_file=None)

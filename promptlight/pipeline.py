@@ -9,7 +9,7 @@ overlap the selected span; every token before the first of them is scored.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from promptlight.errors import InvalidArgument
@@ -31,7 +31,7 @@ ObjectiveFactory = Callable[["LanguageModel", "torch.Tensor", str], "Objective"]
 
 def explain(
     model: Any,
-    prompt: str,
+    prompt: str | Sequence[Mapping[str, str]],
     *,
     target: str | None = None,
     target_span: tuple[int, int] | None = None,
@@ -47,7 +47,10 @@ def explain(
     """Explain which parts of ``prompt`` drive the selected part of ``target``.
 
     ``model``: a :class:`~promptlight.models.LanguageModel` or a spec string for
-    :func:`~promptlight.load_model`. ``target=None`` generates the target first (greedy,
+    :func:`~promptlight.load_model`. ``prompt`` is text, or a chat: a list of
+    ``{"role": "system"|"user"|"assistant", "content": ...}`` rendered with the model's chat
+    template (generation prompt added; a trailing assistant message is the target; see
+    :mod:`promptlight.chat`). ``target=None`` generates the target first (greedy,
     ``generation`` settings). ``target_span=(start, end)`` is a char range inside the
     target (default: all of it). ``granularity`` is the segment level occlusion leaves out
     and the default level of ``result.aggregate()``; gradient methods score tokens and the
@@ -62,19 +65,35 @@ def explain(
     Returns a :class:`~promptlight.result.SalienceResult`; positive scores push the selection up.
     Bad input raises :class:`~promptlight.errors.InvalidArgument` naming its ``field``.
     """
+    from promptlight.chat import check_messages, render, template_mask
     from promptlight.salience import get_method
-    from promptlight.segments import all_boundaries, resolve_granularity, segment
+    from promptlight.segments import MESSAGES, all_boundaries, resolve_granularity, segment, split_at
 
     info = get_method(method)
     granularity = resolve_granularity(granularity)
     parsed = info.parse_options({**dict(options or {}), **more_options}, settings)
-    if not isinstance(prompt, str):
-        raise InvalidArgument(f"prompt must be a str, got {type(prompt).__name__}.", field="prompt")
+    is_chat = not isinstance(prompt, str)
+    if is_chat:
+        check_messages(prompt)
+    elif granularity == MESSAGES:
+        raise InvalidArgument(
+            "Granularity 'messages' needs a chat prompt: give the prompt as a list of messages.", field="granularity"
+        )
     if foil is not None and (not isinstance(foil, str) or not foil.strip()):  # before any model call
         raise InvalidArgument(
             f"The foil {foil!r} is empty; give the alternative text to compare the selection with.", field="foil"
         )
     lm = _as_model(model)
+    chat = render(lm, prompt) if is_chat else None
+    if chat is not None:
+        if chat.reply is not None and target is not None:
+            raise InvalidArgument(
+                "The messages end with an assistant reply and a target was given too; give the reply one way.",
+                field="target",
+            )
+        target = chat.reply if chat.reply is not None else target
+        prompt = chat.text
+    assert isinstance(prompt, str)
     if target is None:
         target = lm.generate(prompt, **{**DEFAULT_GENERATION, **dict(generation or {})}).text
     if not target:
@@ -93,8 +112,11 @@ def explain(
             "Give a non-empty prompt (or use a model with a BOS token).",
             field="prompt",
         )
-    boundaries = all_boundaries(text, tok.spans)
-    segments = boundaries[granularity] if granularity in boundaries else segment(text, granularity)
+    ranges = chat.ranges if chat is not None else None
+    cuts = [len(prompt), *(c for pair in ranges or () for c in pair)]
+    boundaries = all_boundaries(text, tok.spans, cuts=cuts, messages=ranges)
+    segments = boundaries[granularity] if granularity in boundaries else split_at(segment(text, granularity), cuts)
+    template = template_mask([(s.start, s.end) for s in tok.spans], ranges or (), len(prompt)) if ranges else None
 
     import torch
 
@@ -139,7 +161,12 @@ def explain(
         scores = {name: (vals[i] if i < first else None) for name, vals in output.token_scores.items()}
         tokens.append(
             TokenScores(
-                text=text[span.start : span.end], start=span.start, end=span.end, scores=scores, special=special
+                text=text[span.start : span.end],
+                start=span.start,
+                end=span.end,
+                scores=scores,
+                special=special,
+                template=bool(template and template[i]),
             )
         )
 
@@ -174,6 +201,7 @@ def explain(
         f_target=sides[0] if sides else None,
         f_foil=sides[1] if sides else None,
         alternatives=alternatives,
+        messages=chat.message_spans() if chat is not None else (),
     )
 
 

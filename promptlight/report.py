@@ -38,9 +38,18 @@ def display_segments(result: ResultRecord, granularity: str, method: str | None)
 
 
 def normalised(segments: Sequence[Segment]) -> list[float | None]:
-    """``score / max|score|`` over the scored segments, in [-1, 1]; ``None`` stays ``None``."""
-    peak = max((abs(s.score) for s in segments if s.score is not None), default=0.0)
+    """``score / max|score|`` over the scored segments, in [-1, 1]; ``None`` stays ``None``.
+
+    Chat-template segments are kept off the scale (their value may exceed 1 in magnitude).
+    """
+    peak = max((abs(s.score) for s in segments if s.score is not None and not s.template), default=0.0)
     return [None if s.score is None else (s.score / peak if peak > 0 else 0.0) for s in segments]
+
+
+def ranked(segments: Sequence[Segment], k: int, *, include_template: bool = False) -> list[Segment]:
+    """The ``k`` scored segments with the largest ``|score|``, largest first (chat-template ones left out)."""
+    scored = [s for s in segments if s.score is not None and (include_template or not s.template)]
+    return sorted(scored, key=lambda s: -abs(s.score or 0.0))[:k]
 
 
 def colour(value: float | None, *, signed: bool, intensity: float = 1.0) -> tuple[int, int, int] | None:
@@ -70,7 +79,10 @@ def result_to_html(
     for seg, value in zip(segments, values):
         rgb = colour(value, signed=signed)
         text = html.escape(seg.text)
-        if rgb is None:
+        if seg.template:
+            tip = html.escape(f"chat template; {name} = {seg.score:.6g}" if seg.score is not None else "chat template")
+            spans.append(f'<span class="seg template" title="{tip}">{text}</span>')
+        elif rgb is None:
             spans.append(f'<span class="seg">{text}</span>')
         else:
             tip = html.escape(f"{name} = {seg.score:.6g}", quote=True)
@@ -85,9 +97,7 @@ def result_to_html(
     )
     top_rows = "".join(
         f"<tr><td>{i}</td><td class=num>{s.score:.4g}</td><td><code>{html.escape(s.text.strip()[:120])}</code></td></tr>"
-        for i, s in enumerate(
-            sorted((s for s in segments if s.score is not None), key=lambda s: -abs(s.score or 0))[:10], 1
-        )
+        for i, s in enumerate(ranked(segments, 10), 1)
     )
     low, high = ("pulls the selection down", "pushes the selection up") if signed else ("low", "high")
     legend_stops = [colour(x / 4, signed=signed) for x in range(-4 if signed else 0, 5)]
@@ -109,6 +119,7 @@ body {{ font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: 
 h1 {{ font-size: 1.3rem; }} h2 {{ font-size: 1.05rem; margin-top: 1.6rem; }}
 .text {{ white-space: pre-wrap; font: 14px/1.7 ui-monospace, "SFMono-Regular", Menlo, monospace; border: 1px solid #ddd; border-radius: 6px; padding: 1rem; background: #fafafa; }}
 .seg {{ border-radius: 3px; }}
+.template {{ color: #6b6b6b; border: 1px dashed #bbb; }}
 mark.selected {{ background: #ffe066; outline: 1px solid #c9a600; }}
 .legend {{ display: flex; align-items: center; gap: .6rem; font-size: .85rem; }}
 .bar {{ width: 220px; height: 12px; border: 1px solid #ccc; background: linear-gradient(to right, {gradient}); }}
@@ -162,8 +173,11 @@ def result_to_terminal(result: ResultRecord, *, granularity: str = "words", colo
     if color:
         pieces = []
         for seg, value in zip(segments, values):
-            rgb = colour(value, signed=signed)
-            pieces.append(seg.text if rgb is None else f"{_ansi_background(rgb)}{seg.text}\x1b[0m")
+            rgb = None if seg.template else colour(value, signed=signed)
+            if seg.template:
+                pieces.append(f"\x1b[2m{seg.text}\x1b[0m")  # dim: chat-template text
+            else:
+                pieces.append(seg.text if rgb is None else f"{_ansi_background(rgb)}{seg.text}\x1b[0m")
         lines.append("".join(pieces))
         sel = result.selected_span
         lines.append(
@@ -174,9 +188,9 @@ def result_to_terminal(result: ResultRecord, *, granularity: str = "words", colo
     else:
         lines.append(result.text)
     # The same ranking as SalienceResult.top_segments.
-    ranked = sorted((s for s in segments if s.score is not None), key=lambda s: -abs(s.score or 0.0))[:top]
-    lines += ["", f"Top {len(ranked)} segments by |score|:"]
-    for i, s in enumerate(ranked, 1):
+    top_list = ranked(segments, top)
+    lines += ["", f"Top {len(top_list)} segments by |score|:"]
+    for i, s in enumerate(top_list, 1):
         snippet = " ".join(s.text.split())
         snippet = snippet if len(snippet) <= 70 else snippet[:69] + "…"
         lines.append(f"{i:3}. {s.score:+.4g}  [{s.start}:{s.end}]  {snippet}")

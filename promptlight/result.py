@@ -31,17 +31,19 @@ class SalienceResult(ResultRecord):
         """
         return aggregate_result(self, granularity, method=method, prompt_only=prompt_only)
 
-    def top_segments(self, granularity: str = "words", *, method: str | None = None, k: int = 10) -> list[Segment]:
+    def top_segments(
+        self, granularity: str = "words", *, method: str | None = None, k: int = 10, include_template: bool = False
+    ) -> list[Segment]:
         """The ``k`` prompt segments with the largest absolute score, largest first.
 
         The ranking every surface shows (the CLI's list, the UI's top segments, the report):
         special tokens' own scores (BOS) are left out of the segment that holds them, as
-        they are left out of the display scale.
+        they are left out of the display scale, and so are chat-template segments unless
+        ``include_template``.
         """
-        from promptlight.report import display_segments
+        from promptlight.report import display_segments, ranked
 
-        segs = [s for s in display_segments(self, granularity, method) if s.score is not None]
-        return sorted(segs, key=lambda s: abs(s.score or 0.0), reverse=True)[:k]
+        return ranked(display_segments(self, granularity, method), k, include_template=include_template)
 
     def to_html(self, *, granularity: str = "words", method: str | None = None, title: str | None = None) -> str:
         """A self-contained HTML page (no network) with the heatmap and a legend."""

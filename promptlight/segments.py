@@ -48,6 +48,8 @@ __all__ = [
     "aggregate",
     "aggregate_result",
     "all_boundaries",
+    "record_cuts",
+    "split_at",
     "assign_tokens",
     "resolve_granularity",
     "segment",
@@ -56,6 +58,8 @@ __all__ = [
 ]
 
 REGEX_PREFIX = "regex:"
+#: The granularity of chat prompts: one segment per message's content, one per stretch of template text.
+MESSAGES = "messages"
 #: Seconds one ``regex:`` pattern may spend on one text before it is given up (ValueError).
 REGEX_TIMEOUT = 2.0
 _CHOICES = ", ".join(GRANULARITIES) + ", regex:<pattern>"
@@ -279,10 +283,12 @@ def resolve_granularity(name: str) -> str:
     Valid: ``tokens``, ``words``, ``sentences``, ``lines``, ``paragraphs`` and
     ``regex:<pattern>`` (Python ``re`` syntax, run by the ``regex`` package with a time
     limit; inline flags such as ``(?m)`` work).
+    ``messages`` (one segment per chat message, template text between them on its own)
+    is valid for chat prompts only; the pipeline checks that.
     Raises ValueError naming the bad value and listing the choices.
     """
     if isinstance(name, str):
-        if name in GRANULARITIES:
+        if name in GRANULARITIES or name == MESSAGES:
             return name
         if name.startswith(REGEX_PREFIX):
             _compile_pattern(name[len(REGEX_PREFIX) :])
@@ -299,6 +305,11 @@ def segment(text: str, granularity: str) -> tuple[Span, ...]:
     ``tokens`` needs the tokenizer: use :func:`token_segments`.
     """
     resolve_granularity(granularity)
+    if granularity == MESSAGES:
+        raise InvalidArgument(
+            "Granularity 'messages' needs a chat prompt (messages rendered with a chat template), not plain text.",
+            field="granularity",
+        )
     if granularity == "tokens":
         raise ValueError(
             "Granularity 'tokens' needs the token spans, not just the text: "
@@ -442,16 +453,54 @@ _STARTS = {
 }
 
 
-def all_boundaries(text: str, token_spans: Sequence[Span]) -> dict[str, tuple[Span, ...]]:
+def all_boundaries(
+    text: str,
+    token_spans: Sequence[Span],
+    *,
+    cuts: Sequence[int] = (),
+    messages: Sequence[tuple[int, int]] | None = None,
+) -> dict[str, tuple[Span, ...]]:
     """The segments of every named granularity, keyed in ``types.GRANULARITIES`` order.
 
     ``token_spans`` partition ``text`` (see :func:`token_spans_from_offsets`). Each value
-    partitions ``text`` into half-open ``[start, end)`` char ranges.
+    partitions ``text`` into half-open ``[start, end)`` char ranges. No segment but a token
+    crosses a char position in ``cuts`` (the prompt's end, message edges): a segment is split
+    there. With ``messages`` (char ranges of chat messages' contents) the result also has
+    :data:`MESSAGES`: one segment per message and per stretch between (template text, target).
     """
     out: dict[str, tuple[Span, ...]] = {}
     for granularity in GRANULARITIES:
-        out[granularity] = token_segments(text, token_spans) if granularity == "tokens" else segment(text, granularity)
+        if granularity == "tokens":
+            out[granularity] = token_segments(text, token_spans)
+        else:
+            out[granularity] = split_at(segment(text, granularity), cuts)
+    if messages is not None:
+        edges = [c for pair in messages for c in pair]
+        out[MESSAGES] = split_at((Span(0, len(text)),) if text else (), [*cuts, *edges])
     return out
+
+
+def split_at(spans: Sequence[Span], cuts: Sequence[int]) -> tuple[Span, ...]:
+    """``spans`` with each one that strictly contains a position of ``cuts`` split there."""
+    points = sorted(set(cuts))
+    out: list[Span] = []
+    for span in spans:
+        start = span.start
+        for cut in points[bisect.bisect_right(points, span.start) :]:
+            if cut >= span.end:
+                break
+            out.append(Span(start, cut))
+            start = cut
+        out.append(Span(start, span.end))
+    return tuple(out)
+
+
+def record_cuts(result: ResultRecord) -> tuple[int, ...]:
+    """Char positions no segment of ``result`` crosses: the prompt's end and every message's edges."""
+    points = {result.prompt_span.end}
+    for m in result.messages:
+        points.update((int(m["start"]), int(m["end"])))
+    return tuple(sorted(p for p in points if 0 < p < len(result.text)))
 
 
 # --- tokens -> segments ---------------------------------------------------------------------
@@ -548,7 +597,8 @@ def aggregate_result(
             if not _in_span(start, result.prompt_span):
                 continue
             end = min(end, result.prompt_span.end)
-        segments.append(Segment(start, end, result.text[start:end], value))
+        template = is_template_segment(result, start, end)
+        segments.append(Segment(start, end, result.text[start:end], value, template))
     return segments
 
 
@@ -561,7 +611,18 @@ def _result_boundaries(result: ResultRecord, granularity: str) -> tuple[Span, ..
         return tuple(result.boundaries[granularity])
     if granularity == "tokens":
         return token_segments(result.text, [Span(t.start, t.end) for t in result.tokens])
-    return segment(result.text, granularity)
+    if granularity == MESSAGES:
+        raise InvalidArgument(
+            "Granularity 'messages' needs a chat prompt; this result's prompt is plain text.", field="granularity"
+        )
+    return split_at(segment(result.text, granularity), record_cuts(result))
+
+
+def is_template_segment(result: ResultRecord, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` of a chat result's prompt holds no character of any message's content."""
+    if not result.messages or start >= result.prompt_span.end:
+        return False
+    return not any(start < int(m["end"]) and int(m["start"]) < end for m in result.messages)
 
 
 def _segment_level_scores(

@@ -105,13 +105,16 @@ class Segment:
     """A piece of text at some granularity, with its score (sum of its tokens' scores).
 
     ``score`` is ``None`` when none of the segment's tokens is scored (for example the
-    segment lies in the target).
+    segment lies in the target). ``template`` marks a segment of a chat prompt made only of
+    chat-template text (role markers, turn delimiters): scored, but off the display scale
+    and out of top lists by default.
     """
 
     start: int
     end: int
     text: str
     score: float | None = None
+    template: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,7 +123,8 @@ class TokenScores:
 
     ``special`` marks tokens with no characters of their own (the tokenizer's BOS).
     ``scores[method]`` is ``None`` where the position is not scored (the target span and
-    anything after it).
+    anything after it). ``template`` marks a prompt token of a chat prompt that comes from
+    the chat template, not from any message's content.
     """
 
     text: str
@@ -128,11 +132,14 @@ class TokenScores:
     end: int
     scores: Mapping[str, float | None]
     special: bool = False
+    template: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end, "scores": dict(self.scores)}
         if self.special:
             d["special"] = True
+        if self.template:
+            d["template"] = True
         return d
 
 
@@ -161,6 +168,9 @@ class ResultRecord:
     ``text``; any client can re-aggregate token scores without a model call.
     ``methods[m]`` holds metadata of method ``m`` (``signed``, ``level`` and any
     method-specific numbers such as integrated gradients' ``completeness_gap``).
+    ``messages`` is empty for a plain prompt; for a chat prompt (rendered with the model's
+    chat template, ``text`` starting with the rendered prompt) it lists each message as
+    ``{"role", "start", "end"}``, the char range of its content in ``text``.
     """
 
     model: str
@@ -184,6 +194,7 @@ class ResultRecord:
     f_target: float | None = None
     f_foil: float | None = None
     alternatives: tuple[Mapping[str, Any], ...] = ()
+    messages: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def prompt(self) -> str:
@@ -230,6 +241,7 @@ class ResultRecord:
             "f_target": self.f_target,
             "f_foil": self.f_foil,
             "alternatives": [dict(a) for a in self.alternatives],
+            "messages": [dict(m) for m in self.messages],
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -253,7 +265,14 @@ class ResultRecord:
             method=d["method"],
             methods={k: dict(v) for k, v in d["methods"].items()},
             tokens=tuple(
-                TokenScores(t["text"], t["start"], t["end"], dict(t["scores"]), bool(t.get("special", False)))
+                TokenScores(
+                    t["text"],
+                    t["start"],
+                    t["end"],
+                    dict(t["scores"]),
+                    bool(t.get("special", False)),
+                    bool(t.get("template", False)),
+                )
                 for t in d["tokens"]
             ),
             target_token_span=(d["target_token_span"][0], d["target_token_span"][1]),
@@ -269,6 +288,7 @@ class ResultRecord:
             f_target=None if d.get("f_target") is None else float(d["f_target"]),
             f_foil=None if d.get("f_foil") is None else float(d["f_foil"]),
             alternatives=tuple(dict(a) for a in d.get("alternatives", ())),
+            messages=tuple(dict(m) for m in d.get("messages", ())),
         )
 
     @classmethod

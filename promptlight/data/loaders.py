@@ -151,11 +151,20 @@ def rows_to_examples(
     optional strings (``None`` counts as missing), the rest goes to ``Example.fields``.
     ``what`` names a row in hints ("line", "row").
     """
+    from promptlight.chat import check_messages, preview
+    from promptlight.errors import InvalidArgument
+
     examples: list[Example] = []
     for where, line, row in rows:
+        if "messages" in row and "prompt" not in row:  # a chat row: its prompt is a readable preview
+            try:
+                checked = check_messages(row["messages"])
+            except InvalidArgument as exc:
+                raise _fail(origin, where, str(exc), line=line) from None
+            row = {**row, "prompt": preview(checked), "messages": [m.to_dict() for m in checked]}
         if "prompt" not in row:
             keys = ", ".join(repr(k) for k in row) or "none"
-            problem = f'missing the required "prompt" (found: {keys}). Every {what} needs a prompt.'
+            problem = f'missing the required "prompt" (found: {keys}). Every {what} needs a prompt (or "messages").'
             raise _fail(origin, where, problem, line=line)
         values: dict[str, str] = {}
         for key in _KNOWN_KEYS:

@@ -124,3 +124,17 @@ class LanguageModel(Protocol):
         ...
 
     def generate(self, prompt: str, **options: Any) -> Any: ...
+
+
+class ChatModel(LanguageModel, Protocol):
+    """A model that can read chat messages (optional; :mod:`promptlight.chat` checks for it).
+
+    ``render_chat(messages)`` is the prompt text for ``[{"role", "content"}, ...]`` through
+    the model's chat template, with the generation prompt added and without a BOS that
+    :meth:`tokenize` adds itself. ``has_chat_template`` is False when there is no template.
+    """
+
+    @property
+    def has_chat_template(self) -> bool: ...
+
+    def render_chat(self, messages: list[dict[str, str]]) -> str: ...

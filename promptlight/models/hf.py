@@ -109,6 +109,7 @@ class HFLanguageModel:
             "parameters": self.num_parameters(),
             "layers": getattr(config, "num_hidden_layers", None),
             "context_length": getattr(config, "max_position_embeddings", None),
+            "chat_template": self.has_chat_template,
         }
 
     # --- text <-> tokens ---------------------------------------------------------------
@@ -127,6 +128,27 @@ class HFLanguageModel:
             special.insert(0, True)
         spans = token_spans_from_offsets(text, offsets, special=special) if ids else ()
         return Tokenized(text=text, ids=tuple(ids), spans=tuple(spans), special=tuple(special))
+
+    @property
+    def has_chat_template(self) -> bool:
+        return bool(getattr(self.tokenizer, "chat_template", None))
+
+    def render_chat(self, messages: list[dict[str, str]]) -> str:
+        """``messages`` through the tokenizer's chat template, generation prompt added, as text.
+
+        A leading BOS the template writes is dropped when :meth:`tokenize` adds BOS itself, so
+        the prompt never carries it twice. ValueError when the template refuses the messages.
+        """
+        from jinja2 import TemplateError
+
+        try:
+            text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        except TemplateError as exc:  # the template's own raise_exception(...) or a syntax error in it
+            raise ValueError(str(exc)) from None
+        bos = self.tokenizer.bos_token
+        if self.bos_id is not None and isinstance(bos, str) and bos and text.startswith(bos):
+            text = text[len(bos) :]
+        return text
 
     def decode(self, ids: Sequence[int]) -> str:
         return self.tokenizer.decode(list(ids), skip_special_tokens=False, clean_up_tokenization_spaces=False)

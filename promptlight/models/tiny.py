@@ -79,3 +79,45 @@ def build_tiny(out_dir: Path) -> None:
             if p.dim() > 1:
                 p.normal_(0.0, 0.2)
     model.save_pretrained(out_dir)
+
+
+#: The chat template of ``tiny-chat``: Gemma's turn markers, with a system message folded
+#: into the first user turn (as Gemma's own template does) and a BOS written at the start.
+TINY_CHAT_TEMPLATE = (
+    "{{ bos_token }}"
+    "{% set ns = namespace(folded='', rest=messages) %}"
+    "{% if messages and messages[0]['role'] == 'system' %}"
+    "{% set ns.folded = (messages[0]['content'] | trim) ~ '\\n\\n' %}{% set ns.rest = messages[1:] %}"
+    "{% endif %}"
+    "{% for message in ns.rest %}"
+    "{{ '<start_of_turn>' ~ ('model' if message['role'] == 'assistant' else message['role']) ~ '\\n' }}"
+    "{{ (ns.folded if loop.first else '') ~ (message['content'] | trim) ~ '<end_of_turn>\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}"
+)
+TURN_MARKERS = ("<start_of_turn>", "<end_of_turn>")
+
+
+def build_tiny_chat(out_dir: Path) -> None:
+    """``tiny`` plus two turn-marker tokens and :data:`TINY_CHAT_TEMPLATE`; generation stops at ``<end_of_turn>``."""
+    import tempfile
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    with tempfile.TemporaryDirectory() as base:
+        build_tiny(Path(base))
+        tokenizer = AutoTokenizer.from_pretrained(base)
+        model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+    tokenizer.add_special_tokens({"additional_special_tokens": list(TURN_MARKERS)})
+    tokenizer.chat_template = TINY_CHAT_TEMPLATE
+    torch.manual_seed(TINY_SEED + 1)
+    model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+    with torch.no_grad():
+        weight: torch.Tensor = model.get_input_embeddings().weight  # type: ignore[assignment]  # [vocab, d]
+        weight[-len(TURN_MARKERS) :].normal_(0.0, 0.2)
+    end_of_turn = tokenizer.convert_tokens_to_ids(TURN_MARKERS[1])
+    model.generation_config.eos_token_id = [tokenizer.eos_token_id, end_of_turn]
+    model.config.eos_token_id = [tokenizer.eos_token_id, end_of_turn]
+    tokenizer.save_pretrained(out_dir)
+    model.save_pretrained(out_dir)

@@ -305,15 +305,16 @@ async def generate(body: schemas.GenerateRequest, state: AppState = State) -> JS
             "(setting --max-new-tokens / PROMPTLIGHT_MAX_NEW_TOKENS).",
             "max_new_tokens",
         )
-    options = body.model_dump(exclude={"model", "prompt"})
+    options = body.model_dump(exclude={"model", "prompt", "messages"})
     greedy = body.temperature == 0.0
     if greedy:  # sampling knobs do not change a greedy generation: one cache entry for all of them
         options.update(top_p=1.0, top_k=0, seed=None)
     deterministic = greedy or body.seed is not None
 
     def compute(lm: Any) -> dict[str, Any]:
-        _check_prompt_tokens(lm, body.prompt, settings)
-        return lm.generate(body.prompt, **body.model_dump(exclude={"model", "prompt"})).to_dict()
+        prompt, _reply = _prompt_text(lm, body)
+        _check_prompt_tokens(lm, prompt, settings)
+        return lm.generate(prompt, **body.model_dump(exclude={"model", "prompt", "messages"})).to_dict()
 
     def classify(exc: Exception) -> ApiError:
         if isinstance(exc, (ValueError, TypeError)):
@@ -324,10 +325,21 @@ async def generate(body: schemas.GenerateRequest, state: AppState = State) -> JS
         state,
         worker,
         kind="generate",
-        key_parts={"prompt": body.prompt, "options": options} if deterministic else None,
+        key_parts={"prompt": body.prompt_input(), "options": options} if deterministic else None,
         compute=compute,
         classify=classify,
     )
+
+
+def _prompt_text(lm: Any, body: schemas.PromptOrMessages) -> tuple[str, str | None]:
+    """The text the model reads and, for a chat ending with an assistant message, that reply."""
+    if body.messages is None:
+        assert body.prompt is not None
+        return body.prompt, None
+    from promptlight.chat import render
+
+    chat = render(lm, body.prompt_input())
+    return chat.text, chat.reply
 
 
 def _validate_salience(body: schemas.SalienceRequest, settings: Settings) -> dict[str, Any]:
@@ -360,10 +372,12 @@ async def salience(body: schemas.SalienceRequest, state: AppState = State) -> JS
     def compute(lm: Any) -> dict[str, Any]:
         from promptlight.pipeline import DEFAULT_GENERATION, explain
 
-        prompt_tokens = _check_prompt_tokens(lm, body.prompt, settings)
+        prompt, reply = _prompt_text(lm, body)
+        prompt_tokens = _check_prompt_tokens(lm, prompt, settings)
         target_tokens = DEFAULT_GENERATION["max_new_tokens"]
-        if body.target is not None:
-            n = target_tokens = len(lm.tokenize(body.target, add_bos=False).ids)
+        target = body.target if body.target is not None else reply
+        if target is not None:
+            n = target_tokens = len(lm.tokenize(target, add_bos=False).ids)
             if n > settings.max_new_tokens:
                 raise ApiError(
                     413,
@@ -385,7 +399,7 @@ async def salience(body: schemas.SalienceRequest, state: AppState = State) -> JS
         _check_batch_tokens(options, body.options, prompt_tokens + target_tokens, settings)
         result = explain(
             lm,
-            body.prompt,
+            body.prompt_input(),
             target=body.target,
             target_span=body.target_span,
             method=body.method,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 #: Dataset names: no colon (ids are ``NAME:INDEX``), no control characters.
 DATASET_NAME_PATTERN = r"^[^:\x00-\x1f\x7f]+$"
@@ -94,9 +94,44 @@ class Datapoint(BaseModel):
 # --- model calls ----------------------------------------------------------------------
 
 
-class GenerateRequest(StrictBody):
+class ChatMessage(StrictBody):
+    role: Literal["system", "user", "assistant"]
+    content: Annotated[str, Field(min_length=1), AfterValidator(_utf8)]
+
+
+Messages = Annotated[
+    list[ChatMessage],
+    Field(
+        min_length=1,
+        max_length=256,
+        description="a chat, rendered with the model's chat template (instead of prompt); "
+        "a trailing assistant message is the target",
+    ),
+]
+
+
+class PromptOrMessages(StrictBody):
+    """A body with a plain ``prompt`` or a chat's ``messages``, exactly one of them."""
+
+    prompt: Prompt | None = None
+    messages: Messages | None = None
+
+    @model_validator(mode="after")
+    def _one_prompt(self) -> PromptOrMessages:
+        if (self.prompt is None) == (self.messages is None):
+            raise ValueError("give exactly one of 'prompt' (text) and 'messages' (a chat)")
+        return self
+
+    def prompt_input(self) -> str | list[dict[str, str]]:
+        """What :func:`promptlight.explain` takes: the text, or the messages as plain dicts."""
+        if self.messages is not None:
+            return [m.model_dump() for m in self.messages]
+        assert self.prompt is not None
+        return self.prompt
+
+
+class GenerateRequest(PromptOrMessages):
     model: Text | None = Field(None, description="a name from /api/models (default: the first)")
-    prompt: Prompt
     max_new_tokens: int = Field(64, ge=1, description="capped by the max_new_tokens setting")
     temperature: float = Field(0.0, ge=0.0, le=100.0, allow_inf_nan=False, description="0 = greedy, else up to 100")
     top_p: float = Field(1.0, gt=0.0, le=1.0, allow_inf_nan=False)
@@ -107,9 +142,8 @@ class GenerateRequest(StrictBody):
     )
 
 
-class SalienceRequest(StrictBody):
+class SalienceRequest(PromptOrMessages):
     model: Text | None = Field(None, description="a name from /api/models (default: the first)")
-    prompt: Prompt
     target: Text | None = Field(None, description="the text to explain; null = generate it first (greedy)")
     target_span: tuple[int, int] | None = Field(None, description="[start, end) chars of the target; null = all")
     method: Text = "grad_l2"
@@ -141,6 +175,7 @@ class SalienceToken(BaseModel):
     start: int
     end: int
     special: bool = False
+    template: bool = Field(False, description="a chat-template token (role marker, turn delimiter)")
     scores: dict[str, float | None]
 
 
@@ -176,6 +211,9 @@ class SalienceOut(BaseModel):
     f_target: float | None
     f_foil: float | None
     alternatives: list[dict[str, Any]]
+    messages: list[dict[str, Any]] = Field(
+        default_factory=list, description="chat prompts: each message's role and content chars [start, end)"
+    )
     cached: bool
 
 
@@ -247,6 +285,7 @@ class ModelOut(BaseModel):
     dtype: str | None = None
     parameters: int | None = None
     architecture: str | None = None
+    chat_template: bool | None = Field(None, description="whether the model can read messages (has a chat template)")
 
 
 class DatasetOut(BaseModel):

@@ -164,7 +164,7 @@ class ModelWorker:
         describe = getattr(self.lm, "describe", None)
         if self.state == "loaded" and describe is not None:
             facts = describe()
-            row.update({k: facts.get(k) for k in ("device", "dtype", "parameters", "architecture")})
+            row.update({k: facts.get(k) for k in ("device", "dtype", "parameters", "architecture", "chat_template")})
         return row
 
     def status(self) -> dict[str, Any]:
