@@ -76,6 +76,34 @@ export function aggregate(
   return out;
 }
 
+/** `segments` with every one that strictly contains a position of `cuts` split there. */
+export function splitAt(segments: readonly Pair[], cuts: readonly number[]): Pair[] {
+  const points = [...new Set(cuts)].sort((a, b) => a - b);
+  const out: Pair[] = [];
+  for (const [s, e] of segments) {
+    let start = s;
+    for (const c of points) {
+      if (c <= start) continue;
+      if (c >= e) break;
+      out.push([start, c]);
+      start = c;
+    }
+    out.push([start, e]);
+  }
+  return out;
+}
+
+/** Positions no segment of a result crosses: the prompt's end and every chat message's edges. */
+export function resultCuts(result: { text: string; prompt_span: Pair; messages?: { start: number; end: number }[] }): number[] {
+  const n = codePoints(result.text).length;
+  const points = new Set<number>([result.prompt_span[1]]);
+  for (const m of result.messages ?? []) {
+    points.add(m.start);
+    points.add(m.end);
+  }
+  return [...points].filter((p) => p > 0 && p < n).sort((a, b) => a - b);
+}
+
 /** A regex granularity name: `regex:<pattern>`. */
 export const REGEX_PREFIX = "regex:";
 

@@ -39,7 +39,7 @@ describe("API errors", () => {
         throw new TypeError("Failed to fetch");
       },
     });
-    await expect(api.generate("tiny", "hi", { max_new_tokens: 1, temperature: 0, top_p: 1, top_k: 0, seed: 0, stop: [] })).rejects.toThrow(
+    await expect(api.generate("tiny", { prompt: "hi" }, { max_new_tokens: 1, temperature: 0, top_p: 1, top_k: 0, seed: 0, stop: [] })).rejects.toThrow(
       /Cannot reach the promptlight server at http:\/\/127.0.0.1:1/,
     );
     expect(seen).toEqual([1, 0]);

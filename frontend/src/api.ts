@@ -15,6 +15,7 @@ import type {
   MethodInfo,
   ModelInfo,
   NewDatapoint,
+  PromptInput,
   SalienceRequest,
   SalienceResult,
 } from "./types";
@@ -186,8 +187,9 @@ export class Api {
   deleteDatapoint(id: string): Promise<void> {
     return this.request("DELETE", `/api/datapoints/${encodeURIComponent(id)}`);
   }
-  generate(model: string, prompt: string, settings: GenerationSettings): Promise<Generation> {
-    return this.request("POST", "/api/generate", { model, prompt, ...settings }, `Generating with ${model}`);
+  /** Continue `input`: `{ prompt }` text or `{ messages }` for the model's chat template. */
+  generate(model: string, input: PromptInput, settings: GenerationSettings): Promise<Generation> {
+    return this.request("POST", "/api/generate", { model, ...input, ...settings }, `Generating with ${model}`);
   }
   salience(req: SalienceRequest): Promise<SalienceResult> {
     return this.request("POST", "/api/salience", req, `Salience (${req.method}) on ${req.model}`);

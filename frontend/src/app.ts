@@ -62,7 +62,7 @@ export class App implements AppHandle {
       editor: new Editor({
         onSave: (id, f) => void saveDatapoint(ctx, id, f),
         onAdd: (f, cmp) => void addDatapoint(ctx, f, cmp),
-        onDuplicate: (id, f) => void addDatapoint(ctx, { ...f, source: f.source ? `${f.source} (copy)` : "", fields: { duplicate_of: id } }, false),
+        onDuplicate: (id, f) => void addDatapoint(ctx, { ...f, source: f.source ? `${f.source} (copy)` : "", fields: { ...(f.fields ?? {}), duplicate_of: id } }, false),
         onDelete: (id) => void deleteDatapoint(ctx, id),
         onNew: () => {
           ctx.editor.load(null, store.panes.A.datapoint?.dataset ?? ctx.examplesView.dataset ?? "");

@@ -5,7 +5,7 @@
  * or `right` (the main column). `create` gets the app's context and returns the panel;
  * its `render()` runs on every redraw, so it reads what it needs from `ctx.store`.
  */
-import { setFoil, setGranularity, setMethod, setOption, setRegex, setSource } from "./actions/view";
+import { setChat, setFoil, setGranularity, setMethod, setOption, setRegex, setSource } from "./actions/view";
 import { compare } from "./actions/compare";
 import type { AppContext } from "./context";
 import { PanesPanel } from "./ui/panes";
@@ -38,6 +38,7 @@ export const PANELS: PanelSpec[] = [
         setMethod: (v) => setMethod(ctx, v),
         setOption: (name, value) => setOption(ctx, name, value),
         setFoil: (foil) => setFoil(ctx, foil),
+        setChat: (on) => setChat(ctx, on),
         setGranularity: (v) => setGranularity(ctx, v),
         setRegex: (p) => setRegex(ctx, p),
         redraw: () => {

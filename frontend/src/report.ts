@@ -36,6 +36,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.
 .seg{border-radius:2px}
 .target{color:#666}
 .selected{color:#1a1a1a;background:#fff4c2;box-shadow:inset 0 -2px 0 #c99a00}
+.template{color:#6b6b6b;border:1px dashed #bbb}
 .special{font-size:.7rem;border:1px dashed #999;border-radius:3px;padding:0 .2rem;margin-right:.2rem;color:#555}
 .legend{display:flex;align-items:center;gap:.5rem;font-size:.8rem;color:#444}
 .bar{width:14rem;height:.8rem;border:1px solid #ccc;border-radius:3px}
@@ -59,9 +60,9 @@ export function buildHtmlReport(result: SalienceResult, options: ReportOptions):
       if (p.region === "target") {
         return `<span class="${p.selected ? "target selected" : "target"}">${e(p.text)}</span>`;
       }
-      const style = styleFor(p.score, display.scale);
+      const style = p.onScale ? styleFor(p.score, display.scale) : null;
       const css = style ? ` style="background:${style.background};color:${style.color}"` : "";
-      return `<span class="seg"${css}${tip}>${e(p.text)}</span>`;
+      return `<span class="${p.template ? "seg template" : "seg"}"${css}${tip}>${e(p.text)}</span>`;
     })
     .join("");
   const range = legendRange(display.scale);

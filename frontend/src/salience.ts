@@ -6,7 +6,7 @@
  * Special tokens (BOS) are drawn as their own piece and kept out of the segment sums and,
  * unless `includeBos`, out of the colour scale (BOS otherwise dominates it).
  */
-import { aggregate, isRegexGranularity, regexSegments, REGEX_PREFIX } from "./aggregate";
+import { aggregate, isRegexGranularity, regexSegments, REGEX_PREFIX, resultCuts, splitAt } from "./aggregate";
 import { maxAbs, type Scale } from "./colour";
 import { OffsetMap } from "./text";
 import type { Pair, SalienceResult } from "./types";
@@ -14,7 +14,7 @@ import type { Pair, SalienceResult } from "./types";
 export interface DisplayOptions {
   method: string;
   granularity: string;
-  /** Put BOS on the colour scale (default: leave it out). */
+  /** Put BOS and chat-template text on the colour scale (default: leave them out). */
   includeBos?: boolean;
   /** Intensity gain (1 = the largest displayed segment gets full colour). */
   gain?: number;
@@ -37,6 +37,15 @@ export interface Piece {
   selected: boolean;
   /** Counted in the colour scale. */
   onScale: boolean;
+  /** Chat-template text (role markers, turn delimiters): drawn muted, off the scale unless `includeBos`. */
+  template?: boolean;
+}
+
+/** Whether `[start, end)` of a chat result's prompt holds no character of any message's content. */
+export function isTemplateText(result: SalienceResult, start: number, end: number): boolean {
+  const messages = result.messages ?? [];
+  if (!messages.length || start >= result.prompt_span[1]) return false;
+  return !messages.some((m) => start < m.end && m.start < end);
 }
 
 export interface RankedSegment {
@@ -63,7 +72,7 @@ export interface Display {
 
 /** The granularity's segments of the result's text; the regex ones computed here in JavaScript. */
 export function boundariesOf(result: SalienceResult, granularity: string): Pair[] {
-  if (isRegexGranularity(granularity)) return regexSegments(result.text, granularity.slice(REGEX_PREFIX.length));
+  if (isRegexGranularity(granularity)) return splitAt(regexSegments(result.text, granularity.slice(REGEX_PREFIX.length)), resultCuts(result));
   const b = result.boundaries[granularity];
   if (!b) {
     const known = Object.keys(result.boundaries).join(", ");
@@ -153,6 +162,7 @@ export function buildDisplay(result: SalienceResult, options: DisplayOptions): D
       const b = points[j + 1];
       pushSpecialsUpTo(a);
       const inPrompt = b <= promptEnd;
+      const template = inPrompt && isTemplateText(result, a, b);
       pieces.push({
         start: a,
         end: b,
@@ -161,7 +171,8 @@ export function buildDisplay(result: SalienceResult, options: DisplayOptions): D
         score: inPrompt ? values[k] : null,
         segment: k,
         selected: a >= selStart && b <= selEnd && a < b,
-        onScale: inPrompt && values[k] !== null,
+        onScale: inPrompt && values[k] !== null && (!template || !!options.includeBos),
+        template,
       });
     }
   });
@@ -174,6 +185,7 @@ export function buildDisplay(result: SalienceResult, options: DisplayOptions): D
     const v = values[k];
     if (v === null || s >= promptEnd) return;
     const end = Math.min(e, promptEnd);
+    if (isTemplateText(result, s, end) && !options.includeBos) return;
     ranked.push({ segment: k, start: s, end, text: map.slice(s, end), score: v });
   });
   ranked.sort((x, y) => Math.abs(y.score) - Math.abs(x.score) || x.start - y.start);

@@ -6,7 +6,7 @@
  */
 import { isRegexGranularity, REGEX_PREFIX } from "./aggregate";
 import type { Activity } from "./api";
-import { BASE_GRANULARITIES, DEFAULT_GENERATION, FALLBACK_METHODS, type Datapoint, type GenerationSettings, type MethodInfo, type SalienceRequest, type SalienceResult } from "./types";
+import { BASE_GRANULARITIES, DEFAULT_GENERATION, FALLBACK_METHODS, promptMessages, type Datapoint, type GenerationSettings, type MethodInfo, type PromptInput, type SalienceRequest, type SalienceResult } from "./types";
 import { emptyPane, explainedText, type PaneState } from "./ui/pane";
 import type { ExplainSource, OptionValue, ViewState } from "./viewstate";
 
@@ -26,6 +26,10 @@ export class Store {
   /** Contrastive: the foil text ("" = the plain objective). */
   foil = "";
   regex = "[^\\n]+\\n*";
+  /** Send plain prompts as one user message through the model's chat template. */
+  chat = false;
+  /** The models that have a chat template (from /api/models). */
+  chatModels: string[] = [];
   source: ExplainSource = "target";
   intensity = 0;
   includeBos = false;
@@ -71,6 +75,25 @@ export class Store {
     return out;
   }
 
+  /** Whether the current model can read messages. */
+  modelHasChat(): boolean {
+    return this.chatModels.includes(this.model);
+  }
+
+  /** What the model reads for `d`: its own messages (a chat row), the prompt as one user message (chat on), or the prompt. */
+  promptInput(d: Datapoint): PromptInput {
+    const messages = promptMessages(d);
+    if (messages) return { messages };
+    if (this.chat && this.modelHasChat()) return { messages: [{ role: "user", content: d.prompt }] };
+    return { prompt: d.prompt };
+  }
+
+  /** Whether pane `side` explains a chat (so the `messages` granularity applies). */
+  isChat(side: Side = "A"): boolean {
+    const d = this.panes[side].datapoint;
+    return d !== null && "messages" in this.promptInput(d);
+  }
+
   request(side: Side): SalienceRequest | null {
     const pane = this.panes[side];
     const d = pane.datapoint;
@@ -79,7 +102,7 @@ export class Store {
     const gran = this.granularityName();
     const req: SalienceRequest = {
       model: this.model,
-      prompt: d.prompt,
+      ...this.promptInput(d),
       target,
       target_span: pane.span,
       method: this.method,

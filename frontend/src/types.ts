@@ -69,7 +69,65 @@ export interface ResultToken {
   start: number;
   end: number;
   special?: boolean;
+  /** A chat-template token (role marker, turn delimiter): scored, but muted and off the scale. */
+  template?: boolean;
   scores: Record<string, number | null>;
+}
+
+export type ChatRole = "system" | "user" | "assistant";
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+/** What the model reads: a prompt text, or a chat's messages (rendered with its chat template). */
+export type PromptInput = { prompt: string } | { messages: ChatMessage[] };
+
+const ROLES: readonly string[] = ["system", "user", "assistant"];
+
+/** The messages a datapoint carries in `fields.messages` (a chat row), or null. */
+export function messagesOf(d: { fields?: Record<string, unknown> }): ChatMessage[] | null {
+  const raw = d.fields?.messages;
+  if (!Array.isArray(raw) || raw.length === 0) return null;
+  const out: ChatMessage[] = [];
+  for (const m of raw) {
+    if (!m || typeof m !== "object") return null;
+    const { role, content } = m as Record<string, unknown>;
+    if (typeof role !== "string" || !ROLES.includes(role) || typeof content !== "string") return null;
+    out.push({ role: role as ChatRole, content });
+  }
+  return out;
+}
+
+/**
+ * What a datapoint asks the model to explain: its target, or for a chat whose last message is
+ * the assistant's (and no target of its own), that reply.
+ */
+export function datasetTarget(d: Datapoint): string {
+  const messages = messagesOf(d);
+  const last = messages?.[messages.length - 1];
+  return !d.target && last?.role === "assistant" ? last.content : d.target;
+}
+
+/** A chat's messages as the model reads them before the reply: a trailing assistant message used as the target is left out. */
+export function promptMessages(d: Datapoint): ChatMessage[] | null {
+  const messages = messagesOf(d);
+  if (!messages) return null;
+  const last = messages[messages.length - 1];
+  return !d.target && last.role === "assistant" && messages.length > 1 ? messages.slice(0, -1) : messages;
+}
+
+/** The plain-text view of a chat that a chat datapoint keeps as its `prompt` (as promptlight.chat.preview writes it). */
+export function chatPreview(messages: readonly ChatMessage[]): string {
+  return messages.map((m) => `${m.role}: ${m.content}`).join("\n\n");
+}
+
+/** A chat result's message: its role and the code-point range of its content in `text`. */
+export interface MessageSpan {
+  role: ChatRole;
+  start: number;
+  end: number;
 }
 
 export interface MethodMeta {
@@ -103,6 +161,8 @@ export interface SalienceResult {
   f_foil?: number | null;
   /** Per selected target token: its probability and the model's top next tokens there. */
   alternatives?: Alternative[];
+  /** Chat prompts (rendered with the model's template): each message's content range. */
+  messages?: MessageSpan[];
   cached?: boolean;
 }
 
@@ -118,7 +178,9 @@ export interface Alternative {
 
 export interface SalienceRequest {
   model: string;
-  prompt: string;
+  /** The prompt text, or (instead) a chat's messages for the model's chat template. */
+  prompt?: string;
+  messages?: ChatMessage[];
   target: string;
   target_span: Pair | null;
   method: string;
@@ -163,6 +225,8 @@ export interface ModelInfo {
   state?: string;
   device?: string | null;
   dtype?: string | null;
+  /** Whether the model has a chat template (can read messages). */
+  chat_template?: boolean | null;
 }
 
 export interface DatasetInfo {

@@ -121,6 +121,12 @@ class HFLanguageModel:
         enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, return_attention_mask=False)
         ids = list(enc["input_ids"])
         offsets = [tuple(o) for o in enc["offset_mapping"]]
+        # A SentencePiece-style normalizer prepends "▁" to the text; its token reports the first
+        # character's offsets though it holds none of them: give it an empty range there.
+        for i, piece in enumerate(self.tokenizer.convert_ids_to_tokens(ids)):
+            a, b = offsets[i]
+            if b > a and isinstance(piece, str) and piece and set(piece) == {"▁"} and not text[a:b].isspace():
+                offsets[i] = (a, a)
         special = [False] * len(ids)
         if add_bos and self.bos_id is not None:
             ids.insert(0, self.bos_id)

@@ -88,6 +88,9 @@ def _describe(error: Mapping[str, Any]) -> tuple[int, str, str | None]:
     """One pydantic error -> (status, message, field)."""
     kind = error.get("type", "")
     field = field_name(error.get("loc", ()))
+    named = (error.get("ctx") or {}).get("field")
+    if kind == "field_conflict" and isinstance(named, str):  # a body-level check that names its field
+        return 422, f"{error.get('msg', 'invalid value')}.", named
     if kind == "json_invalid":
         reason = (error.get("ctx") or {}).get("error", "")
         return 400, f"The request body is not valid JSON{': ' + reason if reason else ''}.", "body"

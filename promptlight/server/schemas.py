@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 #: Dataset names: no colon (ids are ``NAME:INDEX``), no control characters.
 DATASET_NAME_PATTERN = r"^[^:\x00-\x1f\x7f]+$"
@@ -119,7 +120,11 @@ class PromptOrMessages(StrictBody):
     @model_validator(mode="after")
     def _one_prompt(self) -> PromptOrMessages:
         if (self.prompt is None) == (self.messages is None):
-            raise ValueError("give exactly one of 'prompt' (text) and 'messages' (a chat)")
+            raise PydanticCustomError(
+                "field_conflict",
+                "Give exactly one of 'prompt' (text) and 'messages' (a chat)",
+                {"field": "messages" if self.messages is not None else "prompt"},
+            )
         return self
 
     def prompt_input(self) -> str | list[dict[str, str]]:

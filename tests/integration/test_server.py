@@ -106,6 +106,7 @@ def test_methods_granularities_models(client):
             "dtype": "float32",
             "parameters": 107136,
             "architecture": "Gemma3ForCausalLM",
+            "chat_template": False,
         }
     ]
 

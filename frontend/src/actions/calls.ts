@@ -24,7 +24,7 @@ export async function generate(ctx: AppContext, side: Side): Promise<boolean> {
   Object.assign(pane, { busy: "generate", busySince: Date.now(), error: null });
   ctx.renderPanes();
   try {
-    const g = await ctx.api.generate(store.model, d.prompt, store.gen);
+    const g = await ctx.api.generate(store.model, store.promptInput(d), store.gen);
     if (seq !== store.seq[side]) return false;
     // A new text drops the selection made on the old one; a first generation keeps a span
     // that came with the view (a link to a selection of the output) if it fits the text.

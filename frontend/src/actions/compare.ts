@@ -17,8 +17,12 @@ export function sameSpan(a: Pair | null, b: Pair | null): boolean {
 
 export async function select(ctx: AppContext, id: string, span: Pair | null = null): Promise<void> {
   await load(ctx, "A", id, span);
-  const d = ctx.store.panes.A.datapoint;
+  const { store } = ctx;
+  const d = store.panes.A.datapoint;
   if (d && ctx.editor.loadedId !== id) ctx.editor.load(d);
+  // The controls depend on the datapoint: a chat offers the messages granularity and no chat toggle.
+  if (!store.isChat() && store.granularity === "messages") store.granularity = "words";
+  ctx.renderControls();
 }
 
 export async function compare(ctx: AppContext, id: string | null, span: Pair | null = null): Promise<void> {

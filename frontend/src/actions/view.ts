@@ -8,7 +8,7 @@ import type { AppContext } from "../context";
 import type { Side } from "../state";
 import { DEFAULT_GENERATION, FALLBACK_METHODS, type Pair } from "../types";
 import type { ExplainSource, InitialView, OptionValue, ViewState } from "../viewstate";
-import { explain, generate, markStale, rerunWhereNeeded } from "./calls";
+import { explain, generate, invalidateAll, markStale, rerunWhereNeeded } from "./calls";
 import { alignB, compare, followA, select } from "./compare";
 
 export async function loadMeta(ctx: AppContext): Promise<void> {
@@ -16,6 +16,7 @@ export async function loadMeta(ctx: AppContext): Promise<void> {
   const [models, datasets, methods, grans] = await Promise.allSettled([api.models(), api.datasets(), api.methods(), api.granularities()]);
   if (models.status === "fulfilled") {
     store.models = models.value.map((m) => m.name);
+    store.chatModels = models.value.filter((m) => m.chat_template).map((m) => m.name);
     if (!store.model || !store.models.includes(store.model)) store.model = store.models[0] ?? "";
   } else {
     ctx.showBanner(`Could not load the models: ${errorMessage(models.reason)}`);
@@ -129,6 +130,17 @@ export function setFoil(ctx: AppContext, foil: string): void {
   ctx.store.foil = foil;
   afterChange(ctx);
   rerunWhereNeeded(ctx, { optionsChanged: true });
+}
+
+/** Send plain prompts through the model's chat template (one user message) or not: the model reads another text. */
+export function setChat(ctx: AppContext, on: boolean): void {
+  const { store } = ctx;
+  if (on === store.chat) return;
+  store.chat = on;
+  if (!store.isChat() && store.granularity === "messages") store.granularity = "words";
+  invalidateAll(ctx);
+  afterChange(ctx);
+  rerunWhereNeeded(ctx);
 }
 
 /** "Why this token rather than that one": select the token at `span` and make `foil` the foil, then explain. */

@@ -32,8 +32,8 @@ export function heatmapSpans(display: Display): HTMLElement[] {
     } else if (p.region === "target") {
       el = h("span", { class: p.selected ? "pl-tgt pl-tgt-sel" : "pl-tgt" }, p.text);
     } else {
-      el = h("span", { class: "pl-seg", attrs: { "data-seg": p.segment } }, p.text);
-      const st = styleFor(p.score, display.scale);
+      el = h("span", { class: p.template ? "pl-seg pl-template" : "pl-seg", attrs: { "data-seg": p.segment } }, p.text);
+      const st = p.onScale ? styleFor(p.score, display.scale) : null;
       if (st) {
         el.style.background = st.background;
         el.style.color = st.color;
@@ -50,6 +50,9 @@ export function tooltipLines(info: PieceInfo): string[] {
   if (piece.region === "target") return [piece.selected ? "Selected target (explained)" : "Target (not scored)"];
   if (piece.region === "special") {
     return [`${piece.text}: score ${formatScore(piece.score)}`, piece.onScale ? "on the colour scale" : "left out of the colour scale"];
+  }
+  if (piece.template) {
+    return [`chat template: score ${formatScore(piece.score)}`, piece.onScale ? "on the colour scale" : "left out of the colour scale and the top list", `“${preview(piece.text, 60)}”`];
   }
   if (piece.score === null) return ["not scored", preview(piece.text, 60)];
   const pct = scale.maxAbs > 0 ? Math.round((Math.abs(piece.score) / scale.maxAbs) * 100) : 0;

@@ -7,7 +7,7 @@ import { h, preview, replace } from "../dom";
 import { buildDisplay, describeObjective, formatScore, methodNotes } from "../salience";
 import { sliceCp } from "../text";
 import type { ExplainSource } from "../viewstate";
-import type { Datapoint, Generation, MethodInfo, Pair, SalienceResult } from "../types";
+import { datasetTarget, type Datapoint, type Generation, type MethodInfo, type Pair, type SalienceResult } from "../types";
 import { heatmapSpans, legend, topList } from "./heatmap";
 import { TargetSelector } from "./target";
 
@@ -65,7 +65,7 @@ export interface PaneActions {
 /** The text the pane explains under `source`: the dataset target or the model output. */
 export function explainedText(state: PaneState, source: ExplainSource): string | null {
   if (source === "output") return state.generation ? state.generation.text : null;
-  return state.datapoint ? state.datapoint.target : null;
+  return state.datapoint ? datasetTarget(state.datapoint) : null;
 }
 
 export class PaneView {
@@ -165,7 +165,7 @@ export class PaneView {
         ? "generating…"
         : "not generated yet";
     const outLabel = h("div", { class: "pl-block-head" }, h("h3", null, "Model output"), h("span", { class: "pl-muted pl-small" }, genMeta));
-    const tgtLabel = h("div", { class: "pl-block-head" }, h("h3", null, "Dataset target"), d && !d.target ? h("span", { class: "pl-muted pl-small" }, "none") : null);
+    const tgtLabel = h("div", { class: "pl-block-head" }, h("h3", null, "Dataset target"), d && !datasetTarget(d) ? h("span", { class: "pl-muted pl-small" }, "none") : null);
     const hint = h("span", { class: "pl-hint" }, "click or drag words · shift-click extends · double-click = line · Esc = all");
 
     const explaining = ctx.source === "output" ? outLabel : tgtLabel;
@@ -201,7 +201,7 @@ export class PaneView {
           : null;
       replace(this.explainBlock, explaining, h("div", { class: "pl-row pl-gap-s pl-wrap" }, h("span", { class: "pl-muted pl-small" }, msg), switchBtn));
     }
-    const otherText = ctx.source === "output" ? (d ? d.target : "") : gen ? gen.text : "";
+    const otherText = ctx.source === "output" ? (d ? datasetTarget(d) : "") : gen ? gen.text : "";
     this.otherBlock.hidden = !otherText;
     replace(this.otherBlock, other, h("div", { class: "pl-plain pl-mono" }, otherText ?? ""));
   }

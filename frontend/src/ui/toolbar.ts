@@ -15,6 +15,7 @@ export interface ToolbarActions {
   setMethod(v: string): void;
   setOption: OnOption;
   setFoil(foil: string): void;
+  setChat(on: boolean): void;
   setGranularity(v: string): void;
   setRegex(pattern: string): void;
   /** Something only the display depends on changed (intensity, BOS on the scale). */
@@ -80,6 +81,8 @@ export class Toolbar {
   private readonly intensityInput: HTMLInputElement;
   private readonly intensityOut = h("output", { class: "pl-small pl-num" });
   private readonly bosInput: HTMLInputElement;
+  private readonly chatInput: HTMLInputElement;
+  private readonly chatLabel: HTMLLabelElement;
   private readonly autoInput: HTMLInputElement;
   private readonly compareSelect = h("select", { class: "pl-input pl-compare-select" });
   private readonly genInputs: Record<string, HTMLInputElement> = {};
@@ -139,6 +142,13 @@ export class Toolbar {
         },
       },
     });
+    this.chatInput = h("input", { attrs: { type: "checkbox" }, on: { change: () => actions.setChat(this.chatInput.checked) } });
+    this.chatLabel = h(
+      "label",
+      { class: "pl-check", attrs: { title: "Send the prompt as one user message through the model's chat template (role markers and turn delimiters are muted)" } },
+      this.chatInput,
+      "Chat template",
+    );
     this.autoInput = h("input", { attrs: { type: "checkbox" }, props: { checked: true }, on: { change: () => (store.autoRun = this.autoInput.checked) } });
     this.compareSelect.addEventListener("change", () => actions.compare(this.compareSelect.value || null));
     this.el = this.build();
@@ -187,7 +197,8 @@ export class Toolbar {
         "div",
         { class: "pl-row pl-wrap pl-gap" },
         h("label", { class: "pl-control", attrs: { title: "Colour intensity: higher saturates smaller scores" } }, h("span", { class: "pl-control-label" }, "Intensity"), this.intensityInput, this.intensityOut),
-        h("label", { class: "pl-check", attrs: { title: "Include the BOS token in max |score| (it usually dominates, so it is left out by default)" } }, this.bosInput, "BOS on scale"),
+        h("label", { class: "pl-check", attrs: { title: "Include the BOS token and chat-template text in max |score| and the top list (they usually dominate, so they are left out by default)" } }, this.bosInput, "BOS & template on scale"),
+        this.chatLabel,
         h("label", { class: "pl-check", attrs: { title: "Re-run salience when the selection, method or (for occlusion) granularity changes" } }, this.autoInput, "Auto-run"),
         h("label", { class: "pl-control" }, h("span", { class: "pl-control-label" }, "Compare"), this.compareSelect),
         genBox,
@@ -244,7 +255,7 @@ export class Toolbar {
     radios(
       this.granGroup,
       "granularity",
-      [...s.granularities, "regex"].map((g) => ({
+      [...s.granularities, ...(s.isChat() ? ["messages"] : []), "regex"].map((g) => ({
         value: g,
         label: g === "regex" ? "custom regex" : g,
         title:
@@ -261,6 +272,9 @@ export class Toolbar {
     this.intensityInput.value = String(s.intensity);
     this.renderIntensity();
     this.bosInput.checked = s.includeBos;
+    const chatRow = s.panes.A.datapoint !== null && s.isChat() && !s.chat;
+    this.chatLabel.hidden = !s.modelHasChat() || chatRow;
+    this.chatInput.checked = s.chat;
     this.autoInput.checked = s.autoRun;
     const g = s.gen;
     const setIf = (k: string, v: string) => {

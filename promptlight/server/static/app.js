@@ -133,10 +133,11 @@ var Api = class {
 	deleteDatapoint(id) {
 		return this.request("DELETE", `/api/datapoints/${encodeURIComponent(id)}`);
 	}
-	generate(model, prompt, settings) {
+	/** Continue `input`: `{ prompt }` text or `{ messages }` for the model's chat template. */
+	generate(model, input, settings) {
 		return this.request("POST", "/api/generate", {
 			model,
-			prompt,
+			...input,
 			...settings
 		}, `Generating with ${model}`);
 	}
@@ -576,6 +577,32 @@ function aggregate(text, tokens, scores, segments, options = {}) {
 	});
 	return out;
 }
+/** `segments` with every one that strictly contains a position of `cuts` split there. */
+function splitAt(segments, cuts) {
+	const points = [...new Set(cuts)].sort((a, b) => a - b);
+	const out = [];
+	for (const [s, e] of segments) {
+		let start = s;
+		for (const c of points) {
+			if (c <= start) continue;
+			if (c >= e) break;
+			out.push([start, c]);
+			start = c;
+		}
+		out.push([start, e]);
+	}
+	return out;
+}
+/** Positions no segment of a result crosses: the prompt's end and every chat message's edges. */
+function resultCuts(result) {
+	const n = codePoints(result.text).length;
+	const points = /* @__PURE__ */ new Set([result.prompt_span[1]]);
+	for (const m of result.messages ?? []) {
+		points.add(m.start);
+		points.add(m.end);
+	}
+	return [...points].filter((p) => p > 0 && p < n).sort((a, b) => a - b);
+}
 /** A regex granularity name: `regex:<pattern>`. */
 var REGEX_PREFIX = "regex:";
 function isRegexGranularity(granularity) {
@@ -756,9 +783,15 @@ function gainOfSlider(position) {
 * Special tokens (BOS) are drawn as their own piece and kept out of the segment sums and,
 * unless `includeBos`, out of the colour scale (BOS otherwise dominates it).
 */
+/** Whether `[start, end)` of a chat result's prompt holds no character of any message's content. */
+function isTemplateText(result, start, end) {
+	const messages = result.messages ?? [];
+	if (!messages.length || start >= result.prompt_span[1]) return false;
+	return !messages.some((m) => start < m.end && m.start < end);
+}
 /** The granularity's segments of the result's text; the regex ones computed here in JavaScript. */
 function boundariesOf(result, granularity) {
-	if (isRegexGranularity(granularity)) return regexSegments(result.text, granularity.slice(REGEX_PREFIX.length));
+	if (isRegexGranularity(granularity)) return splitAt(regexSegments(result.text, granularity.slice(REGEX_PREFIX.length)), resultCuts(result));
 	const b = result.boundaries[granularity];
 	if (!b) {
 		const known = Object.keys(result.boundaries).join(", ");
@@ -848,6 +881,7 @@ function buildDisplay(result, options) {
 			const b = points[j + 1];
 			pushSpecialsUpTo(a);
 			const inPrompt = b <= promptEnd;
+			const template = inPrompt && isTemplateText(result, a, b);
 			pieces.push({
 				start: a,
 				end: b,
@@ -856,7 +890,8 @@ function buildDisplay(result, options) {
 				score: inPrompt ? values[k] : null,
 				segment: k,
 				selected: a >= selStart && b <= selEnd && a < b,
-				onScale: inPrompt && values[k] !== null
+				onScale: inPrompt && values[k] !== null && (!template || !!options.includeBos),
+				template
 			});
 		}
 	});
@@ -871,6 +906,7 @@ function buildDisplay(result, options) {
 		const v = values[k];
 		if (v === null || s >= promptEnd) return;
 		const end = Math.min(e, promptEnd);
+		if (isTemplateText(result, s, end) && !options.includeBos) return;
 		ranked.push({
 			segment: k,
 			start: s,
@@ -916,6 +952,90 @@ function methodNotes(result, method) {
 	if (typeof meta.completeness_gap === "number") notes.push(`completeness gap ${formatScore(meta.completeness_gap)}`);
 	return notes;
 }
+// src/types.ts
+var DEFAULT_GENERATION = {
+	max_new_tokens: 64,
+	temperature: 0,
+	top_p: 1,
+	top_k: 0,
+	seed: 0,
+	stop: []
+};
+var ROLES$1 = [
+	"system",
+	"user",
+	"assistant"
+];
+/** The messages a datapoint carries in `fields.messages` (a chat row), or null. */
+function messagesOf(d) {
+	const raw = d.fields?.messages;
+	if (!Array.isArray(raw) || raw.length === 0) return null;
+	const out = [];
+	for (const m of raw) {
+		if (!m || typeof m !== "object") return null;
+		const { role, content } = m;
+		if (typeof role !== "string" || !ROLES$1.includes(role) || typeof content !== "string") return null;
+		out.push({
+			role,
+			content
+		});
+	}
+	return out;
+}
+/**
+* What a datapoint asks the model to explain: its target, or for a chat whose last message is
+* the assistant's (and no target of its own), that reply.
+*/
+function datasetTarget(d) {
+	const messages = messagesOf(d);
+	const last = messages?.[messages.length - 1];
+	return !d.target && last?.role === "assistant" ? last.content : d.target;
+}
+/** A chat's messages as the model reads them before the reply: a trailing assistant message used as the target is left out. */
+function promptMessages(d) {
+	const messages = messagesOf(d);
+	if (!messages) return null;
+	const last = messages[messages.length - 1];
+	return !d.target && last.role === "assistant" && messages.length > 1 ? messages.slice(0, -1) : messages;
+}
+/** The plain-text view of a chat that a chat datapoint keeps as its `prompt` (as promptlight.chat.preview writes it). */
+function chatPreview(messages) {
+	return messages.map((m) => `${m.role}: ${m.content}`).join("\n\n");
+}
+/** The four methods, used until `/api/methods` answers (and if it cannot). */
+var FALLBACK_METHODS = [
+	{
+		name: "grad_l2",
+		signed: false,
+		level: "tokens",
+		description: "Gradient L2 norm: how strongly each token's embedding moves f. Unsigned."
+	},
+	{
+		name: "grad_dot_input",
+		signed: true,
+		level: "tokens",
+		description: "Gradient · input: signed first-order effect of each token on f."
+	},
+	{
+		name: "integrated_gradients",
+		signed: true,
+		level: "tokens",
+		description: "Integrated gradients from a zero baseline; sums to f(input) − f(baseline) up to the completeness gap."
+	},
+	{
+		name: "occlusion",
+		signed: true,
+		level: "segments",
+		description: "Leave one segment out: f(full) − f(without the segment). Computed per granularity."
+	}
+];
+var BASE_GRANULARITIES = [
+	"tokens",
+	"words",
+	"sentences",
+	"lines",
+	"paragraphs"
+];
 // src/ui/heatmap.ts
 /**
 * DOM for a Display (salience.ts): the heatmap spans, the legend and the ranked segments.
@@ -939,10 +1059,10 @@ function heatmapSpans(display) {
 		} else if (p.region === "target") el = h("span", { class: p.selected ? "pl-tgt pl-tgt-sel" : "pl-tgt" }, p.text);
 		else {
 			el = h("span", {
-				class: "pl-seg",
+				class: p.template ? "pl-seg pl-template" : "pl-seg",
 				attrs: { "data-seg": p.segment }
 			}, p.text);
-			const st = styleFor(p.score, display.scale);
+			const st = p.onScale ? styleFor(p.score, display.scale) : null;
 			if (st) {
 				el.style.background = st.background;
 				el.style.color = st.color;
@@ -960,6 +1080,11 @@ function tooltipLines(info) {
 	const { piece, scale } = info;
 	if (piece.region === "target") return [piece.selected ? "Selected target (explained)" : "Target (not scored)"];
 	if (piece.region === "special") return [`${piece.text}: score ${formatScore(piece.score)}`, piece.onScale ? "on the colour scale" : "left out of the colour scale"];
+	if (piece.template) return [
+		`chat template: score ${formatScore(piece.score)}`,
+		piece.onScale ? "on the colour scale" : "left out of the colour scale and the top list",
+		`“${preview(piece.text, 60)}”`
+	];
 	if (piece.score === null) return ["not scored", preview(piece.text, 60)];
 	const pct = scale.maxAbs > 0 ? Math.round(Math.abs(piece.score) / scale.maxAbs * 100) : 0;
 	return [`score ${formatScore(piece.score)} (${pct}% of max |score|)`, `“${preview(piece.text, 60)}”`];
@@ -1196,7 +1321,7 @@ function emptyPane() {
 /** The text the pane explains under `source`: the dataset target or the model output. */
 function explainedText(state, source) {
 	if (source === "output") return state.generation ? state.generation.text : null;
-	return state.datapoint ? state.datapoint.target : null;
+	return state.datapoint ? datasetTarget(state.datapoint) : null;
 }
 var PaneView = class {
 	el;
@@ -1293,7 +1418,7 @@ var PaneView = class {
 		const gen = s.generation;
 		const genMeta = gen ? `${gen.tokens.length} tokens · finished by ${gen.finish_reason}${gen.cached ? " · cached" : ""}` : s.busy === "generate" ? "generating…" : "not generated yet";
 		const outLabel = h("div", { class: "pl-block-head" }, h("h3", null, "Model output"), h("span", { class: "pl-muted pl-small" }, genMeta));
-		const tgtLabel = h("div", { class: "pl-block-head" }, h("h3", null, "Dataset target"), d && !d.target ? h("span", { class: "pl-muted pl-small" }, "none") : null);
+		const tgtLabel = h("div", { class: "pl-block-head" }, h("h3", null, "Dataset target"), d && !datasetTarget(d) ? h("span", { class: "pl-muted pl-small" }, "none") : null);
 		const hint = h("span", { class: "pl-hint" }, "click or drag words · shift-click extends · double-click = line · Esc = all");
 		const explaining = ctx.source === "output" ? outLabel : tgtLabel;
 		const other = ctx.source === "output" ? tgtLabel : outLabel;
@@ -1314,7 +1439,7 @@ var PaneView = class {
 			}, "Explain the model output") : null;
 			replace(this.explainBlock, explaining, h("div", { class: "pl-row pl-gap-s pl-wrap" }, h("span", { class: "pl-muted pl-small" }, msg), switchBtn));
 		}
-		const otherText = ctx.source === "output" ? d ? d.target : "" : gen ? gen.text : "";
+		const otherText = ctx.source === "output" ? d ? datasetTarget(d) : "" : gen ? gen.text : "";
 		this.otherBlock.hidden = !otherText;
 		replace(this.otherBlock, other, h("div", { class: "pl-plain pl-mono" }, otherText ?? ""));
 	}
@@ -1415,8 +1540,11 @@ function sameSpan(a, b) {
 }
 async function select(ctx, id, span = null) {
 	await load(ctx, "A", id, span);
-	const d = ctx.store.panes.A.datapoint;
+	const { store } = ctx;
+	const d = store.panes.A.datapoint;
 	if (d && ctx.editor.loadedId !== id) ctx.editor.load(d);
+	if (!store.isChat() && store.granularity === "messages") store.granularity = "words";
+	ctx.renderControls();
 }
 async function compare(ctx, id, span = null) {
 	const { store } = ctx;
@@ -1548,7 +1676,7 @@ async function generate(ctx, side) {
 	});
 	ctx.renderPanes();
 	try {
-		const g = await ctx.api.generate(store.model, d.prompt, store.gen);
+		const g = await ctx.api.generate(store.model, store.promptInput(d), store.gen);
 		if (seq !== store.seq[side]) return false;
 		const changed = pane.generation !== null && pane.generation.text !== g.text;
 		pane.generation = g;
@@ -1671,49 +1799,6 @@ function rerunWhereNeeded(ctx, { optionsChanged = false } = {}) {
 		if (!req || !has || !perSegOk || p.resultStale || optionsChanged) explain(ctx, side);
 	}
 }
-// src/types.ts
-var DEFAULT_GENERATION = {
-	max_new_tokens: 64,
-	temperature: 0,
-	top_p: 1,
-	top_k: 0,
-	seed: 0,
-	stop: []
-};
-/** The four methods, used until `/api/methods` answers (and if it cannot). */
-var FALLBACK_METHODS = [
-	{
-		name: "grad_l2",
-		signed: false,
-		level: "tokens",
-		description: "Gradient L2 norm: how strongly each token's embedding moves f. Unsigned."
-	},
-	{
-		name: "grad_dot_input",
-		signed: true,
-		level: "tokens",
-		description: "Gradient · input: signed first-order effect of each token on f."
-	},
-	{
-		name: "integrated_gradients",
-		signed: true,
-		level: "tokens",
-		description: "Integrated gradients from a zero baseline; sums to f(input) − f(baseline) up to the completeness gap."
-	},
-	{
-		name: "occlusion",
-		signed: true,
-		level: "segments",
-		description: "Leave one segment out: f(full) − f(without the segment). Computed per granularity."
-	}
-];
-var BASE_GRANULARITIES = [
-	"tokens",
-	"words",
-	"sentences",
-	"lines",
-	"paragraphs"
-];
 // src/actions/view.ts
 /**
 * Loading what the server offers, applying a view (from the URL or the notebook), and the
@@ -1729,6 +1814,7 @@ async function loadMeta(ctx) {
 	]);
 	if (models.status === "fulfilled") {
 		store.models = models.value.map((m) => m.name);
+		store.chatModels = models.value.filter((m) => m.chat_template).map((m) => m.name);
 		if (!store.model || !store.models.includes(store.model)) store.model = store.models[0] ?? "";
 	} else ctx.showBanner(`Could not load the models: ${errorMessage(models.reason)}`);
 	if (datasets.status === "fulfilled") store.datasets = datasets.value.map((d) => d.name);
@@ -1837,6 +1923,16 @@ function setFoil(ctx, foil) {
 	ctx.store.foil = foil;
 	afterChange(ctx);
 	rerunWhereNeeded(ctx, { optionsChanged: true });
+}
+/** Send plain prompts through the model's chat template (one user message) or not: the model reads another text. */
+function setChat(ctx, on) {
+	const { store } = ctx;
+	if (on === store.chat) return;
+	store.chat = on;
+	if (!store.isChat() && store.granularity === "messages") store.granularity = "words";
+	invalidateAll(ctx);
+	afterChange(ctx);
+	rerunWhereNeeded(ctx);
 }
 /** "Why this token rather than that one": select the token at `span` and make `foil` the foil, then explain. */
 function contrastAt(ctx, side, span, foil) {
@@ -1955,6 +2051,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.
 .seg{border-radius:2px}
 .target{color:#666}
 .selected{color:#1a1a1a;background:#fff4c2;box-shadow:inset 0 -2px 0 #c99a00}
+.template{color:#6b6b6b;border:1px dashed #bbb}
 .special{font-size:.7rem;border:1px dashed #999;border-radius:3px;padding:0 .2rem;margin-right:.2rem;color:#555}
 .legend{display:flex;align-items:center;gap:.5rem;font-size:.8rem;color:#444}
 .bar{width:14rem;height:.8rem;border:1px solid #ccc;border-radius:3px}
@@ -1972,8 +2069,9 @@ function buildHtmlReport(result, options) {
 		const tip = p.score === null ? "" : ` title="${e(`score ${formatScore(p.score)}`)}"`;
 		if (p.region === "special") return `<span class="special"${tip}>${e(p.text)}</span>`;
 		if (p.region === "target") return `<span class="${p.selected ? "target selected" : "target"}">${e(p.text)}</span>`;
-		const style = styleFor(p.score, display.scale);
-		return `<span class="seg"${style ? ` style="background:${style.background};color:${style.color}"` : ""}${tip}>${e(p.text)}</span>`;
+		const style = p.onScale ? styleFor(p.score, display.scale) : null;
+		const css = style ? ` style="background:${style.background};color:${style.color}"` : "";
+		return `<span class="${p.template ? "seg template" : "seg"}"${css}${tip}>${e(p.text)}</span>`;
 	}).join("");
 	const range = legendRange(display.scale);
 	const legendLabels = display.signed ? [`${formatScore(range.low)} pulls the selection down`, `${formatScore(range.high)} pushes it up`] : ["0", `${formatScore(range.high)} (unsigned: more influence)`];
@@ -2284,6 +2382,8 @@ var Toolbar = class {
 	intensityInput;
 	intensityOut = h("output", { class: "pl-small pl-num" });
 	bosInput;
+	chatInput;
+	chatLabel;
 	autoInput;
 	compareSelect = h("select", { class: "pl-input pl-compare-select" });
 	genInputs = {};
@@ -2339,6 +2439,14 @@ var Toolbar = class {
 				actions.redraw();
 			} }
 		});
+		this.chatInput = h("input", {
+			attrs: { type: "checkbox" },
+			on: { change: () => actions.setChat(this.chatInput.checked) }
+		});
+		this.chatLabel = h("label", {
+			class: "pl-check",
+			attrs: { title: "Send the prompt as one user message through the model's chat template (role markers and turn delimiters are muted)" }
+		}, this.chatInput, "Chat template");
 		this.autoInput = h("input", {
 			attrs: { type: "checkbox" },
 			props: { checked: true },
@@ -2391,8 +2499,8 @@ var Toolbar = class {
 			attrs: { title: "Colour intensity: higher saturates smaller scores" }
 		}, h("span", { class: "pl-control-label" }, "Intensity"), this.intensityInput, this.intensityOut), h("label", {
 			class: "pl-check",
-			attrs: { title: "Include the BOS token in max |score| (it usually dominates, so it is left out by default)" }
-		}, this.bosInput, "BOS on scale"), h("label", {
+			attrs: { title: "Include the BOS token and chat-template text in max |score| and the top list (they usually dominate, so they are left out by default)" }
+		}, this.bosInput, "BOS & template on scale"), this.chatLabel, h("label", {
 			class: "pl-check",
 			attrs: { title: "Re-run salience when the selection, method or (for occlusion) granularity changes" }
 		}, this.autoInput, "Auto-run"), h("label", { class: "pl-control" }, h("span", { class: "pl-control-label" }, "Compare"), this.compareSelect), genBox));
@@ -2435,7 +2543,11 @@ var Toolbar = class {
 		})), s.method, (v) => this.actions.setMethod(v));
 		this.options.render(s.methodInfo(), s.options[s.method] ?? {});
 		const perSegment = s.isPerSegment(s.method);
-		radios(this.granGroup, "granularity", [...s.granularities, "regex"].map((g) => ({
+		radios(this.granGroup, "granularity", [
+			...s.granularities,
+			...s.isChat() ? ["messages"] : [],
+			"regex"
+		].map((g) => ({
 			value: g,
 			label: g === "regex" ? "custom regex" : g,
 			title: g === "regex" ? "Custom segments from a JavaScript regular expression (not Python syntax)" : `Sum token scores per ${g.replace(/s$/, "")}${perSegment ? ` (${s.method} needs a new run)` : " (no new request)"}`
@@ -2446,6 +2558,9 @@ var Toolbar = class {
 		this.intensityInput.value = String(s.intensity);
 		this.renderIntensity();
 		this.bosInput.checked = s.includeBos;
+		const chatRow = s.panes.A.datapoint !== null && s.isChat() && !s.chat;
+		this.chatLabel.hidden = !s.modelHasChat() || chatRow;
+		this.chatInput.checked = s.chat;
 		this.autoInput.checked = s.autoRun;
 		const g = s.gen;
 		const setIf = (k, v) => {
@@ -2504,6 +2619,7 @@ var PANELS = [
 			setMethod: (v) => setMethod(ctx, v),
 			setOption: (name, value) => setOption(ctx, name, value),
 			setFoil: (foil) => setFoil(ctx, foil),
+			setChat: (on) => setChat(ctx, on),
 			setGranularity: (v) => setGranularity(ctx, v),
 			setRegex: (p) => setRegex(ctx, p),
 			redraw: () => {
@@ -2544,6 +2660,10 @@ var Store = class {
 	/** Contrastive: the foil text ("" = the plain objective). */
 	foil = "";
 	regex = "[^\\n]+\\n*";
+	/** Send plain prompts as one user message through the model's chat template. */
+	chat = false;
+	/** The models that have a chat template (from /api/models). */
+	chatModels = [];
 	source = "target";
 	intensity = 0;
 	includeBos = false;
@@ -2590,6 +2710,25 @@ var Store = class {
 		}
 		return out;
 	}
+	/** Whether the current model can read messages. */
+	modelHasChat() {
+		return this.chatModels.includes(this.model);
+	}
+	/** What the model reads for `d`: its own messages (a chat row), the prompt as one user message (chat on), or the prompt. */
+	promptInput(d) {
+		const messages = promptMessages(d);
+		if (messages) return { messages };
+		if (this.chat && this.modelHasChat()) return { messages: [{
+			role: "user",
+			content: d.prompt
+		}] };
+		return { prompt: d.prompt };
+	}
+	/** Whether pane `side` explains a chat (so the `messages` granularity applies). */
+	isChat(side = "A") {
+		const d = this.panes[side].datapoint;
+		return d !== null && "messages" in this.promptInput(d);
+	}
 	request(side) {
 		const pane = this.panes[side];
 		const d = pane.datapoint;
@@ -2598,7 +2737,7 @@ var Store = class {
 		const gran = this.granularityName();
 		const req = {
 			model: this.model,
-			prompt: d.prompt,
+			...this.promptInput(d),
 			target,
 			target_span: pane.span,
 			method: this.method,
@@ -2652,7 +2791,16 @@ var Store = class {
 /**
 * The datapoint editor: create, edit, duplicate, delete; "Add" and "Add and compare".
 * Built-in dataset rows are read-only on the server: saving one creates a user copy.
+*
+* A chat datapoint (`fields.messages`) is edited as its messages, a role and a text each;
+* its `prompt` is kept as the chat's plain-text preview. "Edit as chat" turns a prompt into
+* one user message.
 */
+var ROLES = [
+	"system",
+	"user",
+	"assistant"
+];
 function field(label, control, hint) {
 	const id = control.id || uniqueId("f");
 	control.id = id;
@@ -2671,6 +2819,17 @@ var Editor = class {
 	saveBtn;
 	dupBtn;
 	deleteBtn;
+	promptField;
+	messagesList = h("div", {
+		class: "pl-messages",
+		attrs: {
+			role: "list",
+			"aria-label": "Chat messages"
+		}
+	});
+	messagesField;
+	chatBtn;
+	rows = [];
 	current = null;
 	confirmDelete = false;
 	constructor(cb) {
@@ -2733,13 +2892,29 @@ var Editor = class {
 			if (this.current) this.cb.onDuplicate(this.current.id, this.fields());
 		});
 		this.deleteBtn = btn("Delete", "Delete this user datapoint", () => this.onDeleteClick(), "pl-btn pl-btn-danger");
+		this.promptField = field("Prompt", this.prompt);
+		this.chatBtn = btn("Edit as chat", "Turn the prompt into chat messages (one user message to start with), rendered with the model's chat template", () => {
+			this.setMessages([{
+				role: "user",
+				content: this.prompt.value
+			}]);
+			this.paint();
+		}, "pl-btn pl-btn-small");
+		this.messagesField = h("div", { class: "pl-field" }, h("span", { class: "pl-label" }, "Messages", h("span", { class: "pl-muted pl-small" }, " (rendered with the model's chat template; a last assistant message is the target)")), this.messagesList, h("div", { class: "pl-row pl-gap-s" }, btn("Add message", "Add a message at the end", () => {
+			const last = this.rows[this.rows.length - 1]?.role.value;
+			this.addRow({
+				role: last === "user" ? "assistant" : "user",
+				content: ""
+			});
+			this.paint();
+		}, "pl-btn pl-btn-small")));
 		this.el = h("section", {
 			class: "pl-card pl-editor",
 			attrs: { "aria-label": "Datapoint editor" }
 		}, h("div", { class: "pl-card-head" }, h("h2", null, "Datapoint"), this.idLabel, this.dirtyLabel), h("form", {
 			class: "pl-form",
 			on: { submit: (e) => e.preventDefault() }
-		}, h("div", { class: "pl-row pl-gap" }, field("Source", this.source), field("Dataset", this.dataset)), this.datasetList, field("Prompt", this.prompt), field("Target", this.target, "(dataset target, optional)"), h("div", { class: "pl-row pl-wrap pl-gap-s" }, this.saveBtn, btn("Add", "Add the editor's contents as a new datapoint and select it", () => this.cb.onAdd(this.fields(), false)), btn("Add and compare", "Add as a new datapoint and compare it side by side with the selected one", () => this.cb.onAdd(this.fields(), true)), this.dupBtn, btn("New", "Clear the editor to write a new datapoint", () => this.cb.onNew()), this.deleteBtn)));
+		}, h("div", { class: "pl-row pl-gap" }, field("Source", this.source), field("Dataset", this.dataset)), this.datasetList, this.promptField, this.messagesField, h("div", { class: "pl-row pl-gap-s" }, this.chatBtn), field("Target", this.target, "(dataset target, optional)"), h("div", { class: "pl-row pl-wrap pl-gap-s" }, this.saveBtn, btn("Add", "Add the editor's contents as a new datapoint and select it", () => this.cb.onAdd(this.fields(), false)), btn("Add and compare", "Add as a new datapoint and compare it side by side with the selected one", () => this.cb.onAdd(this.fields(), true)), this.dupBtn, btn("New", "Clear the editor to write a new datapoint", () => this.cb.onNew()), this.deleteBtn)));
 		this.paint();
 	}
 	setDatasets(names) {
@@ -2754,22 +2929,96 @@ var Editor = class {
 		this.dataset.value = d?.dataset ?? defaultDataset;
 		this.prompt.value = d?.prompt ?? "";
 		this.target.value = d?.target ?? "";
+		this.setMessages(d ? messagesOf(d) : null);
 		this.paint();
+	}
+	/** The chat being edited, or null when the datapoint is a plain prompt. */
+	messages() {
+		if (this.messagesField.hidden) return null;
+		return this.rows.map((r) => ({
+			role: r.role.value,
+			content: r.content.value
+		}));
+	}
+	setMessages(messages) {
+		this.rows = [];
+		while (this.messagesList.firstChild) this.messagesList.removeChild(this.messagesList.firstChild);
+		this.messagesField.hidden = messages === null;
+		for (const m of messages ?? []) this.addRow(m);
+	}
+	addRow(m) {
+		const onInput = () => this.paint();
+		const role = h("select", {
+			class: "pl-input pl-role",
+			attrs: { "aria-label": "Role" },
+			on: { change: onInput }
+		}, ...ROLES.map((r) => h("option", { attrs: { value: r } }, r)));
+		role.value = m.role;
+		const content = h("textarea", {
+			class: "pl-input pl-mono",
+			attrs: {
+				rows: 3,
+				spellcheck: "false",
+				"aria-label": "Message text"
+			},
+			props: { value: m.content },
+			on: { input: onInput }
+		});
+		const row = {
+			el: h("div", {
+				class: "pl-message",
+				attrs: { role: "listitem" }
+			}),
+			role,
+			content
+		};
+		const remove = h("button", {
+			class: "pl-btn pl-btn-small",
+			attrs: {
+				type: "button",
+				title: "Remove this message",
+				"aria-label": "Remove message"
+			},
+			on: { click: () => {
+				this.rows = this.rows.filter((r) => r !== row);
+				row.el.remove();
+				this.paint();
+			} }
+		}, "×");
+		row.el.append(role, content, remove);
+		this.rows.push(row);
+		this.messagesList.appendChild(row.el);
 	}
 	get loadedId() {
 		return this.current?.id ?? null;
 	}
 	isDirty() {
 		const d = this.current;
-		if (!d) return Boolean(this.prompt.value || this.target.value || this.source.value);
-		return d.source !== this.source.value || d.dataset !== this.dataset.value || d.prompt !== this.prompt.value || d.target !== this.target.value;
+		const messages = this.messages();
+		if (!d) return Boolean(this.prompt.value || this.target.value || this.source.value || messages);
+		const chatChanged = JSON.stringify(messages) !== JSON.stringify(messagesOf(d));
+		const promptChanged = messages === null && d.prompt !== this.prompt.value;
+		return d.source !== this.source.value || d.dataset !== this.dataset.value || promptChanged || chatChanged || d.target !== this.target.value;
 	}
 	fields() {
-		return {
+		const base = {
 			dataset: this.dataset.value.trim(),
 			source: this.source.value,
-			prompt: this.prompt.value,
 			target: this.target.value
+		};
+		const messages = this.messages();
+		if (messages === null) return {
+			...base,
+			prompt: this.prompt.value
+		};
+		const kept = messages.filter((m) => m.content.trim());
+		return {
+			...base,
+			prompt: kept.length ? chatPreview(kept) : "",
+			fields: {
+				...this.current?.fields ?? {},
+				messages: kept
+			}
 		};
 	}
 	focusPrompt() {
@@ -2793,6 +3042,9 @@ var Editor = class {
 		this.dupBtn.disabled = !d;
 		this.deleteBtn.hidden = !d || d.origin !== "user";
 		this.deleteBtn.textContent = this.confirmDelete ? "Click again to delete" : "Delete";
+		const chat = !this.messagesField.hidden;
+		this.promptField.hidden = chat;
+		this.chatBtn.hidden = chat;
 	}
 };
 // src/ui/examples.ts
@@ -3339,7 +3591,10 @@ var App = class {
 				onDuplicate: (id, f) => void addDatapoint(ctx, {
 					...f,
 					source: f.source ? `${f.source} (copy)` : "",
-					fields: { duplicate_of: id }
+					fields: {
+						...f.fields ?? {},
+						duplicate_of: id
+					}
 				}, false),
 				onDelete: (id) => void deleteDatapoint(ctx, id),
 				onNew: () => {
