@@ -1,6 +1,9 @@
 """Salience speed on gemma3-270m, as ratios to one plain forward pass measured in the same run.
 
     .venv/bin/python benchmarks/salience.py [--repeats 3] [--model gemma3-270m] [--markdown]
+    .venv/bin/python benchmarks/salience.py --tokens 256,1024,4096,8192 [--device D] [--dtype T]
+
+With ``--tokens`` it runs the long-prompt sweep of ``benchmarks/long_prompts.py`` instead.
 
 The prompt is the ``fewshot-mistake`` sample; the target is the model's own greedy
 continuation up to the end of its ``Recommendation:`` line, and the explained span is that
@@ -25,7 +28,23 @@ def main() -> int:
     parser.add_argument("--model", default="gemma3-270m")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown (for the README)")
+    parser.add_argument("--tokens", help="comma-separated prompt lengths: run the long-prompt sweep instead")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--dtype", default="auto")
+    parser.add_argument("--ig-steps", type=int, default=8, help="integrated-gradients steps in the sweep")
     args = parser.parse_args()
+    if args.tokens:
+        import sys
+        from pathlib import Path
+
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from long_prompts import sweep
+
+        from promptlight.models import load_model
+
+        lengths = [int(x) for x in args.tokens.split(",") if x.strip()]
+        sweep(load_model(args.model, device=args.device, dtype=args.dtype), lengths, ig_steps=args.ig_steps, markdown=args.markdown)
+        return 0
 
     import torch
 

@@ -146,8 +146,16 @@ def explain(
         segments=segments,
         objective=goal,
     )
+    from promptlight.salience.budget import fit_to_memory
+
+    level = "tokens" if info.level == "tokens" else granularity
+    run_options, memory_notes = fit_to_memory(lm, info, parsed, seq=last, level=level, settings=settings)
+    import contextlib
+
+    recompute = lm.checkpointed() if memory_notes.get("checkpointed") else contextlib.nullcontext()
     with lm.lock, lm.frozen():
-        output = info.run(inputs, **parsed)
+        with recompute:
+            output = info.run(inputs, **run_options)
         prefix_embeds = lm.embed(ids[None, :first]).detach()  # [1, first, d], the unchanged input
         sides = goal.term_values(lm, prefix_embeds) if foil is not None else None
         # A method that does not report the unchanged input's logits costs one more pass here.
@@ -177,6 +185,8 @@ def explain(
     for name in [*output.token_scores, *output.segment_scores]:
         meta = {"signed": registry[name].signed, "level": "tokens" if name in output.token_scores else granularity}
         meta.update(output.info.get(name, {}))
+        if name == method:
+            meta.update(memory_notes)
         methods_meta[name] = meta
 
     return SalienceResult(
@@ -193,7 +203,7 @@ def explain(
         boundaries={**boundaries, **({granularity: segments} if granularity not in boundaries else {})},
         methods=methods_meta,
         segment_scores={name: SegmentScores(granularity, tuple(v)) for name, v in output.segment_scores.items()},
-        options={"granularity": granularity, **{k: v for k, v in parsed.items() if v is not None}},
+        options={"granularity": granularity, **{k: v for k, v in run_options.items() if v is not None}},
         device=str(lm.device),
         dtype=str(lm.dtype).removeprefix("torch."),
         objective_spec=goal.to_dict(),

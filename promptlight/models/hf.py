@@ -110,6 +110,34 @@ class HFLanguageModel:
             "layers": getattr(config, "num_hidden_layers", None),
             "context_length": getattr(config, "max_position_embeddings", None),
             "chat_template": self.has_chat_template,
+            "shape": self._shape(),
+        }
+
+    def _shape(self) -> dict[str, int]:
+        """The widths :mod:`promptlight.models.memory` estimates from (GPT-2's names included)."""
+        c = self.module.config
+
+        def first(*names: str, default: int) -> int:
+            for name in names:
+                value = getattr(c, name, None)
+                if isinstance(value, int) and value > 0:
+                    return value
+            return default
+
+        hidden = first("hidden_size", "n_embd", default=0)
+        heads = first("num_attention_heads", "n_head", default=1)
+        head_dim = first("head_dim", default=hidden // heads)
+        kv_heads = first("num_key_value_heads", default=heads)
+        mlp = first("intermediate_size", "n_inner", default=4 * hidden)
+        layers = first("num_hidden_layers", "n_layer", default=0)
+        return {
+            "layers": layers,
+            "hidden": hidden,
+            "mlp": mlp,
+            "query": heads * head_dim,
+            "kv": kv_heads * head_dim,
+            "vocab": first("vocab_size", default=0),
+            "bytes": self.dtype.itemsize,
         }
 
     # --- text <-> tokens ---------------------------------------------------------------
@@ -241,6 +269,39 @@ class HFLanguageModel:
             for p, flag in zip(params, saved):
                 p.requires_grad_(flag)
             self.module.train(was_training)
+
+    @contextlib.contextmanager
+    def checkpointed(self) -> Iterator[None]:
+        """For the block, each decoder layer keeps only its input for the backward and recomputes the rest.
+
+        Activation memory of a backward drops from every layer's intermediates to one hidden
+        state per layer (plus one layer's while it is recomputed), for about one more forward
+        pass. Dropout and the rest of the model stay in eval mode: only the layers' own
+        ``training`` flag, which transformers checks before checkpointing, is set.
+        """
+        from transformers.modeling_layers import GradientCheckpointingLayer
+
+        layers = [m for m in self.module.modules() if isinstance(m, GradientCheckpointingLayer)]
+        if not layers or not getattr(self.module, "supports_gradient_checkpointing", False):
+            yield
+            return
+        # transformers renamed these; the new names where they exist, the old ones otherwise.
+        enable = getattr(self.module, "activation_checkpointing_enable", None)
+        if enable is not None:
+            enable(activation_checkpointing_kwargs={"use_reentrant": False})
+        else:
+            self.module.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        disable = (
+            getattr(self.module, "activation_checkpointing_disable", None) or self.module.gradient_checkpointing_disable
+        )
+        try:
+            for layer in layers:
+                layer.training = True  # not .train(): submodules (dropout) stay in eval mode
+            yield
+        finally:
+            for layer in layers:
+                layer.training = False
+            disable()
 
     @contextlib.contextmanager
     def stoppable(self, stop: threading.Event) -> Iterator[None]:

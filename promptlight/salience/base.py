@@ -87,6 +87,11 @@ class MethodInfo:
     options: tuple[Option, ...]
     run: MethodFn
     also_computes: tuple[str, ...] = ()
+    #: ``rows(options, seq)``: how many sequences the method computes at once (for the memory estimate).
+    rows: Callable[[Mapping[str, Any], int], int] | None = None
+
+    def rows_at_once(self, options: Mapping[str, Any], seq: int) -> int:
+        return max(1, int(self.rows(options, seq))) if self.rows is not None else 1
 
     def parse_options(self, raw: Mapping[str, Any] | None, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Raw option values (Python, JSON or strings) -> every option typed, defaulted and capped.
@@ -121,10 +126,13 @@ def register_method(
     description: str,
     options: Sequence[Option] = (),
     also_computes: Sequence[str] = (),
+    rows: Callable[[Mapping[str, Any], int], int] | None = None,
 ) -> Callable[[MethodFn], MethodFn]:
     """Decorator registering ``fn(inputs: SalienceInputs, **options) -> MethodOutput`` as ``name``.
 
     ``fn`` receives every option of ``options``, already parsed (see :meth:`MethodInfo.parse_options`).
+    ``rows(options, seq)`` says how many sequences of ``seq`` tokens it runs at once (default 1);
+    with a ``batch_size`` option, a call over the memory budget gets a smaller one.
     """
 
     def decorate(fn: MethodFn) -> MethodFn:
@@ -142,6 +150,7 @@ def register_method(
             options=tuple(options),
             run=fn,
             also_computes=tuple(also_computes),
+            rows=rows,
         )
         return fn
 

@@ -71,6 +71,11 @@ def baseline_embeds(inputs: SalienceInputs, embeds, baseline: str):
     return pad.expand_as(embeds).clone()
 
 
+def path_points_per_batch(steps: int, seq: int) -> int:
+    """Path points per backward batch when ``batch_size`` is not given: about TOKENS_PER_BATCH tokens."""
+    return max(1, min(steps, TOKENS_PER_BATCH // max(seq, 1)))
+
+
 @register_method(
     "integrated_gradients",
     signed=True,
@@ -96,6 +101,7 @@ def baseline_embeds(inputs: SalienceInputs, embeds, baseline: str):
             nullable=True,
         ),
     ),
+    rows=lambda options, seq: options["batch_size"] or path_points_per_batch(options["steps"], seq),
 )
 def integrated_gradients(
     inputs: SalienceInputs,
@@ -115,7 +121,7 @@ def integrated_gradients(
     delta = embeds - base  # [n, d]
     alphas, weights = quadrature(steps, rule)  # [steps], [steps]
     alphas, weights = alphas.to(lm.device), weights.to(lm.device)
-    chunk = batch_size or max(1, min(steps, TOKENS_PER_BATCH // max(seq, 1)))
+    chunk = batch_size or path_points_per_batch(steps, seq)
 
     total_grad = torch.zeros(n, embeds.shape[1], device=embeds.device)  # [n, d], sum_k w_k df/de at point k (float32)
     for lo in range(0, steps, chunk):

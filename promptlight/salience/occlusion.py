@@ -84,6 +84,7 @@ def occluded_objectives(
     reference="Zeiler & Fergus 2014, arXiv:1311.2901; Li et al. 2016, arXiv:1612.08220",
     description="f(full) - f(prompt without the segment), at the chosen granularity; exact leave-one-out.",
     options=(Option("batch_size", int, DEFAULT_BATCH_SIZE, "variants per forward batch", minimum=1),),
+    rows=lambda options, seq: options["batch_size"],
 )
 def occlusion(inputs: SalienceInputs, *, batch_size: int = DEFAULT_BATCH_SIZE) -> MethodOutput:
     ranges = removable_ranges(inputs)

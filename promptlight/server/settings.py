@@ -92,7 +92,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Model precision: auto (bfloat16 on a GPU that supports it, float32 on the CPU), float32, bfloat16 or float16.",
         metavar="DTYPE",
     ),
-    Setting("max_prompt_tokens", int, 4096, "Longest prompt, in tokens, that generate and salience accept.", minimum=1),
+    Setting("max_prompt_tokens", int, 8192, "Longest prompt, in tokens, that generate and salience accept.", minimum=1),
+    Setting(
+        "max_call_memory",
+        int,
+        0,
+        "MiB one salience call may use beyond the loaded model, estimated before it runs from the model's "
+        "shape (over it: a smaller batch, or a 422 naming the estimate). 0: 80% of the memory free on the "
+        "model's device when the call starts.",
+        minimum=0,
+    ),
     Setting(
         "max_new_tokens",
         int,

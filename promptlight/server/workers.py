@@ -266,6 +266,10 @@ class ModelWorker:
                 self._running = False
                 self._current = None
                 self._durations.append(time.monotonic() - began)
+                if self._queue.empty():  # idle now: hand the call's peak back to the system
+                    from promptlight.models.memory import release_memory
+
+                    release_memory()
 
 
 def _stoppable(lm: Any, abandoned: threading.Event) -> contextlib.AbstractContextManager[Any]:

@@ -89,7 +89,7 @@ def _all_hooks(module) -> int:
 
 
 def test_every_limit_is_a_row_of_the_one_settings_table(make_client, monkeypatch):
-    limits = {"max_prompt_tokens": 4096, "max_new_tokens": 512, "max_ig_steps": 256,
+    limits = {"max_prompt_tokens": 8192, "max_new_tokens": 512, "max_ig_steps": 256, "max_call_memory": 0,
               "max_body_bytes": 1_048_576, "max_batch_tokens": 8192}  # fmt: skip
     table = {s.name: s for s in SETTINGS}
     for name, default in limits.items():

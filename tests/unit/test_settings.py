@@ -27,11 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def test_the_issue_limits_have_their_defaults():
+def test_the_limits_have_their_defaults():
     s = Settings()
     assert (s.host, s.port) == ("127.0.0.1", 5432)
-    assert s.max_prompt_tokens == 4096 and s.max_new_tokens == 512 and s.max_ig_steps == 256
-    assert s.max_body_bytes == 1024 * 1024 and s.token == ""
+    assert s.max_prompt_tokens == 8192 and s.max_new_tokens == 512 and s.max_ig_steps == 256
+    assert s.max_body_bytes == 1024 * 1024 and s.token == "" and s.max_call_memory == 0
 
 
 def test_every_setting_has_a_flag_an_env_var_and_help():
