@@ -14,6 +14,7 @@ import type {
   Health,
   MethodInfo,
   ModelInfo,
+  CallProgress,
   NewDatapoint,
   PromptInput,
   SalienceRequest,
@@ -116,10 +117,11 @@ export class Api {
     return `${this.base}${path}`;
   }
 
-  /** One call; `label` marks it as a model call to show as running. */
-  async request<T>(method: string, path: string, body?: unknown, label?: string): Promise<T> {
+  /** One call; `label` marks it as a model call to show as running; `callId` names it (X-Promptlight-Call) for progress and cancel. */
+  async request<T>(method: string, path: string, body?: unknown, label?: string, callId?: string): Promise<T> {
     const headers: Record<string, string> = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (callId) headers["X-Promptlight-Call"] = callId;
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     let activity: Activity | null = null;
     if (label) {
@@ -188,10 +190,18 @@ export class Api {
     return this.request("DELETE", `/api/datapoints/${encodeURIComponent(id)}`);
   }
   /** Continue `input`: `{ prompt }` text or `{ messages }` for the model's chat template. */
-  generate(model: string, input: PromptInput, settings: GenerationSettings): Promise<Generation> {
-    return this.request("POST", "/api/generate", { model, ...input, ...settings }, `Generating with ${model}`);
+  generate(model: string, input: PromptInput, settings: GenerationSettings, callId?: string): Promise<Generation> {
+    return this.request("POST", "/api/generate", { model, ...input, ...settings }, `Generating with ${model}`, callId);
   }
-  salience(req: SalienceRequest): Promise<SalienceResult> {
-    return this.request("POST", "/api/salience", req, `Salience (${req.method}) on ${req.model}`);
+  salience(req: SalienceRequest, callId?: string): Promise<SalienceResult> {
+    return this.request("POST", "/api/salience", req, `Salience (${req.method}) on ${req.model}`, callId);
+  }
+  /** Progress of the model call named `callId`. */
+  callProgress(callId: string): Promise<CallProgress> {
+    return this.request("GET", `/api/calls/${encodeURIComponent(callId)}`);
+  }
+  /** Stop the model call named `callId` (its request then fails with code "cancelled"). */
+  cancelCall(callId: string): Promise<CallProgress & { cancelled: boolean }> {
+    return this.request("POST", `/api/calls/${encodeURIComponent(callId)}/cancel`);
   }
 }

@@ -176,6 +176,18 @@ export interface Alternative {
   top: { id: number; text: string; prob: number }[];
 }
 
+/** `GET /api/calls/{id}`: how far a model call has got. */
+export interface CallProgress {
+  id: string;
+  model: string;
+  state: "queued" | "running" | "finished" | "cancelled";
+  done: number;
+  total: number;
+  unit: string;
+  elapsed_s: number;
+  eta_s: number | null;
+}
+
 export interface SalienceRequest {
   model: string;
   /** The prompt text, or (instead) a chat's messages for the model's chat template. */

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from promptlight.progress import report
 from promptlight.types import Generation, Span
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -132,6 +133,7 @@ def generate(
                 finish_reason = "eos"
                 break
             new_ids.append(next_id)
+            report(len(new_ids), max_new_tokens, "tokens")
             if stop:
                 text = lm.decode(new_ids)
                 hits = [text.find(s) for s in stop if s in text]

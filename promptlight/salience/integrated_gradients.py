@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+from promptlight.progress import report
 from promptlight.salience.base import MethodOutput, SalienceInputs, register_method
 from promptlight.salience.options import Option
 
@@ -133,6 +134,7 @@ def integrated_gradients(
             # Rows are independent, so the gradient of the weighted sum is each row's gradient times its weight.
             (grads,) = torch.autograd.grad((f * w).sum(), path)  # [c, n, d]
         total_grad += grads.float().sum(dim=0)  # [n, d]
+        report(min(lo + chunk, steps), steps, "steps")
 
     scores = (delta * total_grad).sum(dim=-1)  # [n]
     with torch.no_grad():

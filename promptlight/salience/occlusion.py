@@ -14,6 +14,7 @@ Understanding Convolutional Networks"; for text, Li, Monroe & Jurafsky (2016),
 
 from __future__ import annotations
 
+from promptlight.progress import report
 from promptlight.salience.base import MethodOutput, SalienceInputs, register_method
 from promptlight.salience.options import Option
 
@@ -73,6 +74,7 @@ def occluded_objectives(
             f = objective.value_from_cache(lm, cache, prefix, shared, variants)  # [rows]
             for j, r in enumerate(rows):
                 results[r] = float(f[j])
+            report(min(lo + batch_size, len(order)), len(order), "variants")
     return f_full, results
 
 

@@ -97,8 +97,14 @@ class Catalog:
                 out.append({"name": name, "spec": None, "description": "Your datapoints", "count": 0, "user_count": n})
         return out
 
-    def examples(self, *, dataset: str | None = None, q: str | None = None) -> list[dict[str, Any]]:
-        """Dataset rows, then user datapoints, optionally of one dataset and matching ``q``."""
+    def examples(
+        self, *, dataset: str | None = None, q: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
+        """``(page, total)``: dataset rows, then user datapoints, optionally of one dataset and matching ``q``.
+
+        The page is ``[offset, offset + limit)`` of that list; user datapoints are filtered and
+        paged in SQL, so a small page of a large workspace reads only its own rows.
+        """
         if dataset is not None and dataset not in self.datasets and dataset not in self.store.count_datapoints():
             known = [d["name"] for d in self.dataset_list()]
             raise ApiError(
@@ -111,11 +117,19 @@ class Catalog:
         for name, ds in self.datasets.items():
             if dataset is None or name == dataset:
                 rows.extend(dataset_row(name, i, ex) for i, ex in enumerate(ds.examples))
-        rows.extend(user_datapoint(dp) for dp in self.store.list_datapoints(dataset))
         if q:
             needle = q.casefold()
             rows = [r for r in rows if any(needle in r[k].casefold() for k in ("prompt", "target", "source"))]
-        return rows
+        built_in = len(rows)
+        end = None if limit is None else offset + limit
+        page = rows[offset:end]
+        want = None if end is None else max(0, end - max(offset, built_in))
+        if want is None or want > 0:
+            user_offset = max(0, offset - built_in)
+            page.extend(
+                user_datapoint(dp) for dp in self.store.list_datapoints(dataset, q=q, limit=want, offset=user_offset)
+            )
+        return page, built_in + self.store.count_matching(dataset, q=q)
 
 
 def dataset_row(name: str, index: int, example: Any) -> dict[str, Any]:

@@ -27,6 +27,7 @@ CODES: dict[str, tuple[int, ...]] = {
     "not_found": (404,),
     "method_not_allowed": (405,),
     "read_only": (409,),
+    "cancelled": (409,),
     "too_large": (413,),
     "unsupported_media_type": (415,),
     "busy": (429, 503),

@@ -25,8 +25,9 @@ origin and passes the origin check. Other pages cannot know the token, and the c
 counts cross-origin, so nothing ambient is exposed; ``Access-Control-Allow-Credentials`` is
 never sent.
 
-Every refusal is the usual error envelope. Every answer carries ``X-Content-Type-Options:
-nosniff``, ``X-Frame-Options: DENY`` (no clickjacking through a frame) and
+Every refusal is the usual error envelope. Every answer carries a strict
+``Content-Security-Policy`` (scripts, styles and connections from this server only, no
+inline script or style), ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY`` (no clickjacking through a frame) and
 ``Referrer-Policy: no-referrer``.
 """
 
@@ -48,7 +49,14 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The UI is one module script and one stylesheet from this server: nothing inline, nothing elsewhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode("ascii")),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),

@@ -9,9 +9,13 @@ cache again (an identical request may have just finished), computes, and stores 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import math
+import re
+import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +28,7 @@ import promptlight.server.schemas as schemas
 from promptlight.server.catalog import Catalog, user_datapoint
 from promptlight.server.errors import ApiError, invalid
 from promptlight.server.settings import Settings
-from promptlight.server.workers import ModelWorker
+from promptlight.server.workers import CallHandle, ModelWorker
 from promptlight.store import Store, cache_key
 
 log = logging.getLogger("promptlight.server")
@@ -38,6 +42,46 @@ class AppState:
     store: Store
     catalog: Catalog
     workers: dict[str, ModelWorker]
+    #: Model calls by id (``X-Promptlight-Call``), for progress and cancelling; finished ones age out.
+    calls: dict[str, CallHandle] = dataclasses.field(default_factory=dict)
+
+
+#: How a client names its call: ``X-Promptlight-Call: <id>``.
+CALL_HEADER = "X-Promptlight-Call"
+_CALL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: Seconds a finished call's progress stays readable; calls kept at most.
+CALL_MEMORY_S, MAX_CALLS = 60.0, 1000
+#: How often a waiting request checks that its client is still connected.
+DISCONNECT_POLL_S = 0.25
+
+
+def _new_call(state: AppState, request: Request | None, model: str) -> CallHandle:
+    """A handle for this request's model call, under the client's id (``X-Promptlight-Call``) or a new one."""
+    given = request.headers.get(CALL_HEADER) if request is not None else None
+    if given is not None and not _CALL_ID.match(given):
+        raise invalid(f"The {CALL_HEADER} header is {given[:80]!r}; use 1-64 letters, digits, '-' or '_'.", CALL_HEADER)
+    now = time.monotonic()
+    for key, old in list(state.calls.items()):
+        if old.state in ("finished", "cancelled") and now - old.created > CALL_MEMORY_S:
+            del state.calls[key]
+    while len(state.calls) >= MAX_CALLS:
+        del state.calls[next(iter(state.calls))]
+    handle = CallHandle(given or uuid.uuid4().hex, model)
+    state.calls[handle.id] = handle
+    return handle
+
+
+async def _until_done_or_gone(call: asyncio.Future[Any], handle: CallHandle, request: Request | None) -> Any:
+    """The call's result; if the client hangs up first, the call is cancelled (a queued one never runs)."""
+    while request is not None:
+        done, _ = await asyncio.wait({call}, timeout=DISCONNECT_POLL_S)
+        if done:
+            break
+        if await request.is_disconnected():
+            if handle.cancel():
+                log.info("client hung up: cancelled call %s on %s", handle.id, handle.model)
+            break
+    return await call
 
 
 def get_state(request: Request) -> AppState:
@@ -117,9 +161,9 @@ def examples(
     offset: int = Query(0, ge=0),
     state: AppState = State,
 ) -> list[dict[str, Any]]:
-    rows = state.catalog.examples(dataset=dataset, q=q)
-    response.headers["X-Total-Count"] = str(len(rows))
-    return rows[offset : offset + limit]
+    rows, total = state.catalog.examples(dataset=dataset, q=q, limit=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(total)
+    return rows
 
 
 @router.get("/datapoints/{datapoint_id:path}", response_model=schemas.Datapoint, summary="One datapoint by id")
@@ -233,8 +277,14 @@ async def _cached_call(
     key_parts: dict[str, Any] | None,
     compute: Callable[[Any], Any],
     classify: Callable[[Exception], ApiError],
+    request: Request | None = None,
 ) -> JSONResponse:
-    """Answer from the cache, or run ``compute(lm)`` on the worker and cache its (JSON) value."""
+    """Answer from the cache, or run ``compute(lm)`` on the worker and cache its (JSON) value.
+
+    The call gets a :class:`CallHandle` (its id in the ``X-Promptlight-Call`` response header):
+    ``GET /api/calls/{id}`` reads its progress, ``POST /api/calls/{id}/cancel`` stops it, and a
+    client that hangs up cancels it too.
+    """
     use_cache = key_parts is not None and state.settings.cache_size > 0
 
     def key_for(fingerprint: str | None) -> str | None:
@@ -259,18 +309,50 @@ async def _cached_call(
         value = _json_safe(compute(lm))
         if job_key is not None:
             try:
-                state.store.put_result(job_key, kind, value, max_entries=state.settings.cache_size)
+                state.store.put_result(
+                    job_key,
+                    kind,
+                    value,
+                    max_entries=state.settings.cache_size,
+                    max_bytes=state.settings.cache_mib * 2**20,
+                )
             except Exception as exc:  # noqa: BLE001 - a cache that cannot be written must not fail the call
                 log.warning("could not cache a %s result: %s", kind, exc)
         return value, False
 
+    handle = _new_call(state, request, worker.name)
+    call = asyncio.ensure_future(worker.call(job, timeout=state.settings.model_timeout, handle=handle))
     try:
-        value, cached = await worker.call(job, timeout=state.settings.model_timeout)
+        value, cached = await _until_done_or_gone(call, handle, request)
     except ApiError:
         raise
     except Exception as exc:
         raise classify(exc) from exc
-    return JSONResponse({**value, "cached": cached})
+    return JSONResponse({**value, "cached": cached}, headers={CALL_HEADER: handle.id})
+
+
+@router.get("/calls/{call_id}", summary="Progress of a model call (by its X-Promptlight-Call id)")
+def call_progress(call_id: str, state: AppState = State) -> dict[str, Any]:
+    handle = state.calls.get(call_id)
+    if handle is None:
+        raise ApiError(
+            404,
+            "not_found",
+            f"No model call {call_id[:80]!r} is known (finished calls are kept {CALL_MEMORY_S:g} s).",
+            field="call_id",
+        )
+    return handle.to_dict()
+
+
+@router.post(
+    "/calls/{call_id}/cancel", summary="Stop a model call: dropped if queued, stopped at its next layer if running"
+)
+def cancel_call(call_id: str, state: AppState = State) -> dict[str, Any]:
+    handle = state.calls.get(call_id)
+    if handle is None:
+        raise ApiError(404, "not_found", f"No model call {call_id[:80]!r} is known.", field="call_id")
+    cancelled = handle.cancel()
+    return {**handle.to_dict(), "cancelled": cancelled}
 
 
 def _json_safe(value: Any) -> Any:
@@ -296,7 +378,7 @@ def _model_failure(model: str, exc: Exception) -> ApiError:
     responses=_MODEL_ERRORS,
     summary="Continue a prompt (cached when deterministic)",
 )
-async def generate(body: schemas.GenerateRequest, state: AppState = State) -> JSONResponse:
+async def generate(body: schemas.GenerateRequest, request: Request, state: AppState = State) -> JSONResponse:
     settings = state.settings
     worker = _worker(state, body.model)
     if body.max_new_tokens > settings.max_new_tokens:
@@ -328,6 +410,7 @@ async def generate(body: schemas.GenerateRequest, state: AppState = State) -> JS
         key_parts={"prompt": body.prompt_input(), "options": options} if deterministic else None,
         compute=compute,
         classify=classify,
+        request=request,
     )
 
 
@@ -362,7 +445,7 @@ def _validate_salience(body: schemas.SalienceRequest, settings: Settings) -> dic
     responses=_MODEL_ERRORS,
     summary="Sequence salience of (a span of) the target over the prompt",
 )
-async def salience(body: schemas.SalienceRequest, state: AppState = State) -> JSONResponse:
+async def salience(body: schemas.SalienceRequest, request: Request, state: AppState = State) -> JSONResponse:
     settings = state.settings
     worker = _worker(state, body.model)
     options = _validate_salience(body, settings)
@@ -422,4 +505,5 @@ async def salience(body: schemas.SalienceRequest, state: AppState = State) -> JS
         key_parts={"inputs": inputs},
         compute=compute,
         classify=classify,
+        request=request,
     )

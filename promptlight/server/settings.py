@@ -135,6 +135,13 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0,
     ),
     Setting(
+        "cache_mib",
+        int,
+        1024,
+        "Most MiB of cached results to keep in the database (oldest dropped first); a larger result is not cached.",
+        minimum=1,
+    ),
+    Setting(
         "allow_origins",
         str,
         "",

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from promptlight.progress import reporting
 from promptlight.server.errors import ApiError
 
 log = logging.getLogger("promptlight.server")
@@ -59,17 +60,81 @@ def model_fingerprint(name: str, spec: str, lm: Any) -> str:
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
+def cancelled_error() -> ApiError:
+    return ApiError(409, "cancelled", "The call was cancelled before it finished; nothing was computed or cached.")
+
+
+class CallHandle:
+    """What a client can see of and do to one model call: its progress, and cancelling it.
+
+    Thread-safe: the worker thread writes the progress, the event loop reads it and cancels.
+    """
+
+    def __init__(self, call_id: str, model: str) -> None:
+        self.id = call_id
+        self.model = model
+        self.state = "queued"  # -> "running" -> "finished" | "cancelled"
+        self.created = time.monotonic()
+        self.began: float | None = None
+        self.done = 0
+        self.total = 0
+        self.unit = ""
+        self._job: _Job | None = None
+
+    def progress(self, done: int, total: int, unit: str) -> None:
+        self.done, self.total, self.unit = done, total, unit
+
+    def cancel(self) -> bool:
+        """Stop the call: withdrawn if still queued, stopped at its next layer if running. ``False`` if over."""
+        job = self._job
+        if job is None or self.state in ("finished", "cancelled"):
+            return False
+        self.state = "cancelled"
+        job.cancel()
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        now = time.monotonic()
+        elapsed = now - self.began if self.began is not None else 0.0
+        eta = None
+        if self.state == "running" and self.total and 0 < self.done < self.total:
+            eta = elapsed / self.done * (self.total - self.done)
+        return {
+            "id": self.id,
+            "model": self.model,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "unit": self.unit,
+            "elapsed_s": round(elapsed, 3),
+            "eta_s": None if eta is None else round(eta, 1),
+        }
+
+
 class _Job:
     """One queued call. ``started`` and ``done`` are futures of the caller's event loop."""
 
-    def __init__(self, fn: Callable[[Any], Any], loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, fn: Callable[[Any], Any], loop: asyncio.AbstractEventLoop, handle: CallHandle | None = None
+    ) -> None:
         self.fn = fn
         self.loop = loop
+        self.handle = handle
         self.started: asyncio.Future[None] = loop.create_future()
         self.done: asyncio.Future[Any] = loop.create_future()
         self._lock = threading.Lock()
         self._state = "queued"  # -> "running" | "withdrawn"
         self.abandoned = threading.Event()  # set when the caller stops waiting for a running call
+        self.cancelled = False  # set by a client's cancel (or its hanging up): answer 409, not a result
+        if handle is not None:
+            handle._job = self
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self.withdraw():
+            self.finish(error=cancelled_error())
+        else:
+            self.abandoned.set()  # the model's layers see it and stop the call
 
     def try_start(self) -> bool:
         with self._lock:
@@ -183,11 +248,14 @@ class ModelWorker:
 
     # --- calls ------------------------------------------------------------------------
 
-    async def call(self, fn: Callable[[Any], Any], *, timeout: float) -> Any:
-        """Run ``fn(lm)`` in the worker thread; ApiError 429/503/504 when busy or slow."""
+    async def call(self, fn: Callable[[Any], Any], *, timeout: float, handle: CallHandle | None = None) -> Any:
+        """Run ``fn(lm)`` in the worker thread; ApiError 429/503/504 when busy or slow, 409 when cancelled.
+
+        ``handle`` (optional) receives the call's progress and can cancel it.
+        """
         if self.state == "error":
             raise ApiError(503, "model_error", f"The model {self.name!r} failed to load: {self.error}", field="model")
-        job = _Job(fn, asyncio.get_running_loop())
+        job = _Job(fn, asyncio.get_running_loop(), handle)
         try:
             self._queue.put_nowait(job)
         except queue.Full:
@@ -247,11 +315,18 @@ class ModelWorker:
             if self._stopping:  # stop() ran between the queue and here
                 job.abandoned.set()
             began = time.monotonic()
+            handle = job.handle
+            if handle is not None:
+                handle.state, handle.began = "running", began
             try:
-                with _stoppable(self.lm, job.abandoned):
+                reporter = handle.progress if handle is not None else _ignore_progress
+                with _stoppable(self.lm, job.abandoned), reporting(reporter):
                     result = job.fn(self.lm)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller, who turns it into an envelope
-                if self._stopping:
+                if job.cancelled:
+                    log.info("model %s: cancelled a call", self.name)
+                    job.finish(error=cancelled_error())
+                elif self._stopping:
                     job.finish(
                         error=ApiError(503, "busy", "The server is shutting down.", headers={"Retry-After": "5"})
                     )
@@ -262,6 +337,8 @@ class ModelWorker:
                     job.finish(error=exc)
             else:
                 job.finish(result)
+                if handle is not None and handle.state == "running":
+                    handle.state = "finished"
             finally:
                 self._running = False
                 self._current = None
@@ -270,6 +347,10 @@ class ModelWorker:
                     from promptlight.models.memory import release_memory
 
                     release_memory()
+
+
+def _ignore_progress(_done: int, _total: int, _unit: str) -> None:
+    pass
 
 
 def _stoppable(lm: Any, abandoned: threading.Event) -> contextlib.AbstractContextManager[Any]:

@@ -34,6 +34,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX results_by_created ON results (created);
     """,
+    # 2: the size of each cached result, so the cache can be bounded in bytes.
+    """
+    ALTER TABLE results ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+    UPDATE results SET size = length(CAST(value AS BLOB));
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

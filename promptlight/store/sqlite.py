@@ -91,6 +91,8 @@ class Store:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
+            # Search with Python's own case folding, evaluated row by row inside SQLite.
+            self._conn.create_function("pl_contains", 2, _contains, deterministic=True)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self._conn.close()
@@ -210,14 +212,23 @@ class Store:
         with self._write() as conn:
             return conn.execute("DELETE FROM datapoints WHERE id = ?", (datapoint_id,)).rowcount > 0
 
-    def list_datapoints(self, dataset: str | None = None) -> list[Datapoint]:
-        """User datapoints (of ``dataset`` only, if given), oldest first."""
+    def list_datapoints(
+        self, dataset: str | None = None, *, q: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Datapoint]:
+        """User datapoints (of ``dataset`` only, if given; matching ``q`` in prompt, target or source,
+        case-insensitively), oldest first; ``limit``/``offset`` page in SQL, so a page reads only its rows."""
+        where, args = _datapoint_filter(dataset, q)
+        page = " LIMIT ? OFFSET ?" if limit is not None or offset else ""
+        page_args = (limit if limit is not None else -1, offset) if page else ()
         with self._read() as conn:
-            if dataset is None:
-                rows = conn.execute("SELECT * FROM datapoints ORDER BY id").fetchall()
-            else:
-                rows = conn.execute("SELECT * FROM datapoints WHERE dataset = ? ORDER BY id", (dataset,)).fetchall()
+            rows = conn.execute(f"SELECT * FROM datapoints{where} ORDER BY id{page}", (*args, *page_args)).fetchall()
         return [_datapoint(r) for r in rows]
+
+    def count_matching(self, dataset: str | None = None, *, q: str | None = None) -> int:
+        """How many datapoints :meth:`list_datapoints` would list without paging."""
+        where, args = _datapoint_filter(dataset, q)
+        with self._read() as conn:
+            return int(conn.execute(f"SELECT COUNT(*) FROM datapoints{where}", args).fetchone()[0])
 
     def count_datapoints(self) -> dict[str, int]:
         """``{dataset: number of user datapoints}``."""
@@ -233,16 +244,29 @@ class Store:
             row = conn.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def put_result(self, key: str, kind: str, value: Any, *, max_entries: int | None = None) -> None:
-        """Store ``value`` (any JSON value) under ``key``; keep at most ``max_entries`` (oldest go first)."""
+    def put_result(
+        self, key: str, kind: str, value: Any, *, max_entries: int | None = None, max_bytes: int | None = None
+    ) -> None:
+        """Store ``value`` (any JSON value) under ``key``; keep at most ``max_entries`` results and
+        ``max_bytes`` bytes of them (the oldest go first; a value larger than ``max_bytes`` is not kept)."""
         text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        size = len(text.encode("utf-8"))
+        if max_bytes is not None and size > max_bytes:
+            return
         with self._write() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO results (key, kind, value, created) VALUES (?, ?, ?, ?)",
-                (key, kind, text, _now()),
+                "INSERT OR REPLACE INTO results (key, kind, value, created, size) VALUES (?, ?, ?, ?, ?)",
+                (key, kind, text, _now(), size),
             )
             if max_entries is not None:
                 _prune(conn, max_entries)
+            if max_bytes is not None:
+                _prune_bytes(conn, max_bytes)
+
+    def results_bytes(self) -> int:
+        """Total size of the cached results, in bytes of UTF-8 JSON."""
+        with self._read() as conn:
+            return int(conn.execute("SELECT COALESCE(SUM(size), 0) FROM results").fetchone()[0])
 
     def prune_results(self, max_entries: int) -> int:
         """Delete the oldest cached results beyond ``max_entries``; returns how many went."""
@@ -258,12 +282,37 @@ class Store:
             return conn.execute("DELETE FROM results").rowcount
 
 
+def _contains(text: str | None, needle: str | None) -> bool:
+    return bool(text) and bool(needle) and str(needle).casefold() in str(text).casefold()
+
+
+def _datapoint_filter(dataset: str | None, q: str | None) -> tuple[str, tuple[Any, ...]]:
+    """`` WHERE ...`` and its arguments for a dataset and a search text (either may be None)."""
+    clauses, args = [], []
+    if dataset is not None:
+        clauses.append("dataset = ?")
+        args.append(dataset)
+    if q:
+        clauses.append("(pl_contains(prompt, ?) OR pl_contains(target, ?) OR pl_contains(source, ?))")
+        args += [q, q, q]
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
+
+
 def _prune(conn: sqlite3.Connection, max_entries: int) -> int:
     if max_entries < 0:
         raise ValueError(f"max_entries must be >= 0, got {max_entries}.")
     return conn.execute(
         "DELETE FROM results WHERE key IN (SELECT key FROM results ORDER BY created DESC, rowid DESC LIMIT -1 OFFSET ?)",
         (max_entries,),
+    ).rowcount
+
+
+def _prune_bytes(conn: sqlite3.Connection, max_bytes: int) -> int:
+    """Delete the oldest results until the newest ones total at most ``max_bytes``."""
+    return conn.execute(
+        "DELETE FROM results WHERE key IN (SELECT key FROM (SELECT key, SUM(size) OVER "
+        "(ORDER BY created DESC, rowid DESC) AS running FROM results) WHERE running > ?)",
+        (max_bytes,),
     ).rowcount
 
 

@@ -36,6 +36,11 @@ def server(start_server, tmp_path_factory):
 
 def test_the_chat_toggle_renders_the_prompt_with_the_template(server, ui):
     page = ui.page
+    # The server's Content-Security-Policy must never have to block anything the UI does.
+    page.add_init_script(
+        "window.__cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
     app = PromptlightPage(page)
     app.open(server.url)
     app.select("math-cot-1")
@@ -79,6 +84,7 @@ def test_the_chat_toggle_renders_the_prompt_with_the_template(server, ui):
     expect(app.radio("Granularity", "words")).to_have_attribute("aria-checked", "true")
     expect(page.locator(".pl-heatmap .pl-template")).to_have_count(0)
     assert len(app.salience_calls) == calls
+    assert page.evaluate("window.__cspViolations") == []
 
 
 def test_a_chat_row_is_explained_and_edited_message_by_message(server, ui):

@@ -15,8 +15,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -125,4 +127,36 @@ def test_menu_walkthrough_in_the_browser(server, ui):
     # The link keeps B following A: no span of its own.
     assert app.view()["cmp"] == ["sample_prompts:12"] and "cspan" not in app.view(), app.view()
     ui.shot("walkthrough-compare")
+    assert ui.errors == []
+
+
+def test_a_long_call_shows_its_progress_and_cancel_stops_it_on_the_server(server, ui):
+    page = ui.page
+    app = PromptlightPage(page)
+    app.open(server.url)
+    app.select("math-cot-1")  # a row with a dataset target: no generation first
+    app.wait_idle()
+    app.set_method("integrated_gradients")
+    steps = page.get_by_role("group", name="Method options").get_by_label("steps", exact=True)
+    steps.fill("200")
+    steps.press("Tab")
+    app.button("Explain").click()
+    progress = app.pane().locator(".pl-busy .pl-progress")
+    expect(progress).to_contain_text("step", timeout=MODEL_CALL_MS)
+    expect(progress).to_contain_text("/200")
+    expect(progress).to_contain_text("s left")
+    ui.shot("progress")
+    app.pane().locator(".pl-busy").get_by_role("button", name="Cancel").click()
+    expect(app.pane().locator(".pl-error")).to_contain_text("Cancelled", timeout=15_000)
+    expect(app.pane().locator(".pl-busy")).to_be_hidden()
+    # The server stopped computing: the model is idle again and answers the next call.
+    deadline = time.monotonic() + 15
+    while httpx.get(f"{server.url}api/health", timeout=10).json()["models"]["gemma3-270m"]["busy"]:
+        assert time.monotonic() < deadline, "the model is still busy after the cancel"
+        time.sleep(0.2)
+    app.set_method("grad_l2")
+    with app.expect_call("salience", timeout=MODEL_CALL_MS):
+        app.button("Explain").click()
+    app.wait_idle(timeout=MODEL_CALL_MS)
+    expect(app.pane().locator(".pl-error")).to_be_hidden()
     assert ui.errors == []

@@ -122,7 +122,7 @@ def test_a_prompt_as_large_as_the_body_limit_answers_quickly(make_client):
     prompt = "word " * 200_000  # 1,000,000 bytes: under max_body_bytes, far over max_prompt_tokens
     began = time.monotonic()
     error = _error(client.post("/api/generate", json={"prompt": prompt}), 413, "too_large", "prompt")
-    assert "max_prompt_tokens = 4096" in error["message"] and time.monotonic() - began < 30
+    assert "max_prompt_tokens = 8192" in error["message"] and time.monotonic() - began < 30
     too_big = client.post("/api/generate", json={"prompt": prompt * 2})
     assert "max_body_bytes = 1048576" in _error(too_big, 413, "too_large", "body")["message"]
 

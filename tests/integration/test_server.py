@@ -673,3 +673,23 @@ def test_docs_work_offline_when_swagger_ui_bundle_is_installed(client):
     assert "/docs-assets/swagger-ui-bundle.js" in page and "cdn." not in page
     asset = client.get("/docs-assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.content) > 100_000
+
+
+def test_examples_pages_join_dataset_rows_and_datapoints(client):
+    for i in range(12):
+        client.post("/api/datapoints", json={"dataset": "mine", "prompt": f"note {i}", "source": f"n{i}"})
+    whole = client.get("/api/examples", params={"limit": 1000})
+    total = int(whole.headers["X-Total-Count"])
+    rows = whole.json()
+    assert total == len(rows) and sum(r["origin"] == "user" for r in rows) == 12
+    for limit in (1, 5, 13):
+        pages, offset = [], 0
+        while offset < total:
+            page = client.get("/api/examples", params={"limit": limit, "offset": offset})
+            assert int(page.headers["X-Total-Count"]) == total
+            pages.extend(page.json())
+            offset += limit
+        assert [r["id"] for r in pages] == [r["id"] for r in rows]
+    found = client.get("/api/examples", params={"q": "NOTE 1", "limit": 2, "offset": 1})
+    assert int(found.headers["X-Total-Count"]) == 3  # note 1, note 10, note 11
+    assert [r["prompt"] for r in found.json()] == ["note 10", "note 11"]

@@ -227,3 +227,55 @@ def test_acknowledged_writes_survive_kill_9(tmp_path):
     assert set(acknowledged) <= {dp.id for dp in rows}
     prompts = [dp.prompt for dp in rows]
     assert len(prompts) == len(set(prompts))  # no write landed twice
+
+
+def test_listing_filters_and_pages_in_sql_exactly_as_python_would(store, monkeypatch):
+    texts = ["Straße nach Köln", "a QUICHE", "plain", "quiche lorraine", "Σίσυφος", "STRASSE 5"]
+    for i in range(30):
+        store.create_datapoint(dataset="a" if i % 3 else "b", prompt=texts[i % len(texts)], target=f" t{i}", source=f"s{i}")
+    everything = store.list_datapoints()
+    for dataset in (None, "a", "b"):
+        for q in (None, "quiche", "strasse", "σίσυφος", "t1", "nothing"):
+            expected = [
+                d
+                for d in everything
+                if (dataset is None or d.dataset == dataset)
+                and (not q or any(q.casefold() in x.casefold() for x in (d.prompt, d.target, d.source)))
+            ]
+            assert store.list_datapoints(dataset, q=q) == expected
+            assert store.count_matching(dataset, q=q) == len(expected)
+            for offset, limit in ((0, 1), (2, 5), (7, 100), (40, 3)):
+                assert store.list_datapoints(dataset, q=q, limit=limit, offset=offset) == expected[offset : offset + limit]
+    # A page converts only its own rows.
+    import promptlight.store.sqlite as sqlite_module
+
+    built = []
+    real = sqlite_module._datapoint
+    monkeypatch.setattr(sqlite_module, "_datapoint", lambda row: built.append(row) or real(row))
+    assert len(store.list_datapoints(limit=1, offset=10)) == 1 and len(built) == 1
+
+
+def test_the_results_cache_is_bounded_in_bytes(store):
+    blob = "x" * 1000  # each value is about 1 KB of JSON
+    for i in range(20):
+        store.put_result(f"k{i}", "salience", {"i": i, "blob": blob}, max_bytes=5_500)
+    kept = [i for i in range(20) if store.get_result(f"k{i}") is not None]
+    assert kept == [15, 16, 17, 18, 19]  # the newest five fit in 5,500 bytes, the oldest went first
+    assert store.results_bytes() <= 5_500
+    store.put_result("huge", "salience", {"blob": "y" * 10_000}, max_bytes=5_500)
+    assert store.get_result("huge") is None and store.get_result("k19") is not None  # too big to keep; nothing evicted for it
+
+
+def test_a_version_1_file_gets_the_size_column_filled(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    from promptlight.store.migrations import MIGRATIONS
+
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("INSERT INTO results (key, kind, value, created) VALUES ('a', 'salience', '{\"v\": \"é\"}', '2026-01-01T00:00:00Z')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Store(path) as s:
+        assert s.get_result("a") == {"v": "é"}
+        assert s.results_bytes() == len('{"v": "é"}'.encode())

@@ -3,12 +3,67 @@
  * change. The last click wins: every call carries the pane's sequence number, and an answer
  * that arrives after a later action is dropped.
  */
-import { errorMessage } from "../api";
+import { ApiError, errorMessage } from "../api";
 import type { AppContext } from "../context";
 import type { Side } from "../state";
 import { cpLength } from "../text";
 import type { Pair } from "../types";
 import { alignB, followA, sameSpan } from "./compare";
+
+/** How often a busy pane asks the server how far its call has got. */
+const PROGRESS_POLL_MS = 500;
+
+/** A fresh id for a model call (the X-Promptlight-Call header). */
+function newCallId(side: Side): string {
+  const random = Math.random().toString(36).slice(2, 12);
+  return `ui-${side}-${Date.now().toString(36)}-${random}`;
+}
+
+/**
+ * Mark pane `side` busy with call `callId` and poll its progress until `seq` is superseded or
+ * the pane is idle again; returns the function that stops polling.
+ */
+function watchCall(ctx: AppContext, side: Side, callId: string, seq: number): () => void {
+  const pane = ctx.store.panes[side];
+  // The last click wins: a call this one replaces is stopped on the server, not left to run.
+  if (pane.callId && pane.callId !== callId) void ctx.api.cancelCall(pane.callId).catch(() => undefined);
+  Object.assign(pane, { callId, progress: null });
+  const timer = setInterval(() => {
+    if (ctx.store.seq[side] !== seq || ctx.store.panes[side].busy === null) return;
+    ctx.api.callProgress(callId).then(
+      (p) => {
+        const now = ctx.store.panes[side];
+        if (ctx.store.seq[side] === seq && now.callId === callId && now.busy !== null) {
+          now.progress = p;
+          ctx.renderPanes();
+        }
+      },
+      () => undefined, // not known yet (queued behind the request) or already gone: nothing to show
+    );
+  }, PROGRESS_POLL_MS);
+  return () => {
+    clearInterval(timer);
+    const now = ctx.store.panes[side];
+    if (now.callId === callId) Object.assign(now, { callId: null, progress: null });
+  };
+}
+
+/** Stop pane `side`'s running call on the server; its request then ends with "cancelled". */
+export async function cancelCall(ctx: AppContext, side: Side): Promise<void> {
+  const pane = ctx.store.panes[side];
+  const callId = pane.callId;
+  if (!callId) return;
+  try {
+    await ctx.api.cancelCall(callId);
+  } catch (err) {
+    ctx.showBanner(`Could not cancel the call: ${errorMessage(err)}`);
+  }
+}
+
+/** The pane's message for a failed call: a cancel is not an error, just said. */
+function failure(err: unknown): string {
+  return err instanceof ApiError && err.code === "cancelled" ? "Cancelled: the call was stopped on the server." : errorMessage(err);
+}
 
 export async function generate(ctx: AppContext, side: Side): Promise<boolean> {
   const { store } = ctx;
@@ -22,9 +77,11 @@ export async function generate(ctx: AppContext, side: Side): Promise<boolean> {
   }
   const seq = ++store.seq[side];
   Object.assign(pane, { busy: "generate", busySince: Date.now(), error: null });
+  const callId = newCallId(side);
+  const unwatch = watchCall(ctx, side, callId, seq);
   ctx.renderPanes();
   try {
-    const g = await ctx.api.generate(store.model, store.promptInput(d), store.gen);
+    const g = await ctx.api.generate(store.model, store.promptInput(d), store.gen, callId);
     if (seq !== store.seq[side]) return false;
     // A new text drops the selection made on the old one; a first generation keeps a span
     // that came with the view (a link to a selection of the output) if it fits the text.
@@ -40,9 +97,10 @@ export async function generate(ctx: AppContext, side: Side): Promise<boolean> {
     else alignB(ctx);
     return true;
   } catch (err) {
-    if (seq === store.seq[side]) pane.error = errorMessage(err);
+    if (seq === store.seq[side]) pane.error = failure(err);
     return false;
   } finally {
+    unwatch();
     if (seq === store.seq[side]) pane.busy = null;
     ctx.renderAll();
   }
@@ -69,6 +127,7 @@ export async function explain(ctx: AppContext, side: Side): Promise<void> {
   const hit = store.cache.get(store.cacheKey(req));
   if (hit) {
     store.seq[side]++; // an answer still on its way for an older request must not replace this one
+    if (pane.callId) void ctx.api.cancelCall(pane.callId).catch(() => undefined); // and its work stops
     Object.assign(pane, { result: hit, resultStale: null, error: null, busy: null });
     ctx.renderPanes();
     ctx.syncUrl();
@@ -76,9 +135,11 @@ export async function explain(ctx: AppContext, side: Side): Promise<void> {
   }
   const seq = ++store.seq[side];
   Object.assign(pane, { busy: "salience", busySince: Date.now(), error: null });
+  const callId = newCallId(side);
+  const unwatch = watchCall(ctx, side, callId, seq);
   ctx.renderPanes();
   try {
-    const result = await ctx.api.salience(req);
+    const result = await ctx.api.salience(req, callId);
     store.cache.set(store.cacheKey(req), result);
     // One gradient pass answers its sibling methods too (they take no options of their own).
     if (Object.keys(req.options).length === 0) {
@@ -89,8 +150,9 @@ export async function explain(ctx: AppContext, side: Side): Promise<void> {
     if (seq !== store.seq[side]) return;
     Object.assign(pane, { result, resultStale: null });
   } catch (err) {
-    if (seq === store.seq[side]) pane.error = errorMessage(err);
+    if (seq === store.seq[side]) pane.error = failure(err);
   } finally {
+    unwatch();
     if (seq === store.seq[side]) pane.busy = null;
     ctx.renderPanes();
     ctx.syncUrl();

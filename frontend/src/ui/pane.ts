@@ -7,7 +7,7 @@ import { h, preview, replace } from "../dom";
 import { buildDisplay, describeObjective, formatScore, methodNotes } from "../salience";
 import { sliceCp } from "../text";
 import type { ExplainSource } from "../viewstate";
-import { datasetTarget, type Datapoint, type Generation, type MethodInfo, type Pair, type SalienceResult } from "../types";
+import { datasetTarget, type CallProgress, type Datapoint, type Generation, type MethodInfo, type Pair, type SalienceResult } from "../types";
 import { heatmapSpans, legend, topList } from "./heatmap";
 import { TargetSelector } from "./target";
 
@@ -22,6 +22,9 @@ export interface PaneState {
   error: string | null;
   busy: "generate" | "salience" | null;
   busySince: number;
+  /** The running call's id (X-Promptlight-Call) and its last progress report, while busy. */
+  callId?: string | null;
+  progress?: CallProgress | null;
   /**
    * Pane B in the compare view: how its span relates to pane A's selection. An alignment =
    * it follows A's (align.ts, and which rule found it); "own" = chosen in B, A's is not
@@ -60,6 +63,18 @@ export interface PaneActions {
   followA?(): void;
   /** Explain why the model wrote the token at `span` (of the explained text) rather than `foil`. */
   contrast?(span: Pair, foil: string): void;
+  /** Stop the running model call. */
+  cancel?(): void;
+}
+
+/** "step 12/32 · about 8 s left" from a progress report (empty before the first one). */
+export function progressText(p: CallProgress | null | undefined): string {
+  if (!p) return "";
+  if (p.state === "queued") return "waiting for the model";
+  if (!p.total) return "";
+  const unit = p.unit === "steps" ? "step" : p.unit === "variants" ? "variant" : p.unit === "tokens" ? "token" : p.unit;
+  const eta = p.eta_s !== null && p.eta_s !== undefined ? ` · about ${p.eta_s < 1 ? "1" : Math.round(p.eta_s)} s left` : "";
+  return `${unit} ${p.done}/${p.total}${eta}`;
 }
 
 /** The text the pane explains under `source`: the dataset target or the model output. */
@@ -274,7 +289,18 @@ export class PaneView {
   private renderSalience(ctx: PaneContext, s: PaneState): void {
     const r = s.result;
     this.busyBox.hidden = s.busy === null;
-    replace(this.busyBox, h("span", { class: "pl-spinner", attrs: { "aria-hidden": "true" } }), s.busy === "generate" ? "Generating…" : s.busy === "salience" ? "Computing salience…" : "");
+    const doing = s.busy === "generate" ? "Generating…" : s.busy === "salience" ? "Computing salience…" : "";
+    const progress = progressText(s.progress);
+    const cancel = this.actions.cancel;
+    replace(
+      this.busyBox,
+      h("span", { class: "pl-spinner", attrs: { "aria-hidden": "true" } }),
+      doing,
+      progress ? h("span", { class: "pl-progress" }, progress) : null,
+      cancel && s.busy !== null
+        ? h("button", { class: "pl-btn pl-btn-small pl-cancel", attrs: { type: "button", title: "Stop this model call on the server" }, on: { click: () => cancel() } }, "Cancel")
+        : null,
+    );
     if (!r) {
       const prompt = s.datapoint?.prompt ?? "";
       replace(

@@ -1,5 +1,5 @@
 /** The right column's result area: pane A, and pane B beside it in the compare view. */
-import { explain, commitSpan, generate } from "../actions/calls";
+import { cancelCall, explain, commitSpan, generate } from "../actions/calls";
 import { compare, followAgain, swap } from "../actions/compare";
 import { exportHtml, exportJson } from "../actions/exports";
 import { contrastAt, setSource } from "../actions/view";
@@ -31,6 +31,7 @@ export class PanesPanel {
       exportJson: () => exportJson(ctx, side),
       exportHtml: () => exportHtml(ctx, side),
       contrast: (span: [number, number], foil: string) => contrastAt(ctx, side, span, foil),
+      cancel: () => void cancelCall(ctx, side),
       useOutput: () => {
         setSource(ctx, "output");
         if (!ctx.store.panes[side].result) void explain(ctx, side);

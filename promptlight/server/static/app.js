@@ -60,10 +60,11 @@ var Api = class {
 	url(path) {
 		return `${this.base}${path}`;
 	}
-	/** One call; `label` marks it as a model call to show as running. */
-	async request(method, path, body, label) {
+	/** One call; `label` marks it as a model call to show as running; `callId` names it (X-Promptlight-Call) for progress and cancel. */
+	async request(method, path, body, label, callId) {
 		const headers = { Accept: "application/json" };
 		if (body !== void 0) headers["Content-Type"] = "application/json";
+		if (callId) headers["X-Promptlight-Call"] = callId;
 		if (this.token) headers.Authorization = `Bearer ${this.token}`;
 		let activity = null;
 		if (label) {
@@ -134,15 +135,23 @@ var Api = class {
 		return this.request("DELETE", `/api/datapoints/${encodeURIComponent(id)}`);
 	}
 	/** Continue `input`: `{ prompt }` text or `{ messages }` for the model's chat template. */
-	generate(model, input, settings) {
+	generate(model, input, settings, callId) {
 		return this.request("POST", "/api/generate", {
 			model,
 			...input,
 			...settings
-		}, `Generating with ${model}`);
+		}, `Generating with ${model}`, callId);
 	}
-	salience(req) {
-		return this.request("POST", "/api/salience", req, `Salience (${req.method}) on ${req.model}`);
+	salience(req, callId) {
+		return this.request("POST", "/api/salience", req, `Salience (${req.method}) on ${req.model}`, callId);
+	}
+	/** Progress of the model call named `callId`. */
+	callProgress(callId) {
+		return this.request("GET", `/api/calls/${encodeURIComponent(callId)}`);
+	}
+	/** Stop the model call named `callId` (its request then fails with code "cancelled"). */
+	cancelCall(callId) {
+		return this.request("POST", `/api/calls/${encodeURIComponent(callId)}/cancel`);
 	}
 };
 // src/text.ts
@@ -1318,6 +1327,15 @@ function emptyPane() {
 		follow: null
 	};
 }
+/** "step 12/32 · about 8 s left" from a progress report (empty before the first one). */
+function progressText(p) {
+	if (!p) return "";
+	if (p.state === "queued") return "waiting for the model";
+	if (!p.total) return "";
+	const unit = p.unit === "steps" ? "step" : p.unit === "variants" ? "variant" : p.unit === "tokens" ? "token" : p.unit;
+	const eta = p.eta_s !== null && p.eta_s !== void 0 ? ` · about ${p.eta_s < 1 ? "1" : Math.round(p.eta_s)} s left` : "";
+	return `${unit} ${p.done}/${p.total}${eta}`;
+}
 /** The text the pane explains under `source`: the dataset target or the model output. */
 function explainedText(state, source) {
 	if (source === "output") return state.generation ? state.generation.text : null;
@@ -1492,10 +1510,20 @@ var PaneView = class {
 	renderSalience(ctx, s) {
 		const r = s.result;
 		this.busyBox.hidden = s.busy === null;
+		const doing = s.busy === "generate" ? "Generating…" : s.busy === "salience" ? "Computing salience…" : "";
+		const progress = progressText(s.progress);
+		const cancel = this.actions.cancel;
 		replace(this.busyBox, h("span", {
 			class: "pl-spinner",
 			attrs: { "aria-hidden": "true" }
-		}), s.busy === "generate" ? "Generating…" : s.busy === "salience" ? "Computing salience…" : "");
+		}), doing, progress ? h("span", { class: "pl-progress" }, progress) : null, cancel && s.busy !== null ? h("button", {
+			class: "pl-btn pl-btn-small pl-cancel",
+			attrs: {
+				type: "button",
+				title: "Stop this model call on the server"
+			},
+			on: { click: () => cancel() }
+		}, "Cancel") : null);
 		if (!r) {
 			const prompt = s.datapoint?.prompt ?? "";
 			replace(this.summary, h("h3", null, "Salience"), h("p", { class: "pl-muted pl-small" }, s.datapoint ? "Select the part of the text to explain and press Explain. The prompt below lights up by influence." : ""));
@@ -1658,6 +1686,57 @@ function followAgain(ctx) {
 * change. The last click wins: every call carries the pane's sequence number, and an answer
 * that arrives after a later action is dropped.
 */
+/** How often a busy pane asks the server how far its call has got. */
+var PROGRESS_POLL_MS = 500;
+/** A fresh id for a model call (the X-Promptlight-Call header). */
+function newCallId(side) {
+	const random = Math.random().toString(36).slice(2, 12);
+	return `ui-${side}-${Date.now().toString(36)}-${random}`;
+}
+/**
+* Mark pane `side` busy with call `callId` and poll its progress until `seq` is superseded or
+* the pane is idle again; returns the function that stops polling.
+*/
+function watchCall(ctx, side, callId, seq) {
+	const pane = ctx.store.panes[side];
+	if (pane.callId && pane.callId !== callId) ctx.api.cancelCall(pane.callId).catch(() => void 0);
+	Object.assign(pane, {
+		callId,
+		progress: null
+	});
+	const timer = setInterval(() => {
+		if (ctx.store.seq[side] !== seq || ctx.store.panes[side].busy === null) return;
+		ctx.api.callProgress(callId).then((p) => {
+			const now = ctx.store.panes[side];
+			if (ctx.store.seq[side] === seq && now.callId === callId && now.busy !== null) {
+				now.progress = p;
+				ctx.renderPanes();
+			}
+		}, () => void 0);
+	}, PROGRESS_POLL_MS);
+	return () => {
+		clearInterval(timer);
+		const now = ctx.store.panes[side];
+		if (now.callId === callId) Object.assign(now, {
+			callId: null,
+			progress: null
+		});
+	};
+}
+/** Stop pane `side`'s running call on the server; its request then ends with "cancelled". */
+async function cancelCall(ctx, side) {
+	const callId = ctx.store.panes[side].callId;
+	if (!callId) return;
+	try {
+		await ctx.api.cancelCall(callId);
+	} catch (err) {
+		ctx.showBanner(`Could not cancel the call: ${errorMessage(err)}`);
+	}
+}
+/** The pane's message for a failed call: a cancel is not an error, just said. */
+function failure(err) {
+	return err instanceof ApiError && err.code === "cancelled" ? "Cancelled: the call was stopped on the server." : errorMessage(err);
+}
 async function generate(ctx, side) {
 	const { store } = ctx;
 	const pane = store.panes[side];
@@ -1674,9 +1753,11 @@ async function generate(ctx, side) {
 		busySince: Date.now(),
 		error: null
 	});
+	const callId = newCallId(side);
+	const unwatch = watchCall(ctx, side, callId, seq);
 	ctx.renderPanes();
 	try {
-		const g = await ctx.api.generate(store.model, store.promptInput(d), store.gen);
+		const g = await ctx.api.generate(store.model, store.promptInput(d), store.gen, callId);
 		if (seq !== store.seq[side]) return false;
 		const changed = pane.generation !== null && pane.generation.text !== g.text;
 		pane.generation = g;
@@ -1689,9 +1770,10 @@ async function generate(ctx, side) {
 		else alignB(ctx);
 		return true;
 	} catch (err) {
-		if (seq === store.seq[side]) pane.error = errorMessage(err);
+		if (seq === store.seq[side]) pane.error = failure(err);
 		return false;
 	} finally {
+		unwatch();
 		if (seq === store.seq[side]) pane.busy = null;
 		ctx.renderAll();
 	}
@@ -1713,6 +1795,7 @@ async function explain(ctx, side) {
 	const hit = store.cache.get(store.cacheKey(req));
 	if (hit) {
 		store.seq[side]++;
+		if (pane.callId) ctx.api.cancelCall(pane.callId).catch(() => void 0);
 		Object.assign(pane, {
 			result: hit,
 			resultStale: null,
@@ -1729,9 +1812,11 @@ async function explain(ctx, side) {
 		busySince: Date.now(),
 		error: null
 	});
+	const callId = newCallId(side);
+	const unwatch = watchCall(ctx, side, callId, seq);
 	ctx.renderPanes();
 	try {
-		const result = await ctx.api.salience(req);
+		const result = await ctx.api.salience(req, callId);
 		store.cache.set(store.cacheKey(req), result);
 		if (Object.keys(req.options).length === 0) {
 			for (const [m, meta] of Object.entries(result.methods ?? {})) if (meta.level === "tokens" && (store.methodInfo(m)?.options ?? []).length === 0) store.cache.set(store.cacheKey(req, m), result);
@@ -1742,8 +1827,9 @@ async function explain(ctx, side) {
 			resultStale: null
 		});
 	} catch (err) {
-		if (seq === store.seq[side]) pane.error = errorMessage(err);
+		if (seq === store.seq[side]) pane.error = failure(err);
 	} finally {
+		unwatch();
 		if (seq === store.seq[side]) pane.busy = null;
 		ctx.renderPanes();
 		ctx.syncUrl();
@@ -2167,6 +2253,7 @@ var PanesPanel = class {
 			exportJson: () => exportJson(ctx, side),
 			exportHtml: () => exportHtml(ctx, side),
 			contrast: (span, foil) => contrastAt(ctx, side, span, foil),
+			cancel: () => void cancelCall(ctx, side),
 			useOutput: () => {
 				setSource(ctx, "output");
 				if (!ctx.store.panes[side].result) explain(ctx, side);
