@@ -305,6 +305,30 @@ def _parse_span(text: str | None) -> tuple[int, int] | None:
     return start, end
 
 
+def _select(
+    lm: Any, prompt: Any, target: str | None, text: str, generation: dict
+) -> tuple[str | None, tuple[int, int]]:
+    """``(target, span)`` of the first occurrence of ``text`` in the target (generated first if none is given)."""
+    if not text.strip():
+        raise UsageError("--select is empty; give some text of the target to explain.")
+    reply = None
+    if target is None:
+        if isinstance(prompt, str):
+            target = lm.generate(prompt, **generation).text
+        else:
+            from promptlight.chat import render
+
+            chat = render(lm, prompt)
+            reply = chat.reply
+            target = reply if reply is not None else lm.generate(chat.text, **generation).text
+    assert target is not None
+    start = target.find(text)
+    if start < 0:
+        raise UsageError(f"--select {text!r} does not occur in the target {target[:120]!r}; give text it contains.")
+    # A chat's own reply stays in its messages (explain takes it from there), so no target is passed.
+    return (None if reply is not None else target), (start, start + len(text))
+
+
 def cmd_explain(args) -> int:
     from promptlight.pipeline import explain
 
@@ -322,11 +346,14 @@ def cmd_explain(args) -> int:
     _check_placement(args)
     lm = _load_model(args)
     _check_prompt_length(lm, prompt, what="The prompt")
+    target_span = _parse_span(args.target_span)
+    if args.select is not None:
+        target, target_span = _select(lm, prompt, target, args.select, _generation_options(args))
     result = explain(
         lm,
         prompt,
         target=target,
-        target_span=_parse_span(args.target_span),
+        target_span=target_span,
         method=method,
         granularity=args.granularity,
         generation=_generation_options(args),
@@ -511,7 +538,9 @@ def build_parser() -> argparse.ArgumentParser:
     tgt = exp.add_mutually_exclusive_group()
     tgt.add_argument("--target", help="the text to explain (default: generate it)")
     tgt.add_argument("--target-file", metavar="FILE", help="a UTF-8 file holding the target")
-    exp.add_argument("--target-span", metavar="START:END", help="explain only these chars of the target")
+    span = exp.add_mutually_exclusive_group()
+    span.add_argument("--target-span", metavar="START:END", help="explain only these chars of the target")
+    span.add_argument("--select", metavar="TEXT", help="explain only the first occurrence of TEXT in the target")
     foil = exp.add_mutually_exclusive_group()
     foil.add_argument("--foil", metavar="TEXT", help="why the selection rather than TEXT (contrastive objective)")
     foil.add_argument("--foil-file", metavar="FILE", help="a UTF-8 file holding the foil")

@@ -88,5 +88,7 @@ describe("display of a result", () => {
     expect(formatScore(0.00001)).toBe("1.00e-5");
     const ig = { ...result, methods: { integrated_gradients: { signed: true, level: "tokens", steps: 32, completeness_gap: 0.002, f_input: -7.25, f_baseline: -9.25 } } };
     expect(methodNotes(ig, "integrated_gradients")).toEqual(["32 steps", "f(input) − f(baseline) = 2.000", "completeness gap 0.00200"]);
+    // An unsigned method says that its scores carry no direction (the objective's sentence speaks of signs).
+    expect(methodNotes(result, "grad_l2")[0]).toMatch(/^unsigned: how strongly/);
   });
 });

@@ -215,6 +215,8 @@ export function methodNotes(result: SalienceResult, method: string): string[] {
   const meta = result.methods[method];
   if (!meta) return [];
   const notes: string[] = [];
+  // The objective's sentence speaks of signs; an unsigned method's scores have none.
+  if (!meta.signed) notes.push("unsigned: how strongly a part moves f, not in which direction");
   if (typeof meta.steps === "number") notes.push(`${meta.steps} steps`);
   if (typeof meta.baseline === "string") notes.push(`baseline: ${meta.baseline}`);
   if (typeof meta.f_input === "number" && typeof meta.f_baseline === "number") {

@@ -278,7 +278,7 @@ def _with_security_headers(send: Send) -> Send:
     return sender
 
 
-CORS_EXPOSED = b"Retry-After, X-Total-Count"
+CORS_EXPOSED = b"Retry-After, X-Total-Count, X-Promptlight-Call"
 
 
 async def _preflight(send: Send, origin: str, headers: dict[str, str]) -> None:
@@ -286,7 +286,7 @@ async def _preflight(send: Send, origin: str, headers: dict[str, str]) -> None:
     cors = [
         (b"access-control-allow-origin", origin.encode("latin-1")),
         (b"access-control-allow-methods", b"GET, POST, PUT, DELETE"),
-        (b"access-control-allow-headers", b"Authorization, Content-Type, Accept"),
+        (b"access-control-allow-headers", b"Authorization, Content-Type, Accept, X-Promptlight-Call"),
         (b"access-control-max-age", b"600"),
         (b"vary", b"Origin"),
     ]

@@ -216,3 +216,41 @@ class PromptlightPage:
         name, text = self.download("JSON", pane)
         assert name.endswith(".json"), name
         return json.loads(text)
+
+
+# Every visible text of the app (data colours of the heatmap and disabled controls aside), its
+# WCAG 2 contrast ratio against the background it is drawn on: [text, ratio, needed, selector].
+_CONTRAST_JS = """
+(root) => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(',').map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = ({r, g, b}) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const over = (top, under) => ({r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a),
+    b: top.b * top.a + under.b * (1 - top.a), a: 1});
+  const background = (el) => { const layers = [];
+    for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0) layers.push(c); if (c && c.a >= 1) break; }
+    let out = {r: 255, g: 255, b: 255, a: 1}; for (const c of layers.reverse()) out = over(c, out); return out; };
+  const out = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement; const text = node.textContent.trim();
+    if (!el || !text || el.closest('.pl-heatmap .pl-seg, [disabled], [aria-disabled="true"], [hidden], option')) continue;
+    const style = getComputedStyle(el); const box = el.getBoundingClientRect();
+    if (style.visibility === 'hidden' || style.display === 'none' || box.width === 0 || box.height === 0) continue;
+    let opacity = 1; for (let e = el; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+    if (opacity < 1) continue;  // faded on purpose (disabled look); not body text
+    const bg = background(el); const fg = over(parse(style.color) || {r: 0, g: 0, b: 0, a: 1}, bg);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((x, y) => y - x); const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize); const bold = Number(style.fontWeight) >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < needed) out.push([text.slice(0, 40), Math.round(ratio * 100) / 100, needed, el.className || el.tagName]);
+  }
+  return out;
+}
+"""
+
+
+def low_contrast_texts(page: Page) -> list[list]:
+    """Texts of the app whose contrast is under WCAG AA (4.5:1, or 3:1 for large text)."""
+    return page.locator(".pl-app").evaluate(_CONTRAST_JS)

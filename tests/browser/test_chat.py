@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import PromptlightPage
+from tests.browser.pages import PromptlightPage, low_contrast_texts
 
 pytestmark = pytest.mark.browser
 
@@ -74,6 +74,8 @@ def test_the_chat_toggle_renders_the_prompt_with_the_template(server, ui):
     assert len(contents) == 1 and contents[0].strip() in request["messages"][0]["content"]
     assert len(app.top()) == 1
     ui.shot("chat-toggle")
+    # Every text of the app, muted template text included, is readable (WCAG AA contrast).
+    assert low_contrast_texts(page) == []
 
     # Off again: the plain prompt's result (cached in the page: no new call), and the messages
     # granularity goes away.
@@ -104,6 +106,7 @@ def test_a_chat_row_is_explained_and_edited_message_by_message(server, ui):
     contents = [s for s in app.segments() if "<start_of_turn>" not in s and "<end_of_turn>" not in s and s.strip()]
     assert contents == [m["content"] for m in CHAT_ROW["messages"]]
     ui.shot("chat-messages")
+    assert low_contrast_texts(page) == []
 
     # The editor shows the messages; editing one and saving keeps a chat (a user copy of the row).
     editor = page.get_by_role("region", name="Datapoint editor")

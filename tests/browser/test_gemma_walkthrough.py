@@ -137,9 +137,11 @@ def test_a_long_call_shows_its_progress_and_cancel_stops_it_on_the_server(server
     app.select("math-cot-1")  # a row with a dataset target: no generation first
     app.wait_idle()
     app.set_method("integrated_gradients")
-    steps = page.get_by_role("group", name="Method options").get_by_label("steps", exact=True)
-    steps.fill("200")
-    steps.press("Tab")
+    options = page.get_by_role("group", name="Method options")
+    for label, value in (("steps", "200"), ("batch size", "1")):  # one path point per pass: progress at once
+        field = options.get_by_label(label, exact=True)
+        field.fill(value)
+        field.press("Tab")
     app.button("Explain").click()
     progress = app.pane().locator(".pl-busy .pl-progress")
     expect(progress).to_contain_text("step", timeout=MODEL_CALL_MS)

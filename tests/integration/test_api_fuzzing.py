@@ -42,6 +42,8 @@ OPERATIONS = [
     ("POST", "/api/datapoints"),
     ("POST", "/api/generate"),
     ("POST", "/api/salience"),
+    ("GET", "/api/calls/{call_id}"),
+    ("POST", "/api/calls/{call_id}/cancel"),
 ]
 
 

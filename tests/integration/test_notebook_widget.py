@@ -188,11 +188,13 @@ def test_preflight_from_the_notebook_page_is_answered_for_its_origin_only(widget
         "OPTIONS",
         "/api/salience",
         headers={"Origin": NOTEBOOK_ORIGIN, "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "authorization,content-type"},
+                 "Access-Control-Request-Headers": "authorization,content-type,x-promptlight-call"},
     )  # fmt: skip
     assert status == 204
     assert headers["Access-Control-Allow-Origin"] == NOTEBOOK_ORIGIN
-    assert "Authorization" in headers["Access-Control-Allow-Headers"]
+    # The widget names its model calls (progress, cancel): that header must be allowed too.
+    allowed = {h.strip().lower() for h in headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"authorization", "content-type", "x-promptlight-call"} <= allowed
     assert "Access-Control-Allow-Credentials" not in headers and headers["Vary"] == "Origin"
 
 
@@ -203,6 +205,7 @@ def test_cross_origin_requests_are_served_only_with_the_bearer_token(widget):
     )
     assert status == 201 and headers["Access-Control-Allow-Origin"] == NOTEBOOK_ORIGIN
     assert "Retry-After" in headers["Access-Control-Expose-Headers"]
+    assert "X-Promptlight-Call" in headers["Access-Control-Expose-Headers"]
 
     status, headers, _ = call(widget, "POST", "/api/datapoints", headers={"Origin": NOTEBOOK_ORIGIN, **JSON_BODY}, body=body)
     assert status == 401 and "Access-Control-Allow-Origin" not in headers

@@ -955,6 +955,7 @@ function methodNotes(result, method) {
 	const meta = result.methods[method];
 	if (!meta) return [];
 	const notes = [];
+	if (!meta.signed) notes.push("unsigned: how strongly a part moves f, not in which direction");
 	if (typeof meta.steps === "number") notes.push(`${meta.steps} steps`);
 	if (typeof meta.baseline === "string") notes.push(`baseline: ${meta.baseline}`);
 	if (typeof meta.f_input === "number" && typeof meta.f_baseline === "number") notes.push(`f(input) − f(baseline) = ${formatScore(meta.f_input - meta.f_baseline)}`);
