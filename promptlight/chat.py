@@ -106,6 +106,14 @@ def messages_of(fields: Mapping[str, Any]) -> list[dict[str, str]] | None:
     return list(value) if isinstance(value, (list, tuple)) and value else None
 
 
+def model_text(lm: Any, prompt: object) -> tuple[str, str | None]:
+    """``(text the model reads, reply)`` for a plain prompt (``reply`` None) or a chat (rendered; its trailing reply)."""
+    if isinstance(prompt, str):
+        return prompt, None
+    chat = render(lm, prompt)
+    return chat.text, chat.reply
+
+
 def render(lm: Any, messages: object, *, field: str = "messages") -> ChatPrompt:
     """Render ``messages`` with ``lm``'s chat template and locate each message's content.
 
@@ -174,6 +182,7 @@ __all__ = [
     "check_messages",
     "locate",
     "messages_of",
+    "model_text",
     "preview",
     "render",
     "template_mask",

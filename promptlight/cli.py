@@ -67,19 +67,12 @@ def _check_generation_numbers(args) -> None:
     validate_generation_options(**{k: options[k] for k in ("max_new_tokens", "temperature", "top_p", "top_k", "stop")})
 
 
-def _model_text(lm: Any, prompt: str | list[dict[str, str]]) -> str:
-    """The text the model reads: the prompt itself, or a chat rendered with the model's template."""
-    if isinstance(prompt, str):
-        return prompt
-    from promptlight.chat import render
-
-    return render(lm, prompt).text
-
-
 def _check_prompt_length(lm: Any, prompt: str | list[dict[str, str]], *, what: str) -> None:
     """The prompt's length in tokens against ``max_prompt_tokens``, before any forward pass."""
     cap = _limits().max_prompt_tokens
-    n = len(lm.tokenize(_model_text(lm, prompt)).ids)
+    from promptlight.chat import model_text
+
+    n = len(lm.tokenize(model_text(lm, prompt)[0]).ids)
     if n > cap:
         raise UsageError(
             f"{what} is {n} tokens long; the limit is {cap} (the max_prompt_tokens setting, PROMPTLIGHT_MAX_PROMPT_TOKENS)."
@@ -278,9 +271,11 @@ def cmd_generate(args) -> int:
     prompts = _prompts_from_args(args)
     _check_placement(args)
     lm = _load_model(args)
+    from promptlight.chat import model_text
+
     for source, given, _target, _foil in prompts:
         _check_prompt_length(lm, given, what=f"The prompt of {source!r}")
-        prompt = _model_text(lm, given)
+        prompt, _reply = model_text(lm, given)
         gen = lm.generate(prompt, **_generation_options(args))
         if args.format == "json":
             print(json.dumps({**gen.to_dict(), "source": source}, ensure_ascii=False), flush=True)
@@ -313,14 +308,10 @@ def _select(
         raise UsageError("--select is empty; give some text of the target to explain.")
     reply = None
     if target is None:
-        if isinstance(prompt, str):
-            target = lm.generate(prompt, **generation).text
-        else:
-            from promptlight.chat import render
+        from promptlight.chat import model_text
 
-            chat = render(lm, prompt)
-            reply = chat.reply
-            target = reply if reply is not None else lm.generate(chat.text, **generation).text
+        text_read, reply = model_text(lm, prompt)
+        target = reply if reply is not None else lm.generate(text_read, **generation).text
     assert target is not None
     start = target.find(text)
     if start < 0:

@@ -7,8 +7,9 @@
 Over the budget, a method with a ``batch_size`` option runs with the largest batch that fits
 (the result's method metadata says so: ``batch_size_shrunk_from``); a gradient method that
 still does not fit runs with activation checkpointing (``checkpointed: true``: one more
-forward pass, a fraction of the memory); a call that fits in none of these ways is refused with :class:`~promptlight.errors.InvalidArgument` (``field="prompt"``)
-naming the estimate and the setting. Without settings (plain Python use) nothing is checked.
+forward pass, a fraction of the memory); a call that fits in none of these ways is refused
+with :class:`~promptlight.errors.InvalidArgument` (``field="prompt"``) naming the estimate
+and the setting. Without settings (plain Python use) nothing is checked.
 """
 
 from __future__ import annotations

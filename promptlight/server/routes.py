@@ -416,13 +416,9 @@ async def generate(body: schemas.GenerateRequest, request: Request, state: AppSt
 
 def _prompt_text(lm: Any, body: schemas.PromptOrMessages) -> tuple[str, str | None]:
     """The text the model reads and, for a chat ending with an assistant message, that reply."""
-    if body.messages is None:
-        assert body.prompt is not None
-        return body.prompt, None
-    from promptlight.chat import render
+    from promptlight.chat import model_text
 
-    chat = render(lm, body.prompt_input())
-    return chat.text, chat.reply
+    return model_text(lm, body.prompt_input())
 
 
 def _validate_salience(body: schemas.SalienceRequest, settings: Settings) -> dict[str, Any]:

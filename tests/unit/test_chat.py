@@ -5,13 +5,11 @@ the prompt/target boundary."""
 from __future__ import annotations
 
 import pytest
-import torch
 
 from promptlight import explain
 from promptlight.chat import check_messages, locate, render
 from promptlight.errors import InvalidArgument
-from promptlight.segments import assign_tokens
-from promptlight.types import Span
+from tests.reruns import assert_occlusion_equals_reruns
 
 CHAT = [
     {"role": "system", "content": "Answer in one short sentence."},
@@ -134,26 +132,7 @@ def test_messages_granularity_is_one_segment_per_message(chat_lm):
 
 def test_occluding_a_message_equals_an_explicit_rerun_without_it(chat_lm):
     result = explain(chat_lm, CHAT, target=REPLY, method="occlusion", granularity="messages")
-    ids = torch.tensor(chat_lm.tokenize(result.text).ids)
-    first, last = result.target_token_span
-    k = last - first
-
-    def f(keep: list[int]) -> float:
-        with torch.no_grad():
-            logprobs = torch.log_softmax(chat_lm.module(input_ids=ids[keep][None]).logits[0].double(), dim=-1)
-        kept = ids[keep]
-        n = len(keep)
-        return float(sum(logprobs[j - 1, kept[j]] for j in range(n - k, n)))
-
-    full = f(list(range(last)))
-    owner = assign_tokens(result.text, [Span(t.start, t.end) for t in result.tokens], result.boundaries["messages"])
-    checked = 0
-    for segment, value in enumerate(result.segment_scores["occlusion"].values):
-        if value is None:
-            continue
-        keep = [i for i in range(last) if not (i < first and owner[i] == segment and not result.tokens[i].special)]
-        assert value == pytest.approx(full - f(keep), abs=1e-4), segment
-        checked += 1
+    checked = assert_occlusion_equals_reruns(chat_lm, result, "messages")
     assert checked >= 4
 
 

@@ -17,8 +17,7 @@ import transformers as T
 
 from promptlight.models import load_model
 from promptlight.pipeline import explain
-from promptlight.segments import assign_tokens
-from promptlight.types import Span
+from tests.reruns import assert_occlusion_equals_reruns
 
 pytestmark = pytest.mark.unit
 
@@ -109,30 +108,10 @@ def family(request, tiny, tmp_path_factory):
     return lm
 
 
-def _reference_f(lm, ids: torch.Tensor, k: int) -> float:
-    """f of the last ``k`` tokens of ``ids`` by a plain full forward (full logits everywhere, no cache)."""
-    with torch.no_grad():
-        logprobs = torch.log_softmax(lm.module(input_ids=ids[None]).logits[0].double(), dim=-1)
-    n = ids.shape[0]
-    return float(sum(logprobs[j - 1, ids[j]] for j in range(n - k, n)))
-
-
 def test_occlusion_equals_an_explicit_rerun(family):
     lm = family
     result = explain(lm, PROMPT, target=TARGET, method="occlusion", granularity="words", batch_size=4)
-    ids = torch.tensor(lm.tokenize(result.text).ids)
-    first, last = result.target_token_span
-    k = last - first
-    full = _reference_f(lm, ids[:last], k)
-    assert result.objective_value == pytest.approx(full, abs=1e-4)
-    owner = assign_tokens(result.text, [Span(t.start, t.end) for t in result.tokens], result.boundaries["words"])
-    checked = 0
-    for segment, value in enumerate(result.segment_scores["occlusion"].values):
-        if value is None:
-            continue
-        keep = [i for i in range(last) if not (i < first and owner[i] == segment and not result.tokens[i].special)]
-        assert value == pytest.approx(full - _reference_f(lm, ids[keep], k), abs=1e-4), segment
-        checked += 1
+    checked = assert_occlusion_equals_reruns(lm, result, "words")
     assert checked >= 10
     again = explain(lm, PROMPT, target=TARGET, method="occlusion", granularity="words", batch_size=1)
     assert again.segment_scores["occlusion"].values == pytest.approx(result.segment_scores["occlusion"].values, abs=1e-4)
