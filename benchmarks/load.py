@@ -1,9 +1,10 @@
 """Load on a real ``promptlight serve`` process (the ``tiny`` model), over loopback only.
 
-    .venv/bin/python benchmarks/load.py [--clients 50] [--requests 6] [--time-limit 240]
+    .venv/bin/python benchmarks/load.py [--clients 100] [--duration 60] [--requests N] [--time-limit 240]
 
 Starts the server on a free port of 127.0.0.1 with a fresh database, then runs ``--clients``
-concurrent clients, each sending ``--requests`` requests that mix the three kinds of work:
+concurrent clients, each sending requests for ``--duration`` seconds (or exactly
+``--requests`` requests each, when that is given) that mix the three kinds of work:
 
 - ``generate``: a greedy continuation of a prompt unique to the request (8 new tokens);
 - ``salience``: grad_l2, grad_dot_input or occlusion over a short prompt and target;
@@ -12,10 +13,12 @@ concurrent clients, each sending ``--requests`` requests that mix the three kind
 A client that gets 429/503 waits ``Retry-After`` seconds (at most 5) and tries again, up to
 ``--retries`` times (default 1), as a well-behaved client would; every attempt is counted.
 
-Meanwhile a monitor asks ``/api/health`` every 0.2 s. It prints throughput and p50/p95
-latency per kind and counts the statuses, then checks (exit status 1 if any check fails):
+Meanwhile a monitor asks ``/api/health`` every 0.2 s and another samples the server's resident
+memory (RSS) every 0.1 s. It prints throughput, p50/p95/p99 latency and statuses per route, the
+errors, and the server's RSS before the load, at its peak and 15 s after the load ended (idle),
+then checks (exit status 1 if any check fails):
 
-1. every request was answered: 2xx, or 429/503 carrying ``Retry-After`` (a full model queue);
+1. every request was answered (in ``--requests`` mode: exactly the planned number): 2xx, or 429/503 carrying ``Retry-After`` (a full model queue);
 2. no datapoint was lost or duplicated: the rows of the run's dataset are exactly the
    acknowledged creates minus the acknowledged deletes, each with its last acknowledged edit;
 3. ``/api/health`` answered 200 throughout the load.
@@ -137,6 +140,7 @@ def running_server(folder: Path, *, extra: tuple[str, ...] = ()) -> Iterator[Ser
 @dataclasses.dataclass
 class Answer:
     kind: str
+    route: str
     status: int | None  # None: no answer (connection error or client timeout)
     seconds: float
     retry_after: bool = False
@@ -147,12 +151,13 @@ class Answer:
 @dataclasses.dataclass
 class LoadReport:
     clients: int
-    requests_per_client: int
+    requests_per_client: int | None  # None: clients ran for a duration instead
     wall_seconds: float
     answers: list[Answer]
     health: list[Answer]
     datapoint_rows: int
     problems: list[str]
+    rss: Rss | None = None
 
     @property
     def ok(self) -> bool:
@@ -165,26 +170,36 @@ class LoadReport:
         return out
 
     def table(self) -> str:
+        plan = (
+            f"{self.requests_per_client} requests" if self.requests_per_client is not None else "as many requests as fit"
+        )
         lines = [
-            f"{self.clients} clients x {self.requests_per_client} requests against tiny on {HOST}: "
+            f"{self.clients} clients x {plan} against tiny on {HOST}: "
             f"{len(self.answers)} answers (retries included) in {self.wall_seconds:.1f} s "
             f"= {len(self.answers) / self.wall_seconds:.1f} answers/s",
             "",
-            f"{'kind':<10} {'answers':>8} {'per s':>7} {'p50 ms':>8} {'p95 ms':>8}  statuses",
+            f"{'route':<28} {'answers':>8} {'per s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  statuses",
         ]
-        for kind in (*KINDS, "health"):
-            rows = self.health if kind == "health" else [a for a in self.answers if a.kind == kind]
+        routes = sorted({a.route for a in self.answers})
+        for route in (*routes, "GET /api/health"):
+            rows = self.health if route == "GET /api/health" else [a for a in self.answers if a.route == route]
             if not rows:
                 continue
             times = sorted(a.seconds * 1000 for a in rows)
             counts = collections.Counter(a.status if a.status is not None else "no answer" for a in rows)
             shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: str(kv[0])))
+            p50, p95, p99 = (_percentile(times, q) for q in (50, 95, 99))
             lines.append(
-                f"{kind:<10} {len(rows):>8} {len(rows) / self.wall_seconds:>7.1f} {_percentile(times, 50):>8.0f} "
-                f"{_percentile(times, 95):>8.0f}  {shown}"
+                f"{route:<28} {len(rows):>8} {len(rows) / self.wall_seconds:>7.1f} "
+                f"{p50:>8.0f} {p95:>8.0f} {p99:>8.0f}  {shown}"
             )
+        errors = collections.Counter(a.error for a in (*self.answers, *self.health) if a.error)
         lines.append("")
+        lines.append("errors (no answer): " + ("none" if not errors else ""))
+        lines.extend(f"  {count} x {error}" for error, count in errors.most_common(5))
         lines.append(f"datapoints at the end: {self.datapoint_rows} rows of the run's dataset")
+        if self.rss is not None:
+            lines.append(self.rss.line())
         lines.append("checks: " + ("all passed" if self.ok else "FAILED\n  - " + "\n  - ".join(self.problems)))
         return "\n".join(lines)
 
@@ -206,18 +221,66 @@ class _Ledger:
         self.deleted: set[str] = set()
 
 
+@dataclasses.dataclass
+class Rss:
+    """The server process's resident memory in bytes: before the load, its peak, and after it."""
+
+    before: int
+    peak: int
+    after: int
+    after_seconds: float
+
+    def line(self) -> str:
+        mib = 1024 * 1024
+        return (
+            f"server RSS: {self.before / mib:.0f} MiB before, {self.peak / mib:.0f} MiB peak, "
+            f"{self.after / mib:.0f} MiB {self.after_seconds:g} s after the load"
+        )
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of process ``pid`` (Linux ``/proc``); 0 when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+async def _sample_rss(pid: int, stop: asyncio.Event, peak: list[int]) -> None:
+    while not stop.is_set():
+        peak[0] = max(peak[0], rss_bytes(pid))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.1)
+
+
 async def _client(
-    http, client: int, requests: int, retries: int, dataset: str, ledger: _Ledger, answers: list[Answer]
+    http,
+    client: int,
+    requests: int | None,
+    deadline: float,
+    retries: int,
+    dataset: str,
+    ledger: _Ledger,
+    answers: list[Answer],
 ) -> None:
     async def send(kind: str, method: str, path: str, body: dict | None = None):
+        route = f"{method} {path if kind != 'datapoint' or method == 'POST' else '/api/datapoints/{id}'}"
         for attempt in range(retries + 1):
             began = time.monotonic()
             try:
                 response = await http.request(method, path, json=body)
             except Exception as exc:  # noqa: BLE001 - any failure to get an answer is a finding
-                answers.append(Answer(kind, None, time.monotonic() - began, error=f"{type(exc).__name__}: {exc}"))
+                answers.append(
+                    Answer(kind, route, None, time.monotonic() - began, error=f"{type(exc).__name__}: {exc}")
+                )
                 return None
-            answer = Answer(kind, response.status_code, time.monotonic() - began, "retry-after" in response.headers)
+            answer = Answer(
+                kind, route, response.status_code, time.monotonic() - began, "retry-after" in response.headers
+            )
             answers.append(answer)
             if response.status_code not in (429, 503) or attempt == retries or not answer.retry_after:
                 return response
@@ -229,9 +292,12 @@ async def _client(
             await asyncio.sleep(wait)
         return None  # pragma: no cover - the loop always returns
 
+    def more(sent: int) -> bool:
+        return sent < requests if requests is not None else time.monotonic() < deadline
+
     sent = 0
     step = 0
-    while sent < requests:
+    while more(sent):
         kind = KINDS[(client + step) % len(KINDS)]
         step += 1
         tag = f"{client}-{step}"
@@ -254,13 +320,13 @@ async def _client(
             ident = created.json()["id"]
             ledger.created[ident] = prompt
             ledger.target[ident] = ""
-            if sent >= requests:
+            if not more(sent):
                 continue
             edited = await send(kind, "PUT", f"/api/datapoints/{ident}", {"target": f" edited {tag}"})
             sent += 1
             if edited is not None and edited.status_code == 200:
                 ledger.target[ident] = f" edited {tag}"
-            if step % 3 == 0 and sent < requests:
+            if step % 3 == 0 and more(sent):
                 gone = await send(kind, "DELETE", f"/api/datapoints/{ident}")
                 sent += 1
                 if gone is not None and gone.status_code == 204:
@@ -272,16 +338,17 @@ async def _monitor_health(http, stop: asyncio.Event, health: list[Answer]) -> No
         began = time.monotonic()
         try:
             response = await http.get("/api/health", timeout=10)
-            health.append(Answer("health", response.status_code, time.monotonic() - began))
+            health.append(Answer("health", "GET /api/health", response.status_code, time.monotonic() - began))
         except Exception as exc:  # noqa: BLE001
-            health.append(Answer("health", None, time.monotonic() - began, error=f"{type(exc).__name__}: {exc}"))
+            error = f"{type(exc).__name__}: {exc}"
+            health.append(Answer("health", "GET /api/health", None, time.monotonic() - began, error=error))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.2)
 
 
 async def _run(
-    url: str, clients: int, requests: int, retries: int, time_limit: float
-) -> tuple[list, list, _Ledger, float, str, bool]:
+    url: str, clients: int, requests: int | None, duration: float, retries: int, time_limit: float, pid: int | None
+) -> tuple[list, list, _Ledger, float, str, bool, int]:
     import httpx
 
     dataset = f"load-{int(time.time())}"
@@ -292,9 +359,13 @@ async def _run(
     async with httpx.AsyncClient(base_url=url, timeout=time_limit, limits=limits) as http:
         stop = asyncio.Event()
         monitor = asyncio.create_task(_monitor_health(http, stop, health))
+        peak = [rss_bytes(pid) if pid else 0]
+        sampler = asyncio.create_task(_sample_rss(pid, stop, peak)) if pid else None
         began = time.monotonic()
+        deadline = began + duration
         tasks = [
-            asyncio.create_task(_client(http, c, requests, retries, dataset, ledger, answers)) for c in range(clients)
+            asyncio.create_task(_client(http, c, requests, deadline, retries, dataset, ledger, answers))
+            for c in range(clients)
         ]
         done, pending = await asyncio.wait(tasks, timeout=time_limit)
         for task in pending:
@@ -303,18 +374,22 @@ async def _run(
         wall = time.monotonic() - began
         stop.set()
         await monitor
+        if sampler is not None:
+            await sampler
         for task in done:
             if task.exception() is not None:
-                answers.append(Answer("datapoint", None, 0.0, error=repr(task.exception())))
-        return answers, health, ledger, wall, dataset, bool(pending)
+                answers.append(Answer("datapoint", "client", None, 0.0, error=repr(task.exception())))
+        return answers, health, ledger, wall, dataset, bool(pending), peak[0]
 
 
-def _check(answers, health, ledger: _Ledger, rows: list[dict], timed_out: bool, expected: int) -> list[str]:
+def _check(
+    answers, health, ledger: _Ledger, rows: list[dict], timed_out: bool, expected: int | None
+) -> list[str]:
     problems: list[str] = []
     if timed_out:
         problems.append("the time limit was reached before every client finished")
     finished = sum(a.final for a in answers)
-    if finished != expected:
+    if expected is not None and finished != expected:
         problems.append(f"{expected} requests were planned but {finished} finished")
     for a in answers:
         if a.status is None:
@@ -347,36 +422,63 @@ def _check(answers, health, ledger: _Ledger, rows: list[dict], timed_out: bool, 
 
 
 def run_load(
-    server_url: str, *, clients: int = 50, requests_per_client: int = 6, retries: int = 1, time_limit: float = 240.0
+    server_url: str,
+    *,
+    clients: int = 50,
+    requests_per_client: int | None = 6,
+    duration: float = 60.0,
+    retries: int = 1,
+    time_limit: float = 240.0,
+    server_pid: int | None = None,
+    settle_seconds: float = 15.0,
 ) -> LoadReport:
-    """Run the load against a server already listening on ``HOST`` and check it (see the module docstring)."""
+    """Run the load against a server already listening on ``HOST`` and check it (see the module docstring).
+
+    ``requests_per_client=None`` runs every client for ``duration`` seconds instead. With
+    ``server_pid`` the report carries the process's RSS before, at peak and ``settle_seconds``
+    after the load.
+    """
     import httpx
 
     if not server_url.startswith(f"http://{HOST}:"):
         raise ValueError(f"Load goes to loopback only ({HOST}), not {server_url!r}.")
-    if not 1 <= clients <= MAX_CLIENTS or not 1 <= requests_per_client <= MAX_REQUESTS_PER_CLIENT:
-        raise ValueError(f"clients must be 1..{MAX_CLIENTS} and requests 1..{MAX_REQUESTS_PER_CLIENT}.")
+    if not 1 <= clients <= MAX_CLIENTS:
+        raise ValueError(f"clients must be 1..{MAX_CLIENTS}, not {clients}.")
+    if requests_per_client is not None and not 1 <= requests_per_client <= MAX_REQUESTS_PER_CLIENT:
+        raise ValueError(f"requests must be 1..{MAX_REQUESTS_PER_CLIENT}, not {requests_per_client}.")
     time_limit = min(float(time_limit), MAX_TIME_LIMIT)
+    if requests_per_client is None and not 0 < duration < time_limit:
+        raise ValueError(f"duration must be above 0 and under the time limit ({time_limit:g} s), not {duration:g}.")
+    before = rss_bytes(server_pid) if server_pid else 0
     # A thread of its own, so this works even where the caller's thread already runs an event
     # loop (Playwright's sync API in the same pytest session keeps one running).
     import concurrent.futures
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        answers, health, ledger, wall, dataset, timed_out = pool.submit(
-            asyncio.run, _run(server_url, clients, requests_per_client, max(0, min(retries, 5)), time_limit)
+        answers, health, ledger, wall, dataset, timed_out, peak = pool.submit(
+            asyncio.run,
+            _run(
+                server_url, clients, requests_per_client, duration, max(0, min(retries, 5)), time_limit, server_pid
+            ),
         ).result()
+    rss = None
+    if server_pid:
+        time.sleep(settle_seconds)
+        rss = Rss(before, peak, rss_bytes(server_pid), settle_seconds)
     response = httpx.get(f"{server_url}/api/examples", params={"dataset": dataset, "limit": 10_000}, timeout=30)
     rows = response.json() if response.status_code == 200 else []
     if response.status_code == 404:  # no datapoint was ever acknowledged under this name
         rows = []
-    problems = _check(answers, health, ledger, rows, timed_out, clients * requests_per_client)
-    return LoadReport(clients, requests_per_client, wall, answers, health, len(rows), problems)
+    expected = clients * requests_per_client if requests_per_client is not None else None
+    problems = _check(answers, health, ledger, rows, timed_out, expected)
+    return LoadReport(clients, requests_per_client, wall, answers, health, len(rows), problems, rss)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=50, help=f"concurrent clients (1..{MAX_CLIENTS}, default 50)")
-    parser.add_argument("--requests", type=int, default=6, help="requests per client (default 6)")
+    parser.add_argument("--clients", type=int, default=100, help=f"concurrent clients (1..{MAX_CLIENTS}, default 100)")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds each client keeps sending (default 60)")
+    parser.add_argument("--requests", type=int, default=None, help="exactly this many requests per client instead")
     parser.add_argument("--retries", type=int, default=1, help="retries of a 429/503 after Retry-After (0..5)")
     parser.add_argument("--time-limit", type=float, default=240.0, help="seconds for the whole load (max 600)")
     parser.add_argument("--queue-size", type=int, default=8, help="the server's queue_size setting (default 8)")
@@ -389,8 +491,10 @@ def main() -> int:
                 server.url,
                 clients=args.clients,
                 requests_per_client=args.requests,
+                duration=args.duration,
                 retries=args.retries,
                 time_limit=args.time_limit,
+                server_pid=server.process.pid,
             )
     print(report.table())
     return 0 if report.ok else 1

@@ -88,7 +88,8 @@ def create_app(
     loaded = load_datasets(datasets)
     if db_path is None and settings.db:
         db_path = settings.db
-    store = Store(db_path)
+    # A lock another program holds is waited for 5 s, then answered 503 + Retry-After.
+    store = Store(db_path, busy_timeout=5.0)
 
     workers = {
         name: ModelWorker(

@@ -31,6 +31,7 @@ CODES: dict[str, tuple[int, ...]] = {
     "too_large": (413,),
     "unsupported_media_type": (415,),
     "busy": (429, 503),
+    "storage_unavailable": (503,),
     "model_error": (500, 503),
     "timeout": (504,),
     "internal": (500,),
@@ -152,6 +153,17 @@ async def _api_error_handler(request: Request, exc: ApiError) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
 
 
+#: Seconds a client should wait after a 503 storage_unavailable.
+STORAGE_RETRY_AFTER = 5
+
+
+async def _storage_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("storage unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        503, "storage_unavailable", str(exc), None, {"Retry-After": str(STORAGE_RETRY_AFTER)}
+    )
+
+
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("Unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal", f"Unexpected server error ({type(exc).__name__}); see the server log.")
@@ -161,4 +173,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_handler)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, _api_error_handler)  # type: ignore[arg-type]
+    from promptlight.store import StorageUnavailable
+
+    app.add_exception_handler(StorageUnavailable, _storage_handler)
     app.add_exception_handler(Exception, _unexpected_handler)

@@ -296,14 +296,14 @@ async def _cached_call(
 
     key = key_for(worker.fingerprint)
     if key is not None:
-        hit = await run_in_threadpool(state.store.get_result, key)
+        hit = await run_in_threadpool(_cached, state.store, key)
         if hit is not None:
             return JSONResponse({**hit, "cached": True})
 
     def job(lm: Any) -> tuple[Any, bool]:
         job_key = key_for(worker.fingerprint)
         if job_key is not None:
-            hit = state.store.get_result(job_key)
+            hit = _cached(state.store, job_key)
             if hit is not None:
                 return hit, True
         value = _json_safe(compute(lm))
@@ -353,6 +353,17 @@ def cancel_call(call_id: str, state: AppState = State) -> dict[str, Any]:
         raise ApiError(404, "not_found", f"No model call {call_id[:80]!r} is known.", field="call_id")
     cancelled = handle.cancel()
     return {**handle.to_dict(), "cancelled": cancelled}
+
+
+def _cached(store: Any, key: str) -> Any | None:
+    """The cached result under ``key``; a cache that cannot be read right now is a miss."""
+    from promptlight.store import StorageUnavailable
+
+    try:
+        return store.get_result(key)
+    except StorageUnavailable as exc:
+        log.warning("results cache not readable, computing instead: %s", exc)
+        return None
 
 
 def _json_safe(value: Any) -> Any:

@@ -13,11 +13,16 @@ Two tables (see :mod:`promptlight.store.migrations` for the exact schema):
 
 The file is in WAL mode with ``synchronous=FULL``: a write that returned has reached the
 disk, so it survives ``kill -9`` of the server and also a power cut or OS crash.
+
+Storage that cannot be used right now (a lock another program holds past the busy timeout, a
+file made read-only, a full disk, an I/O error) raises :class:`StorageUnavailable`, which the
+server answers with 503 and ``Retry-After``; a ``-wal``/``-shm`` file that cannot be written is
+refused when the store opens (SQLite would map it read-only and die of SIGBUS on the first write).
 """
 
 from __future__ import annotations
 
 from promptlight.store.keys import cache_key, canonical_json
-from promptlight.store.sqlite import Datapoint, Store, StoreError, default_db_path
+from promptlight.store.sqlite import Datapoint, StorageUnavailable, Store, StoreError, default_db_path
 
-__all__ = ["Datapoint", "Store", "StoreError", "cache_key", "canonical_json", "default_db_path"]
+__all__ = ["Datapoint", "StorageUnavailable", "Store", "StoreError", "cache_key", "canonical_json", "default_db_path"]

@@ -37,6 +37,67 @@ class StoreError(RuntimeError):
     """The database file cannot be used; the message names the file and what to do."""
 
 
+class StorageUnavailable(StoreError):
+    """The database cannot be read or written right now (locked by another program, a file that
+    cannot be written, a full disk, an I/O error); the server answers 503 with ``Retry-After``."""
+
+
+#: SQLite's primary result codes that mean "the storage, not the statement" (``sqlite_errorname``
+#: carries extended names such as ``SQLITE_IOERR_WRITE``; these are their prefixes).
+_STORAGE_FAULTS = {
+    "SQLITE_BUSY": "is locked by another program; try again shortly",
+    "SQLITE_LOCKED": "is locked by another program; try again shortly",
+    "SQLITE_READONLY": "cannot be written (a read-only file or folder); check the permissions and attributes "
+    "of the database and its -wal and -shm files",
+    "SQLITE_PERM": "cannot be written (permission denied); check the permissions of the database and its folder",
+    "SQLITE_FULL": "cannot grow: the disk is full; free some space",
+    "SQLITE_IOERR": "could not be read or written (a disk I/O error); check the disk and the files' permissions "
+    "and attributes",
+    "SQLITE_CANTOPEN": "could not be opened; check that its folder exists and can be written",
+}
+
+
+def storage_fault(path: Path, exc: sqlite3.Error) -> StorageUnavailable | None:
+    """A :class:`StorageUnavailable` for an error that comes from the storage, else ``None``."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    for prefix, what in _STORAGE_FAULTS.items():
+        if name == prefix or name.startswith(prefix + "_"):
+            return StorageUnavailable(f"The database {str(path)!r} {what} ({exc}).")
+    return None
+
+
+def _unwritable(path: Path) -> OSError | None:
+    """The error opening ``path`` for writing gives, or ``None`` (also when it does not exist)."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_NOFOLLOW))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return exc
+    return None
+
+
+def _shm_path(path: Path) -> Path:
+    return path.with_name(path.name + "-shm")
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a database whose file or ``-wal``/``-shm`` companion cannot be opened for writing.
+
+    SQLite maps the ``-shm`` file shared and writes to it even to read (its read marks). On a
+    file that cannot be written (``chattr +i``, a read-only mount) that access kills the whole
+    process with SIGBUS, so the store checks first and turns it into a clear error.
+    """
+    for candidate in (path, path.with_name(path.name + "-wal"), _shm_path(path)):
+        problem = _unwritable(candidate)
+        if problem is not None:
+            raise StoreError(
+                f"Cannot write {str(candidate)!r} ({problem.strerror}): promptlight writes the database and its -wal "
+                "and -shm files. Fix the file's permissions or attributes (chmod u+w, chattr -i), "
+                "or pass another path with --db."
+            ) from problem
+
+
 @dataclasses.dataclass(frozen=True)
 class Datapoint:
     """One user datapoint as stored. ``created``/``updated`` are ISO 8601 UTC strings."""
@@ -75,10 +136,12 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path).expanduser() if path is not None else default_db_path()
+        self._shm = _shm_path(self.path)
         self._lock = threading.RLock()
         self._closed = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _check_writable(self.path)
             # isolation_level=None: we write BEGIN/COMMIT ourselves, one transaction per write.
             self._conn = sqlite3.connect(
                 str(self.path), timeout=busy_timeout, isolation_level=None, check_same_thread=False
@@ -94,8 +157,14 @@ class Store:
             # Search with Python's own case folding, evaluated row by row inside SQLite.
             self._conn.create_function("pl_contains", 2, _contains, deterministic=True)
             self._migrate()
+        except StoreError:
+            self._conn.close()
+            raise
         except sqlite3.DatabaseError as exc:
             self._conn.close()
+            fault = storage_fault(self.path, exc)
+            if fault is not None:
+                raise StoreError(f"Cannot open the database: {fault} Pass another path with --db.") from exc
             raise StoreError(
                 f"{str(self.path)!r} is not a promptlight database or is damaged ({exc}). "
                 "Move it aside or pass another path with --db."
@@ -120,10 +189,25 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock; a storage fault inside becomes :class:`StorageUnavailable`."""
         with self._lock:
             if self._closed:
                 raise StoreError(f"The store {str(self.path)!r} is closed.")
-            yield self._conn
+            # A -shm file made unwritable after opening would SIGBUS this process on access (see
+            # _check_writable); one open() per operation (microseconds) answers that with a 503.
+            problem = _unwritable(self._shm)
+            if problem is not None:
+                raise StorageUnavailable(
+                    f"The database {str(self.path)!r} cannot be used: its shared-memory file {str(self._shm)!r} "
+                    f"cannot be written ({problem.strerror}); fix its permissions or attributes (chattr -i)."
+                )
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                fault = storage_fault(self.path, exc)
+                if fault is None:
+                    raise
+                raise fault from exc
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -134,7 +218,10 @@ class Store:
                 yield conn
             except BaseException:
                 if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error as exc:  # the fault that failed the write may fail this too
+                        log.warning("rollback on %s failed: %s", self.path, exc)
                 raise
             conn.execute("COMMIT")
 
