@@ -23,10 +23,20 @@ class ServerThread:
     def __init__(self, app: Any, sock: socket.socket) -> None:
         import uvicorn
 
+        from promptlight.server.timeouts import uvicorn_options
+
         self.sock = sock
         host, port = sock.getsockname()[:2]
+        settings = app.state.promptlight.settings
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", access_log=False, server_header=False, lifespan="on"
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            lifespan="on",
+            **uvicorn_options(settings),
         )
         self.server = uvicorn.Server(config)
         self.error: BaseException | None = None

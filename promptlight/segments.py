@@ -95,16 +95,15 @@ def _check_pattern_bounds(pattern: str) -> None:
             f"The pattern of granularity 'regex:...' is {len(pattern)} characters long; the limit is {MAX_PATTERN_CHARS}.",
             field="granularity",
         )
-    counts = [max(int(m.group(1)), int(m.group(2) or 0)) for m in _COUNTED.finditer(pattern)]
-    product = 1
-    for count in counts:
+    for m in _COUNTED.finditer(pattern):
+        count = max(int(m.group(1)), int(m.group(2) or 0))
         if count > MAX_REPEAT:
             raise InvalidArgument(
                 f"The pattern {pattern[:60]!r} repeats something {count} times; counted repeats ({{n}}, {{m,n}}) "
                 f"may be at most {MAX_REPEAT}. Use + or * for long runs.",
                 field="granularity",
             )
-        product *= max(count, 1)
+    product = _repeat_product(pattern)
     if product > MAX_REPEAT_PRODUCT:
         raise InvalidArgument(
             f"The counted repeats of the pattern {pattern[:60]!r} multiply to {product:,} (nested or chained); "
@@ -113,19 +112,43 @@ def _check_pattern_bounds(pattern: str) -> None:
         )
 
 
-@functools.lru_cache(maxsize=64)
+#: Patterns whose counted repeats multiply to at most this are kept compiled (each is small);
+#: larger ones (up to ~30 MB compiled, ~60 ms to compile) are compiled afresh on every use,
+#: so no cache can pile them up.
+_CACHED_REPEAT_PRODUCT = 1000
+
+
+def _repeat_product(pattern: str) -> int:
+    product = 1
+    for m in _COUNTED.finditer(pattern):
+        product *= max(int(m.group(1)), int(m.group(2) or 0), 1)
+    return product
+
+
 def _compile_pattern(pattern: str):
     """The compiled ``regex:`` pattern (a ``regex.Pattern``); ValueError naming it if it is empty or invalid."""
-    import regex  # a user's pattern: run it where it can be timed out (see REGEX_TIMEOUT)
-
     if not pattern:
         raise InvalidArgument(
             f"Granularity {REGEX_PREFIX!r} needs a pattern after the colon, e.g. 'regex:[^,]+' (one segment per comma-separated item).",
             field="granularity",
         )
     _check_pattern_bounds(pattern)
+    if len(pattern) <= 200 and _repeat_product(pattern) <= _CACHED_REPEAT_PRODUCT:
+        return _compile_small_pattern(pattern)
+    return _compile_uncached(pattern)
+
+
+@functools.lru_cache(maxsize=64)
+def _compile_small_pattern(pattern: str):
+    return _compile_uncached(pattern)
+
+
+def _compile_uncached(pattern: str):
+    import regex  # a user's pattern: run it where it can be timed out (see REGEX_TIMEOUT)
+
     try:
-        return regex.compile(pattern)
+        # cache_pattern=False: the regex module's own cache (hundreds of entries) keeps nothing.
+        return regex.compile(pattern, cache_pattern=False)
     except (regex.error, ValueError, OverflowError, RecursionError) as exc:
         raise InvalidArgument(
             f"Invalid pattern {pattern!r} in granularity 'regex:{pattern}': {exc}.", field="granularity"

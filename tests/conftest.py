@@ -8,6 +8,7 @@ reuses it. Tests about the conversion itself use their own empty cache folders.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -48,3 +49,13 @@ def sample_prompts():
     from promptlight.data import load_dataset
 
     return load_dataset("sample_prompts")
+
+
+@pytest.fixture
+def no_tracebacks_logged(caplog):
+    """Fail the test if anything logged a traceback: hostile input must end as a handled,
+    one-line warning (or an error answer), never as an exception in the server log."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    traced = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.exc_info]
+    assert not traced, f"tracebacks were logged: {traced[:5]}"

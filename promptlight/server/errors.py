@@ -29,6 +29,7 @@ CODES: dict[str, tuple[int, ...]] = {
     "read_only": (409,),
     "cancelled": (409,),
     "too_large": (413,),
+    "request_timeout": (408,),
     "unsupported_media_type": (415,),
     "busy": (429, 503),
     "storage_unavailable": (503,),
@@ -159,9 +160,7 @@ STORAGE_RETRY_AFTER = 5
 
 async def _storage_handler(request: Request, exc: Exception) -> JSONResponse:
     log.warning("storage unavailable on %s %s: %s", request.method, request.url.path, exc)
-    return error_response(
-        503, "storage_unavailable", str(exc), None, {"Retry-After": str(STORAGE_RETRY_AFTER)}
-    )
+    return error_response(503, "storage_unavailable", str(exc), None, {"Retry-After": str(STORAGE_RETRY_AFTER)})
 
 
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:

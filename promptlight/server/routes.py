@@ -455,7 +455,8 @@ def _validate_salience(body: schemas.SalienceRequest, settings: Settings) -> dic
 async def salience(body: schemas.SalienceRequest, request: Request, state: AppState = State) -> JSONResponse:
     settings = state.settings
     worker = _worker(state, body.model)
-    options = _validate_salience(body, settings)
+    # Off the event loop: a user's regex granularity is compiled here (bounded, but up to ~60 ms).
+    options = await run_in_threadpool(_validate_salience, body, settings)
     inputs = body.model_dump(exclude={"model"})
     inputs["target_span"] = list(body.target_span) if body.target_span is not None else None
 

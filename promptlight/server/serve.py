@@ -122,7 +122,11 @@ def run_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info", server_header=False)
+    from promptlight.server.timeouts import uvicorn_options
+
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level="info", server_header=False, **uvicorn_options(settings)
+    )
     for name in ("uvicorn.access", "uvicorn.error", "uvicorn"):
         logging.getLogger(name).addFilter(RedactToken())
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host

@@ -128,6 +128,28 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0.001,
     ),
     Setting(
+        "header_timeout",
+        float,
+        10.0,
+        "Seconds a client has to send a request's headers (from connecting, or from the previous answer); "
+        "then 408 and the connection is closed.",
+        minimum=0.1,
+    ),
+    Setting(
+        "body_timeout",
+        float,
+        30.0,
+        "Seconds a client has to send a request's body once its headers are in; then 408 and the connection is closed.",
+        minimum=0.1,
+    ),
+    Setting(
+        "max_connections",
+        int,
+        1000,
+        "Open connections and requests in progress the server takes at once; beyond that it answers 503.",
+        minimum=1,
+    ),
+    Setting(
         "cache_size",
         int,
         10_000,

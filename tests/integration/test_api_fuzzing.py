@@ -22,7 +22,7 @@ from schemathesis.generation.modes import GenerationMode  # noqa: E402
 
 from promptlight.server import Settings, create_app  # noqa: E402
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_tracebacks_logged")]
 
 BASE = "http://localhost"  # the guard answers only loopback host names without a token
 EXAMPLES = 20

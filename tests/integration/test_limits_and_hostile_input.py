@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from promptlight.server import SETTINGS, Settings, create_app
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_tracebacks_logged")]
 
 TOKEN = "hardening-test-token-0123456789"
 J = {"Content-Type": "application/json"}

@@ -19,7 +19,7 @@ from promptlight.data import DatasetError, load_dataset
 from promptlight.jsonshape import MAX_JSON_DEPTH
 from promptlight.server import Settings, create_app
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_tracebacks_logged")]
 
 
 def _nested(depth: int) -> dict:

@@ -128,3 +128,51 @@ def test_acknowledged_writes_survive_kill_9_of_the_server(tmp_path):
     # An edit whose answer was cut off by the kill may or may not have landed; an acknowledged one must have.
     wrong = {i: (stored[i], v) for i, v in acknowledged.items() if stored[i] not in (v, unconfirmed.get(i))}
     assert not wrong, f"acknowledged edits lost: {list(wrong.items())[:5]}"
+
+
+def _read_all(sock, timeout: float) -> bytes:
+    sock.settimeout(timeout)
+    chunks = []
+    try:
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    except TimeoutError:
+        chunks.append(b"<still open>")
+    return b"".join(chunks)
+
+
+def test_slow_clients_get_408_within_the_deadlines_and_the_server_keeps_answering(tmp_path):
+    import socket
+
+    extra = ("--header-timeout", "1", "--body-timeout", "1")
+    with load.running_server(tmp_path, extra=extra) as server:
+        trickling = []
+        for _ in range(100):  # request line and part of the headers, never the blank line
+            sock = socket.create_connection((load.HOST, server.port))
+            sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+            trickling.append(sock)
+        slow_body = socket.create_connection((load.HOST, server.port))
+        slow_body.sendall(
+            b"POST /api/datapoints HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n{\"prompt\": "
+        )
+        idle = socket.create_connection((load.HOST, server.port))
+        began = time.monotonic()
+        assert httpx.get(f"{server.url}/api/health", timeout=5).status_code == 200
+        answers = [_read_all(sock, 10) for sock in trickling]
+        body_answer = _read_all(slow_body, 10)
+        idle_answer = _read_all(idle, 10)
+        waited = time.monotonic() - began
+        for sock in (*trickling, slow_body, idle):
+            sock.close()
+        assert all(a.startswith(b"HTTP/1.1 408 ") and b'"request_timeout"' in a for a in answers), answers[:2]
+        assert body_answer.startswith(b"HTTP/1.1 408 "), body_answer
+        assert idle_answer == b"", idle_answer  # nothing was asked: closed without an answer
+        assert waited < 10, waited
+        assert httpx.get(f"{server.url}/api/health", timeout=5).status_code == 200
+        created = httpx.post(f"{server.url}/api/datapoints", json={"prompt": "after the slow ones"}, timeout=5)
+        assert created.status_code == 201, created.text
+        assert server.process.poll() is None
+    log = server.output()
+    assert "Traceback" not in log, log[-3000:]
+    assert "did not arrive within 1 s" in log

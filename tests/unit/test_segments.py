@@ -681,3 +681,26 @@ def test_patterns_that_could_exhaust_memory_are_refused_before_compiling(pattern
 @pytest.mark.parametrize("pattern", [r"\d{3}-\d{4}", r"[^\n]+\n*", r"a\{5000\}", r"(?m)^\w{1,20}:"])
 def test_ordinary_counted_patterns_still_work(pattern):
     assert resolve_granularity(f"regex:{pattern}") == f"regex:{pattern}"
+
+
+def test_large_user_patterns_are_not_kept_by_any_cache():
+    """A pattern near the bounds compiles to megabytes: neither our cache nor the regex module's keeps it."""
+    import gc
+    import sys
+
+    import regex
+
+    from promptlight import segments
+
+    big = [f"(?:(?:[a-z]{{{100 + i}}}){{100}})" for i in range(6)]  # distinct, each ~10+ MB compiled
+    before = segments._compile_small_pattern.cache_info().currsize
+    for pattern in big:
+        compiled = segments._compile_pattern(pattern)
+        assert compiled.search("a" * 20_000) is not None
+    del compiled
+    gc.collect()
+    assert segments._compile_small_pattern.cache_info().currsize == before
+    cached = sys.modules[regex.compile.__module__]._cache  # the regex module's own pattern cache
+    assert not [key for key in cached if key[0] in big]
+    small = "[^,]+"
+    assert segments._compile_pattern(small) is segments._compile_pattern(small)
