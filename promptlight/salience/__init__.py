@@ -6,6 +6,9 @@
 | ``grad_dot_input`` (grad_dot_input.py) | signed | the same pass |
 | ``integrated_gradients`` (integrated_gradients.py) | signed | ``steps`` forward + backward, batched |
 | ``occlusion`` (occlusion.py) | signed | 1 forward per segment, prefix cache reused |
+| ``kernel_shap`` (kernel_shap.py) | signed | ``samples`` + 2 ablations (ablation.py), prefix cache reused |
+| ``lime`` (lime.py) | signed | ``samples`` + 1 ablations |
+| ``context_cite`` (context_cite.py) | signed | ``samples`` + ``holdout`` ablations; reports its held-out fit (LDS) |
 
 Every method explains the objective object it is given (objective.py) and takes typed
 options (options.py). To add a method, write a file with a function decorated by
@@ -15,7 +18,15 @@ options (options.py). To add a method, write a file with a function decorated by
 from __future__ import annotations
 
 # The import list that fills the registry (explicit, in display order).
-from promptlight.salience import grad_dot_input, grad_l2, integrated_gradients, occlusion  # noqa: F401
+from promptlight.salience import (  # noqa: F401
+    context_cite,
+    grad_dot_input,
+    grad_l2,
+    integrated_gradients,
+    kernel_shap,
+    lime,
+    occlusion,
+)
 from promptlight.salience.base import (
     MethodInfo,
     MethodOutput,

@@ -111,6 +111,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("max_ig_steps", int, 256, "Cap on the steps option of integrated_gradients.", minimum=1),
     Setting(
+        "max_ablation_samples",
+        int,
+        1024,
+        "Cap on the samples (and holdout) options of kernel_shap, lime and context_cite: one forward pass each.",
+        minimum=2,
+    ),
+    Setting(
         "max_batch_tokens",
         int,
         8192,

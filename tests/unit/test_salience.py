@@ -22,7 +22,7 @@ pytestmark = pytest.mark.unit
 
 PROMPT = "Taste-likes: cheese, tomatoes.\nTaste-dislikes: eggs.\nSuggestion: quiche.\nAnalysis:"
 TARGET = " The quiche has eggs. Recommendation: Avoid it."
-METHODS = ("grad_l2", "grad_dot_input", "integrated_gradients", "occlusion")
+METHODS = ("grad_l2", "grad_dot_input", "integrated_gradients", "occlusion", "kernel_shap", "lime", "context_cite")
 
 
 def reference_objective(lm: LanguageModel, ids: torch.Tensor, first: int, last: int, embeds=None) -> torch.Tensor:
@@ -265,7 +265,7 @@ def test_weights_get_no_gradients_and_flags_are_restored(tiny):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"method": "ig"}, "Unknown salience method 'ig'. Available: grad_dot_input, grad_l2, integrated_gradients, occlusion."),
+        ({"method": "ig"}, "Unknown salience method 'ig'. Available: context_cite, grad_dot_input, grad_l2, integrated_gradients, kernel_shap, lime, occlusion."),
         ({"granularity": "sentence"}, "Unknown granularity 'sentence'"),
         ({"target_span": (5, 500)}, "not a non-empty range inside the target"),
         ({"target_span": (4, 4)}, "not a non-empty range inside the target"),
