@@ -138,7 +138,7 @@ SETTINGS: tuple[Setting, ...] = (
         "header_timeout",
         float,
         10.0,
-        "Seconds a client has to send a request's headers (from connecting, or from the previous answer); "
+        "Seconds a client has to send a request's headers (from connecting, or from the first byte of its next request); "
         "then 408 and the connection is closed.",
         minimum=0.1,
     ),

@@ -4,8 +4,8 @@ uvicorn closes idle keep-alive connections but puts no deadline on a request tha
 byte at a time, so a few hundred such connections hold sockets and memory for as long as their
 senders like. :func:`timed_h11_protocol` returns uvicorn's h11 protocol with two deadlines:
 
-- ``header_timeout``: seconds from the connection opening (or the previous response ending on
-  a kept-alive connection) until the request line and headers are complete;
+- ``header_timeout``: seconds from the connection opening (or, on a kept-alive connection, from
+  the first byte of the next request) until the request line and headers are complete;
 - ``body_timeout``: seconds from the headers until the whole body has arrived.
 
 A connection past either deadline with part of a request sent gets a ``408 Request Timeout``
@@ -20,12 +20,17 @@ from typing import Any
 
 log = logging.getLogger("promptlight.server")
 
+#: Seconds an idle kept-alive connection stays open.
+KEEP_ALIVE_SECONDS = 20
+
 
 def uvicorn_options(settings: Any) -> dict[str, Any]:
     """``uvicorn.Config`` keywords for a :class:`~promptlight.server.Settings`: the timed protocol and
     the connection limit (``max_connections``; beyond it uvicorn answers 503)."""
     protocol = timed_h11_protocol(header_timeout=settings.header_timeout, body_timeout=settings.body_timeout)
-    return {"http": protocol, "limit_concurrency": settings.max_connections}
+    # Keep-alive longer than clients' own idle expiry (httpx: 5 s, browsers: longer), so a client
+    # rarely sends a request on a connection the server is closing at that moment.
+    return {"http": protocol, "limit_concurrency": settings.max_connections, "timeout_keep_alive": KEEP_ALIVE_SECONDS}
 
 
 def timed_h11_protocol(*, header_timeout: float, body_timeout: float) -> type:
@@ -56,8 +61,16 @@ def timed_h11_protocol(*, header_timeout: float, body_timeout: float) -> type:
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            if not self.transport.is_closing():
+            if not self.transport.is_closing() and self.conn.trailing_data[0] and self._header_timer is None:
+                self._arm_header_timer()  # part of a pipelined next request is already here
+
+        def data_received(self, data: bytes) -> None:
+            # The first bytes of a next request on a kept-alive connection start its header deadline
+            # (an idle kept-alive connection is uvicorn's keep-alive timeout's business).
+            waiting = self.cycle is not None and self.cycle.response_complete and self.cycle is self._timed_cycle
+            if waiting and self._header_timer is None:
                 self._arm_header_timer()
+            super().data_received(data)
 
         def _arm_header_timer(self) -> None:
             self._cancel_timers()
@@ -88,9 +101,8 @@ def timed_h11_protocol(*, header_timeout: float, body_timeout: float) -> type:
                 return
             client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
             log.warning("closed the connection from %s: %s (header_timeout / body_timeout)", client, why)
-            if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE) and (
-                self.cycle is None or not self.cycle.response_started
-            ):
+            answering = self.cycle is not None and self.cycle.response_started and not self.cycle.response_complete
+            if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE) and not answering:
                 self._send_408()
             if self.cycle is not None:
                 self.cycle.disconnected = True

@@ -157,17 +157,25 @@ def test_slow_clients_get_408_within_the_deadlines_and_the_server_keeps_answerin
             b"Content-Length: 100\r\n\r\n{\"prompt\": "
         )
         idle = socket.create_connection((load.HOST, server.port))
+        kept_alive = socket.create_connection((load.HOST, server.port))  # one answer, then a slow next request
+        kept_alive.sendall(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        kept_alive.settimeout(10)
+        assert kept_alive.recv(65536).startswith(b"HTTP/1.1 200 ")
+        time.sleep(1.5)  # idle past header_timeout: a kept-alive connection is not timed while idle
+        kept_alive.sendall(b"GET /api/health HTTP/1.1\r\nHost: local")
         began = time.monotonic()
         assert httpx.get(f"{server.url}/api/health", timeout=5).status_code == 200
         answers = [_read_all(sock, 10) for sock in trickling]
         body_answer = _read_all(slow_body, 10)
         idle_answer = _read_all(idle, 10)
+        kept_alive_answer = _read_all(kept_alive, 10)
         waited = time.monotonic() - began
-        for sock in (*trickling, slow_body, idle):
+        for sock in (*trickling, slow_body, idle, kept_alive):
             sock.close()
         assert all(a.startswith(b"HTTP/1.1 408 ") and b'"request_timeout"' in a for a in answers), answers[:2]
         assert body_answer.startswith(b"HTTP/1.1 408 "), body_answer
         assert idle_answer == b"", idle_answer  # nothing was asked: closed without an answer
+        assert kept_alive_answer.startswith(b"HTTP/1.1 408 "), kept_alive_answer
         assert waited < 10, waited
         assert httpx.get(f"{server.url}/api/health", timeout=5).status_code == 200
         created = httpx.post(f"{server.url}/api/datapoints", json={"prompt": "after the slow ones"}, timeout=5)
