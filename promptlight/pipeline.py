@@ -9,6 +9,7 @@ overlap the selected span; every token before the first of them is scored.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ def explain(
     objective: ObjectiveFactory | None = None,
     options: Mapping[str, Any] | None = None,
     settings: Mapping[str, Any] | None = None,
+    check: bool = False,
     **more_options: Any,
 ) -> SalienceResult:
     """Explain which parts of ``prompt`` drive the selected part of ``target``.
@@ -60,7 +62,9 @@ def explain(
     selection A rather than ``foil`` B: the objective becomes ``log p(A | prompt, target[:s]) -
     log p(B | prompt, target[:s])`` (:class:`~promptlight.salience.objective.Contrastive`).
     ``objective`` builds any other objective (default
-    :class:`~promptlight.salience.objective.TargetLogprob`).
+    :class:`~promptlight.salience.objective.TargetLogprob`). ``check=True`` adds the faithfulness
+    check at ``granularity`` (``result.faithfulness``: removing the top-1 and top-3 segments
+    against seeded random ones; :mod:`promptlight.salience.faithfulness`), 17 more suffix passes.
 
     Returns a :class:`~promptlight.result.SalienceResult`; positive scores push the selection up.
     Bad input raises :class:`~promptlight.errors.InvalidArgument` naming its ``field``.
@@ -189,7 +193,7 @@ def explain(
             meta.update(memory_notes)
         methods_meta[name] = meta
 
-    return SalienceResult(
+    result = SalienceResult(
         model=lm.name,
         text=text,
         prompt_span=Span(0, len(prompt)),
@@ -213,6 +217,25 @@ def explain(
         alternatives=alternatives,
         messages=chat.message_spans() if chat is not None else (),
     )
+    if not check:
+        return result
+    return dataclasses.replace(result, faithfulness=_check(result, inputs, segments, signed=info.signed))
+
+
+def _check(result: SalienceResult, inputs: Any, segments: Sequence[Span], *, signed: bool) -> dict[str, Any] | None:
+    """The faithfulness check on the segments every surface ranks (BOS's own score and template segments out)."""
+    from promptlight.report import display_segments
+    from promptlight.salience.faithfulness import check_faithfulness
+
+    index = {(s.start, s.end): k for k, s in enumerate(segments)}
+    scores = [
+        (index[(s.start, s.end)], float(s.score))
+        for s in display_segments(result, inputs.granularity, result.method)
+        if s.score is not None and not s.template and (s.start, s.end) in index
+    ]
+    lm = inputs.lm
+    with lm.lock, lm.frozen():
+        return check_faithfulness(inputs, scores, signed=signed)
 
 
 def _alternatives(lm: Any, goal: Any, tok: Any, first: int, text: str) -> tuple[dict[str, Any], ...]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from promptlight.segments import aggregate_result
 from promptlight.types import ResultRecord, Segment
@@ -126,9 +127,11 @@ mark.selected {{ background: #ffe066; outline: 1px solid #c9a600; }}
 table {{ border-collapse: collapse; font-size: .9rem; }} td {{ padding: .2rem .6rem; border-bottom: 1px solid #eee; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .meta {{ color: #555; font-size: .9rem; }}
+.check {{ border-left: 3px solid #888; padding: .2rem .6rem; background: #f4f4f4; }}
 </style></head><body>
 <h1>{page_title}</h1>
 <p class="meta">Model <b>{html.escape(result.model)}</b>. Method <b>{html.escape(name)}</b> ({"signed" if signed else "unsigned"}), granularity <b>{html.escape(granularity)}</b>. {html.escape(result.objective)} Value of f: {result.objective_value:.4f}.{"".join(" " + html.escape(line) + "." for line in contrast_lines(result))}</p>
+{"".join(f'<p class="check">{html.escape(line)}</p>' for line in check_lines(result))}
 {extra}
 <div class="legend"><span>{low}</span><span class="bar"></span><span>{high}</span><span class="meta">colour = score / max |score| over the prompt; hover for raw values</span></div>
 <h2>Prompt</h2>
@@ -158,6 +161,43 @@ def contrast_lines(result: ResultRecord) -> list[str]:
     ]
 
 
+_UNITS = {"tokens": "token", "words": "word", "sentences": "sentence", "lines": "line", "paragraphs": "paragraph",
+          "messages": "message"}  # fmt: skip
+
+
+def check_summary(check: Mapping[str, Any] | None) -> str:
+    """One line for every surface: ``Removing the top line lowers f by 6.2 nats; a random line: 3.3 (x1.9).``"""
+    if not check:
+        return ""
+    unit = _UNITS.get(check["granularity"], "segment")
+    top = check["top1"]
+    what = unit if top["size"] == 1 else f"{top['size']} {unit}s"
+    line = f"Removing the top {what} {_moves(top['drop'])}; a random {unit}: {_signed(top['random_median'])}"
+    if top["ratio"] is not None:
+        line += f" (x{top['ratio']:.1f})"
+    three = check["top3"]
+    if 1 < three["size"] < check["segments_ranked"]:  # removing every segment compares nothing
+        line += f". Top {three['size']}: {_signed(three['drop'])} vs {_signed(three['random_median'])} at random"
+    if not top["above_random"]:
+        line += ". The top segment does no better than a random one here: read this heatmap with care"
+    return line + "."
+
+
+def _moves(drop: float) -> str:
+    return f"lowers f by {drop:.3g} nats" if drop >= 0 else f"raises f by {-drop:.3g} nats"
+
+
+def _signed(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def check_lines(result: ResultRecord) -> list[str]:
+    """The faithfulness check in one line (empty without a check)."""
+    if not result.faithfulness:
+        return []
+    return [f"Faithfulness check at {result.faithfulness['granularity']}: {check_summary(result.faithfulness)}"]
+
+
 def result_to_terminal(result: ResultRecord, *, granularity: str = "words", color: bool = True, top: int = 10) -> str:
     """The prompt with coloured heat (24-bit ANSI) and a ranked list of the top segments."""
     name = result.method
@@ -168,6 +208,7 @@ def result_to_terminal(result: ResultRecord, *, granularity: str = "words", colo
         f"{name} ({'signed' if signed else 'unsigned'}) at {granularity} level, model {result.model}",
         result.objective,
         *contrast_lines(result),
+        *check_lines(result),
         "",
     ]
     if color:

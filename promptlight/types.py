@@ -17,7 +17,9 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Self
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 2
+#: Versions :meth:`ResultRecord.from_dict` reads (version 1 has no ``faithfulness``).
+READABLE_SCHEMA_VERSIONS = (1, 2)
 
 #: Granularities every result carries boundaries for (``regex:<pattern>`` is computed on demand).
 GRANULARITIES = ("tokens", "words", "sentences", "lines", "paragraphs")
@@ -195,6 +197,7 @@ class ResultRecord:
     f_foil: float | None = None
     alternatives: tuple[Mapping[str, Any], ...] = ()
     messages: tuple[Mapping[str, Any], ...] = ()
+    faithfulness: Mapping[str, Any] | None = None
 
     @property
     def prompt(self) -> str:
@@ -242,6 +245,7 @@ class ResultRecord:
             "f_foil": self.f_foil,
             "alternatives": [dict(a) for a in self.alternatives],
             "messages": [dict(m) for m in self.messages],
+            "faithfulness": None if self.faithfulness is None else dict(self.faithfulness),
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -250,9 +254,10 @@ class ResultRecord:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Self:
         version = d.get("schema_version")
-        if version != RESULT_SCHEMA_VERSION:
+        if version not in READABLE_SCHEMA_VERSIONS:
             raise ValueError(
-                f"Unsupported result schema_version {version!r}; this promptlight reads version {RESULT_SCHEMA_VERSION}."
+                f"Unsupported result schema_version {version!r}; this promptlight reads versions "
+                f"{', '.join(map(str, READABLE_SCHEMA_VERSIONS))}."
             )
         return cls(
             model=d["model"],
@@ -289,6 +294,7 @@ class ResultRecord:
             f_foil=None if d.get("f_foil") is None else float(d["f_foil"]),
             alternatives=tuple(dict(a) for a in d.get("alternatives", ())),
             messages=tuple(dict(m) for m in d.get("messages", ())),
+            faithfulness=None if d.get("faithfulness") is None else dict(d["faithfulness"]),
         )
 
     @classmethod

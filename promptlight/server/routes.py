@@ -498,6 +498,7 @@ async def salience(body: schemas.SalienceRequest, request: Request, state: AppSt
             foil=body.foil,
             options=options,
             settings=settings,
+            check=body.check,
         )
         return result.to_dict()
 

@@ -164,7 +164,7 @@ def test_salience_workflow_on_tiny(server, ui):
 
     # Export JSON: the result record, as served.
     record = app.download_json()
-    assert record["schema_version"] == 1
+    assert record["schema_version"] == 2
     assert record["method"] == "grad_l2" and "grad_l2" in record["methods"] and "cached" not in record
     prompt = dataset.by_source(EXAMPLE).prompt
     assert record["text"] == prompt + output

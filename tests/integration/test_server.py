@@ -252,7 +252,7 @@ def test_salience_returns_the_result_record(client, method):
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["cached"] is False
-    assert result["schema_version"] == 1 and result["model"] == "tiny" and result["method"] == method
+    assert result["schema_version"] == 2 and result["model"] == "tiny" and result["method"] == method
     assert result["text"] == prompt + target
     assert result["prompt_span"] == [0, len(prompt)] and result["selected_span"] == [len(prompt), len(prompt) + 15]
     assert set(result["boundaries"]) >= {"tokens", "words", "sentences", "lines", "paragraphs"}
