@@ -173,7 +173,7 @@ def check_summary(check: Mapping[str, Any] | None) -> str:
     top = check["top1"]
     what = unit if top["size"] == 1 else f"{top['size']} {unit}s"
     line = f"Removing the top {what} {_moves(top['drop'])}; a random {unit}: {_signed(top['random_median'])}"
-    if top["ratio"] is not None:
+    if top["ratio"] is not None and top["drop"] > 0:
         line += f" (x{top['ratio']:.1f})"
     three = check["top3"]
     if 1 < three["size"] < check["segments_ranked"]:  # removing every segment compares nothing

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fixture from "./fixtures/result.json";
-import { buildDisplay, describeObjective, formatScore, methodNotes } from "./salience";
+import { buildDisplay, checkSummary, describeObjective, formatScore, methodNotes } from "./salience";
 import type { SalienceResult } from "./types";
 
 const result = fixture as unknown as SalienceResult;
@@ -90,5 +90,27 @@ describe("display of a result", () => {
     expect(methodNotes(ig, "integrated_gradients")).toEqual(["32 steps", "f(input) − f(baseline) = 2.000", "completeness gap 0.00200"]);
     // An unsigned method says that its scores carry no direction (the objective's sentence speaks of signs).
     expect(methodNotes(result, "grad_l2")[0]).toMatch(/^unsigned: how strongly/);
+  });
+});
+
+describe("checkSummary", () => {
+  const removal = (drop: number, median: number | null, size = 1) => ({
+    size,
+    segments: [0],
+    drop,
+    random: [],
+    random_median: median,
+    ratio: median !== null && median > 1e-9 ? drop / median : null,
+    above_random: median !== null && drop > median,
+  });
+  it("says what removing the top segment did against a random one, in the CLI's words", () => {
+    const check = { granularity: "lines", ranked_by: "score" as const, f: -3, segments_ranked: 6, random_sets: 8, seed: 0, forward_passes: 19, top1: removal(6.2, 3.3), top3: removal(9.04, 5.5, 3) };
+    // promptlight.report.check_summary gives the same line for the same record.
+    expect(checkSummary(check)).toBe("Removing the top line lowers f by 6.2 nats; a random line: 3.3 (x1.9). Top 3: 9.04 vs 5.5 at random.");
+  });
+  it("warns when the top segment does no better than chance", () => {
+    const check = { granularity: "words", ranked_by: "magnitude" as const, f: -3, segments_ranked: 3, random_sets: 8, seed: 0, forward_passes: 19, top1: removal(-0.4, 3.3), top3: removal(1, 1, 3) };
+    expect(checkSummary(check)).toBe("Removing the top word raises f by 0.4 nats; a random word: 3.3. The top segment does no better than a random one here: read this heatmap with care.");
+    expect(checkSummary(null)).toBe("");
   });
 });

@@ -9,7 +9,7 @@
 import { aggregate, isRegexGranularity, regexSegments, REGEX_PREFIX, resultCuts, splitAt } from "./aggregate";
 import { maxAbs, type Scale } from "./colour";
 import { OffsetMap } from "./text";
-import type { Pair, SalienceResult } from "./types";
+import type { FaithfulnessCheck, Pair, SalienceResult } from "./types";
 
 export interface DisplayOptions {
   method: string;
@@ -223,5 +223,34 @@ export function methodNotes(result: SalienceResult, method: string): string[] {
     notes.push(`f(input) − f(baseline) = ${formatScore(meta.f_input - meta.f_baseline)}`);
   }
   if (typeof meta.completeness_gap === "number") notes.push(`completeness gap ${formatScore(meta.completeness_gap)}`);
+  if (meta.exact === true) notes.push("exact Shapley values");
+  else if (typeof meta.samples === "number") notes.push(`${meta.samples} samples`);
+  if (typeof meta.lds === "number") notes.push(`held-out fit (LDS) ${meta.lds.toFixed(2)}`);
+  if (typeof meta.forward_passes === "number") notes.push(`${meta.forward_passes} forward passes`);
   return notes;
+}
+
+const CHECK_UNITS: Record<string, string> = { tokens: "token", words: "word", sentences: "sentence", lines: "line", paragraphs: "paragraph", messages: "message" };
+
+function shortNumber(v: number | null): string {
+  if (v === null) return "n/a";
+  return Number(v.toPrecision(3)).toString();
+}
+
+/**
+ * The faithfulness check in one line, in the same words as the CLI and the HTML report
+ * (promptlight/report.py: check_summary): "Removing the top line lowers f by 6.2 nats; a random line: 3.3 (x1.9)."
+ */
+export function checkSummary(check: FaithfulnessCheck | null | undefined): string {
+  if (!check) return "";
+  const unit = CHECK_UNITS[check.granularity] ?? "segment";
+  const top = check.top1;
+  const what = top.size === 1 ? unit : `${top.size} ${unit}s`;
+  const moves = top.drop >= 0 ? `lowers f by ${shortNumber(top.drop)} nats` : `raises f by ${shortNumber(-top.drop)} nats`;
+  let line = `Removing the top ${what} ${moves}; a random ${unit}: ${shortNumber(top.random_median)}`;
+  if (top.ratio !== null && top.drop > 0) line += ` (x${top.ratio.toFixed(1)})`;
+  const three = check.top3;
+  if (three.size > 1 && three.size < check.segments_ranked) line += `. Top ${three.size}: ${shortNumber(three.drop)} vs ${shortNumber(three.random_median)} at random`;
+  if (!top.above_random) line += ". The top segment does no better than a random one here: read this heatmap with care";
+  return line + ".";
 }

@@ -114,9 +114,10 @@ export class Store {
     return req;
   }
 
-  /** The cache key of `req` (as if for `method`): every field of the request, the granularity only where it matters. */
+  /** The cache key of `req` (as if for `method`): every field of the request, the granularity only where it
+   * matters (per-segment methods, and a faithfulness check, which removes segments of that granularity). */
   cacheKey(req: SalienceRequest, method = req.method): string {
-    const granularity = this.isPerSegment(method) ? req.granularity : "";
+    const granularity = this.isPerSegment(method) || req.check ? req.granularity : "";
     const fields = Object.keys(req).sort() as (keyof SalienceRequest)[];
     return JSON.stringify(fields.map((k) => [k, k === "method" ? method : k === "granularity" ? granularity : req[k]]));
   }

@@ -163,7 +163,33 @@ export interface SalienceResult {
   alternatives?: Alternative[];
   /** Chat prompts (rendered with the model's template): each message's content range. */
   messages?: MessageSpan[];
+  /** The faithfulness check, when it was asked for (`check: true`). */
+  faithfulness?: FaithfulnessCheck | null;
   cached?: boolean;
+}
+
+/** One removal the faithfulness check made: the top segments or one random set of the same size. */
+export interface CheckedRemoval {
+  size: number;
+  segments: number[];
+  drop: number;
+  random: { segments: number[]; drop: number }[];
+  random_median: number | null;
+  ratio: number | null;
+  above_random: boolean;
+}
+
+/** `faithfulness` of the result record (docs/result-schema.md). */
+export interface FaithfulnessCheck {
+  granularity: string;
+  ranked_by: "score" | "magnitude";
+  f: number;
+  segments_ranked: number;
+  random_sets: number;
+  seed: number;
+  forward_passes: number;
+  top1: CheckedRemoval;
+  top3: CheckedRemoval;
 }
 
 export interface Alternative {
@@ -200,6 +226,8 @@ export interface SalienceRequest {
   options: Record<string, unknown>;
   /** Contrastive objective: why the selection rather than this text (absent: the plain objective). */
   foil?: string;
+  /** Add the faithfulness check at `granularity`. */
+  check?: boolean;
 }
 
 /** One row of a method's option table (`/api/methods`, promptlight/salience/options.py). */

@@ -20,6 +20,9 @@ METHODS = {  # API name -> the label of its button
     "grad_dot_input": "Grad · input",
     "integrated_gradients": "Integrated gradients",
     "occlusion": "Occlusion",
+    "kernel_shap": "KernelSHAP",
+    "lime": "LIME",
+    "context_cite": "ContextCite",
 }
 
 # Every heatmap piece of the prompt: [segment index, text, background, code-point offset in the
@@ -55,13 +58,20 @@ class Piece:
 class PromptlightPage:
     def __init__(self, page: Page):
         self.page = page
-        self.salience_calls: list[str] = []
+        self.salience_calls: list[str] = []  # the explain requests (not the faithfulness checks)
+        self.check_calls: list[str] = []  # requests with "check": true (the UI checks fast results itself)
         self.generate_calls: list[str] = []
         page.on("request", self._on_request)
 
     def _on_request(self, request) -> None:
         if request.method == "POST" and request.url.endswith("/api/salience"):
-            self.salience_calls.append(request.post_data or "")
+            body = request.post_data or ""
+            checked = False
+            try:
+                checked = bool(json.loads(body).get("check"))
+            except (ValueError, AttributeError):
+                pass
+            (self.check_calls if checked else self.salience_calls).append(body)
         if request.method == "POST" and request.url.endswith("/api/generate"):
             self.generate_calls.append(request.post_data or "")
 

@@ -147,3 +147,42 @@ def test_choosing_an_alternative_explains_why_this_token_rather_than_that(server
     expect(app.pane().locator(".pl-objective")).to_contain_text("versus the")
     expect(page.get_by_label("Versus (foil)")).to_have_value(request["foil"])
     ui.shot("alternative-contrast")
+
+
+def test_a_fast_result_is_checked_for_faithfulness_in_the_cli_s_words(server, ui):
+    """KernelSHAP from the UI with its options; the UI checks the fast result by itself and shows
+    the check in the same sentence as the CLI and the HTML report (promptlight.report.check_summary)."""
+    from promptlight.report import check_summary
+
+    page = ui.page
+    app = PromptlightPage(page)
+    app.open(server.url)
+    app.select(EXAMPLE)
+    app.wait_idle()
+    app.set_method("kernel_shap")
+    options = page.get_by_role("group", name="Method options")
+    checked = lambda r: r.url.endswith("/api/salience") and '"check":true' in (r.request.post_data or "").replace(" ", "")  # noqa: E731
+    with page.expect_response(checked, timeout=60_000) as answer:
+        with app.expect_call("salience"):
+            app.button("Explain").click()
+    app.wait_idle()
+    record = answer.value.json()
+    request = json.loads(app.check_calls[-1])
+    assert request["method"] == "kernel_shap" and request["granularity"] == "words"
+    assert record["faithfulness"]["granularity"] == "words"
+    strip = app.pane().locator(".pl-check-strip")
+    expect(strip).to_contain_text("Faithfulness (words): ")
+    expect(strip).to_contain_text(check_summary(record["faithfulness"]))
+    expect(app.pane().locator(".pl-objective")).to_contain_text("forward passes")
+    expect(options.get_by_label("samples", exact=True)).to_have_attribute("placeholder", "64")
+    ui.shot("faithfulness-check")
+
+    # A gradient method shown at another granularity offers the check there.
+    app.set_method("grad_l2")
+    app.wait_idle()
+    app.set_granularity("lines")
+    with page.expect_response(checked, timeout=60_000) as again:
+        app.pane().get_by_role("button", name="Check at lines").click()
+    app.wait_idle()
+    assert again.value.json()["faithfulness"]["granularity"] == "lines"
+    expect(strip).to_contain_text("Faithfulness (lines): Removing the top line")

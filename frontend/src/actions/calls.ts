@@ -106,7 +106,15 @@ export async function generate(ctx: AppContext, side: Side): Promise<boolean> {
   }
 }
 
-export async function explain(ctx: AppContext, side: Side): Promise<void> {
+/** A result that took less than this is checked for faithfulness at once (about 17 more suffix passes). */
+export const AUTO_CHECK_MS = 3000;
+
+/**
+ * Explain pane `side`'s selection. `check`: also run the faithfulness check at the shown
+ * granularity (a cached checked result answers a plain request too). A plain result that
+ * came back within AUTO_CHECK_MS is checked right after.
+ */
+export async function explain(ctx: AppContext, side: Side, { check = false } = {}): Promise<void> {
   const { store } = ctx;
   const pane = store.panes[side];
   if (!pane.datapoint) return;
@@ -115,7 +123,8 @@ export async function explain(ctx: AppContext, side: Side): Promise<void> {
     if (!ok) return;
   }
   if (side === "B") alignB(ctx);
-  const req = store.request(side);
+  const plain = store.request(side);
+  const req = plain && check ? { ...plain, check: true, granularity: store.granularityName() } : plain;
   if (!req) {
     pane.error =
       store.source === "target"
@@ -124,7 +133,8 @@ export async function explain(ctx: AppContext, side: Side): Promise<void> {
     ctx.renderPanes();
     return;
   }
-  const hit = store.cache.get(store.cacheKey(req));
+  const checked = check ? undefined : store.cache.get(store.cacheKey({ ...req, check: true, granularity: store.granularityName() }));
+  const hit = checked ?? store.cache.get(store.cacheKey(req));
   if (hit) {
     store.seq[side]++; // an answer still on its way for an older request must not replace this one
     if (pane.callId) void ctx.api.cancelCall(pane.callId).catch(() => undefined); // and its work stops
@@ -134,21 +144,25 @@ export async function explain(ctx: AppContext, side: Side): Promise<void> {
     return;
   }
   const seq = ++store.seq[side];
-  Object.assign(pane, { busy: "salience", busySince: Date.now(), error: null });
+  const began = Date.now();
+  Object.assign(pane, { busy: check ? "check" : "salience", busySince: began, error: null });
   const callId = newCallId(side);
   const unwatch = watchCall(ctx, side, callId, seq);
   ctx.renderPanes();
+  let autoCheck = false;
   try {
     const result = await ctx.api.salience(req, callId);
     store.cache.set(store.cacheKey(req), result);
     // One gradient pass answers its sibling methods too (they take no options of their own).
-    if (Object.keys(req.options).length === 0) {
+    // (Not a checked result: its check ranks this method's scores, not its siblings'.)
+    if (!req.check && Object.keys(req.options).length === 0) {
       for (const [m, meta] of Object.entries(result.methods ?? {})) {
         if (meta.level === "tokens" && (store.methodInfo(m)?.options ?? []).length === 0) store.cache.set(store.cacheKey(req, m), result);
       }
     }
     if (seq !== store.seq[side]) return;
     Object.assign(pane, { result, resultStale: null });
+    autoCheck = !check && !result.faithfulness && Date.now() - began < AUTO_CHECK_MS;
   } catch (err) {
     if (seq === store.seq[side]) pane.error = failure(err);
   } finally {
@@ -157,6 +171,7 @@ export async function explain(ctx: AppContext, side: Side): Promise<void> {
     ctx.renderPanes();
     ctx.syncUrl();
   }
+  if (autoCheck && seq === store.seq[side]) void explain(ctx, side, { check: true });
 }
 
 export function commitSpan(ctx: AppContext, side: Side, span: Pair | null): void {

@@ -4,7 +4,7 @@
  */
 import { alignmentNote, type Alignment } from "../align";
 import { h, preview, replace } from "../dom";
-import { buildDisplay, describeObjective, formatScore, methodNotes } from "../salience";
+import { buildDisplay, checkSummary, describeObjective, formatScore, methodNotes } from "../salience";
 import { sliceCp } from "../text";
 import type { ExplainSource } from "../viewstate";
 import { datasetTarget, type CallProgress, type Datapoint, type Generation, type MethodInfo, type Pair, type SalienceResult } from "../types";
@@ -20,7 +20,7 @@ export interface PaneState {
   /** Why the shown result does not match the current selection, or null. */
   resultStale: string | null;
   error: string | null;
-  busy: "generate" | "salience" | null;
+  busy: "generate" | "salience" | "check" | null;
   busySince: number;
   /** The running call's id (X-Promptlight-Call) and its last progress report, while busy. */
   callId?: string | null;
@@ -65,6 +65,8 @@ export interface PaneActions {
   contrast?(span: Pair, foil: string): void;
   /** Stop the running model call. */
   cancel?(): void;
+  /** Run the faithfulness check on the shown result, at the shown granularity. */
+  check?(): void;
 }
 
 /** "step 12/32 · about 8 s left" from a progress report (empty before the first one). */
@@ -247,6 +249,27 @@ export class PaneView {
    * The model's alternatives at each selected target token: what it would have written there
    * instead, with probabilities. Choosing one explains "why this token rather than that one".
    */
+  /**
+   * The faithfulness check under the objective: what removing the top segments did to f against
+   * random ones (a warning when no better than chance), or a button that runs it at the shown granularity.
+   */
+  private checkStrip(r: SalienceResult, granularity: string, busy: boolean): HTMLElement | null {
+    const run = this.actions.check;
+    if (!run) return null;
+    const check = r.faithfulness;
+    const button = (label: string) =>
+      h("button", { class: "pl-btn pl-btn-small", attrs: { type: "button", disabled: busy ? "" : null, title: "Remove the top-1 and top-3 segments and 8 random sets of the same size, and compare how much f drops (about 17 forward passes)" }, on: { click: () => run() } }, label);
+    if (!check) return h("div", { class: "pl-check-strip pl-muted pl-small" }, "Is this heatmap true? ", button("Check faithfulness"));
+    const warn = !check.top1.above_random;
+    return h(
+      "div",
+      { class: `pl-check-strip pl-small${warn ? " pl-check-warn" : ""}`, attrs: { role: "status" } },
+      h("b", null, `Faithfulness (${check.granularity}): `),
+      checkSummary(check),
+      check.granularity !== granularity ? h("span", null, " ", button(`Check at ${granularity}`)) : null,
+    );
+  }
+
   private alternativesStrip(r: SalienceResult): HTMLElement | null {
     const alternatives = r.alternatives ?? [];
     if (!alternatives.length || !this.actions.contrast) return null;
@@ -289,7 +312,7 @@ export class PaneView {
   private renderSalience(ctx: PaneContext, s: PaneState): void {
     const r = s.result;
     this.busyBox.hidden = s.busy === null;
-    const doing = s.busy === "generate" ? "Generating…" : s.busy === "salience" ? "Computing salience…" : "";
+    const doing = s.busy === "generate" ? "Generating…" : s.busy === "salience" ? "Computing salience…" : s.busy === "check" ? "Checking faithfulness…" : "";
     const progress = progressText(s.progress);
     const cancel = this.actions.cancel;
     replace(
@@ -341,6 +364,7 @@ export class PaneView {
         notes.length ? ` · ${notes.join(" · ")}` : "",
       ),
       ...notices,
+      this.checkStrip(r, ctx.granularity, s.busy !== null),
       this.alternativesStrip(r),
     );
     replace(this.heatmap, ...heatmapSpans(display));

@@ -32,6 +32,7 @@ export class PanesPanel {
       exportHtml: () => exportHtml(ctx, side),
       contrast: (span: [number, number], foil: string) => contrastAt(ctx, side, span, foil),
       cancel: () => void cancelCall(ctx, side),
+      check: () => void explain(ctx, side, { check: true }),
       useOutput: () => {
         setSource(ctx, "output");
         if (!ctx.store.panes[side].result) void explain(ctx, side);

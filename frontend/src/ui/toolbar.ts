@@ -29,6 +29,9 @@ const METHOD_LABELS: Record<string, string> = {
   grad_dot_input: "Grad · input",
   integrated_gradients: "Integrated gradients",
   occlusion: "Occlusion",
+  kernel_shap: "KernelSHAP",
+  lime: "LIME",
+  context_cite: "ContextCite",
 };
 
 interface RadioItem {

@@ -960,7 +960,38 @@ function methodNotes(result, method) {
 	if (typeof meta.baseline === "string") notes.push(`baseline: ${meta.baseline}`);
 	if (typeof meta.f_input === "number" && typeof meta.f_baseline === "number") notes.push(`f(input) − f(baseline) = ${formatScore(meta.f_input - meta.f_baseline)}`);
 	if (typeof meta.completeness_gap === "number") notes.push(`completeness gap ${formatScore(meta.completeness_gap)}`);
+	if (meta.exact === true) notes.push("exact Shapley values");
+	else if (typeof meta.samples === "number") notes.push(`${meta.samples} samples`);
+	if (typeof meta.lds === "number") notes.push(`held-out fit (LDS) ${meta.lds.toFixed(2)}`);
+	if (typeof meta.forward_passes === "number") notes.push(`${meta.forward_passes} forward passes`);
 	return notes;
+}
+var CHECK_UNITS = {
+	tokens: "token",
+	words: "word",
+	sentences: "sentence",
+	lines: "line",
+	paragraphs: "paragraph",
+	messages: "message"
+};
+function shortNumber(v) {
+	if (v === null) return "n/a";
+	return Number(v.toPrecision(3)).toString();
+}
+/**
+* The faithfulness check in one line, in the same words as the CLI and the HTML report
+* (promptlight/report.py: check_summary): "Removing the top line lowers f by 6.2 nats; a random line: 3.3 (x1.9)."
+*/
+function checkSummary(check) {
+	if (!check) return "";
+	const unit = CHECK_UNITS[check.granularity] ?? "segment";
+	const top = check.top1;
+	let line = `Removing the top ${top.size === 1 ? unit : `${top.size} ${unit}s`} ${top.drop >= 0 ? `lowers f by ${shortNumber(top.drop)} nats` : `raises f by ${shortNumber(-top.drop)} nats`}; a random ${unit}: ${shortNumber(top.random_median)}`;
+	if (top.ratio !== null && top.drop > 0) line += ` (x${top.ratio.toFixed(1)})`;
+	const three = check.top3;
+	if (three.size > 1 && three.size < check.segments_ranked) line += `. Top ${three.size}: ${shortNumber(three.drop)} vs ${shortNumber(three.random_median)} at random`;
+	if (!top.above_random) line += ". The top segment does no better than a random one here: read this heatmap with care";
+	return line + ".";
 }
 // src/types.ts
 var DEFAULT_GENERATION = {
@@ -1485,6 +1516,29 @@ var PaneView = class {
 	* The model's alternatives at each selected target token: what it would have written there
 	* instead, with probabilities. Choosing one explains "why this token rather than that one".
 	*/
+	/**
+	* The faithfulness check under the objective: what removing the top segments did to f against
+	* random ones (a warning when no better than chance), or a button that runs it at the shown granularity.
+	*/
+	checkStrip(r, granularity, busy) {
+		const run = this.actions.check;
+		if (!run) return null;
+		const check = r.faithfulness;
+		const button = (label) => h("button", {
+			class: "pl-btn pl-btn-small",
+			attrs: {
+				type: "button",
+				disabled: busy ? "" : null,
+				title: "Remove the top-1 and top-3 segments and 8 random sets of the same size, and compare how much f drops (about 17 forward passes)"
+			},
+			on: { click: () => run() }
+		}, label);
+		if (!check) return h("div", { class: "pl-check-strip pl-muted pl-small" }, "Is this heatmap true? ", button("Check faithfulness"));
+		return h("div", {
+			class: `pl-check-strip pl-small${!check.top1.above_random ? " pl-check-warn" : ""}`,
+			attrs: { role: "status" }
+		}, h("b", null, `Faithfulness (${check.granularity}): `), checkSummary(check), check.granularity !== granularity ? h("span", null, " ", button(`Check at ${granularity}`)) : null);
+	}
 	alternativesStrip(r) {
 		const alternatives = r.alternatives ?? [];
 		if (!alternatives.length || !this.actions.contrast) return null;
@@ -1511,7 +1565,7 @@ var PaneView = class {
 	renderSalience(ctx, s) {
 		const r = s.result;
 		this.busyBox.hidden = s.busy === null;
-		const doing = s.busy === "generate" ? "Generating…" : s.busy === "salience" ? "Computing salience…" : "";
+		const doing = s.busy === "generate" ? "Generating…" : s.busy === "salience" ? "Computing salience…" : s.busy === "check" ? "Checking faithfulness…" : "";
 		const progress = progressText(s.progress);
 		const cancel = this.actions.cancel;
 		replace(this.busyBox, h("span", {
@@ -1554,7 +1608,7 @@ var PaneView = class {
 			on: { click: () => this.actions.explain() }
 		}, "Run")));
 		if (display.granularityError) notices.push(h("div", { class: "pl-notice pl-notice-error" }, `${display.granularityError.replace(/\.?$/, ".")} Showing words instead.`));
-		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, typeof r.f_target === "number" && typeof r.f_foil === "number" ? ` (log p(selection) ${formatScore(r.f_target)} − log p(foil) ${formatScore(r.f_foil)})` : "", notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices, this.alternativesStrip(r));
+		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, typeof r.f_target === "number" && typeof r.f_foil === "number" ? ` (log p(selection) ${formatScore(r.f_target)} − log p(foil) ${formatScore(r.f_foil)})` : "", notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices, this.checkStrip(r, ctx.granularity, s.busy !== null), this.alternativesStrip(r));
 		replace(this.heatmap, ...heatmapSpans(display));
 		replace(this.top, h("h3", null, "Top segments"), topList(display, 10, (k) => this.flashSegment(k)));
 	}
@@ -1779,7 +1833,12 @@ async function generate(ctx, side) {
 		ctx.renderAll();
 	}
 }
-async function explain(ctx, side) {
+/**
+* Explain pane `side`'s selection. `check`: also run the faithfulness check at the shown
+* granularity (a cached checked result answers a plain request too). A plain result that
+* came back within AUTO_CHECK_MS is checked right after.
+*/
+async function explain(ctx, side, { check = false } = {}) {
 	const { store } = ctx;
 	const pane = store.panes[side];
 	if (!pane.datapoint) return;
@@ -1787,13 +1846,22 @@ async function explain(ctx, side) {
 		if (!await generate(ctx, side)) return;
 	}
 	if (side === "B") alignB(ctx);
-	const req = store.request(side);
+	const plain = store.request(side);
+	const req = plain && check ? {
+		...plain,
+		check: true,
+		granularity: store.granularityName()
+	} : plain;
 	if (!req) {
 		pane.error = store.source === "target" ? "This example has no dataset target. Switch “Explain” to model output, or add a target in the editor." : "There is no model output to explain yet: press Generate.";
 		ctx.renderPanes();
 		return;
 	}
-	const hit = store.cache.get(store.cacheKey(req));
+	const hit = (check ? void 0 : store.cache.get(store.cacheKey({
+		...req,
+		check: true,
+		granularity: store.granularityName()
+	}))) ?? store.cache.get(store.cacheKey(req));
 	if (hit) {
 		store.seq[side]++;
 		if (pane.callId) ctx.api.cancelCall(pane.callId).catch(() => void 0);
@@ -1808,18 +1876,20 @@ async function explain(ctx, side) {
 		return;
 	}
 	const seq = ++store.seq[side];
+	const began = Date.now();
 	Object.assign(pane, {
-		busy: "salience",
-		busySince: Date.now(),
+		busy: check ? "check" : "salience",
+		busySince: began,
 		error: null
 	});
 	const callId = newCallId(side);
 	const unwatch = watchCall(ctx, side, callId, seq);
 	ctx.renderPanes();
+	let autoCheck = false;
 	try {
 		const result = await ctx.api.salience(req, callId);
 		store.cache.set(store.cacheKey(req), result);
-		if (Object.keys(req.options).length === 0) {
+		if (!req.check && Object.keys(req.options).length === 0) {
 			for (const [m, meta] of Object.entries(result.methods ?? {})) if (meta.level === "tokens" && (store.methodInfo(m)?.options ?? []).length === 0) store.cache.set(store.cacheKey(req, m), result);
 		}
 		if (seq !== store.seq[side]) return;
@@ -1827,6 +1897,7 @@ async function explain(ctx, side) {
 			result,
 			resultStale: null
 		});
+		autoCheck = !check && !result.faithfulness && Date.now() - began < 3e3;
 	} catch (err) {
 		if (seq === store.seq[side]) pane.error = failure(err);
 	} finally {
@@ -1835,6 +1906,7 @@ async function explain(ctx, side) {
 		ctx.renderPanes();
 		ctx.syncUrl();
 	}
+	if (autoCheck && seq === store.seq[side]) explain(ctx, side, { check: true });
 }
 function commitSpan(ctx, side, span) {
 	const { store } = ctx;
@@ -2255,6 +2327,7 @@ var PanesPanel = class {
 			exportHtml: () => exportHtml(ctx, side),
 			contrast: (span, foil) => contrastAt(ctx, side, span, foil),
 			cancel: () => void cancelCall(ctx, side),
+			check: () => void explain(ctx, side, { check: true }),
 			useOutput: () => {
 				setSource(ctx, "output");
 				if (!ctx.store.panes[side].result) explain(ctx, side);
@@ -2406,7 +2479,10 @@ var METHOD_LABELS = {
 	grad_l2: "Grad L2",
 	grad_dot_input: "Grad · input",
 	integrated_gradients: "Integrated gradients",
-	occlusion: "Occlusion"
+	occlusion: "Occlusion",
+	kernel_shap: "KernelSHAP",
+	lime: "LIME",
+	context_cite: "ContextCite"
 };
 /** A group of toggle buttons with radio semantics and arrow-key navigation. */
 function radios(group, name, items, current, onPick) {
@@ -2835,9 +2911,10 @@ var Store = class {
 		if (this.foil.trim()) req.foil = this.foil;
 		return req;
 	}
-	/** The cache key of `req` (as if for `method`): every field of the request, the granularity only where it matters. */
+	/** The cache key of `req` (as if for `method`): every field of the request, the granularity only where it
+	* matters (per-segment methods, and a faithfulness check, which removes segments of that granularity). */
 	cacheKey(req, method = req.method) {
-		const granularity = this.isPerSegment(method) ? req.granularity : "";
+		const granularity = this.isPerSegment(method) || req.check ? req.granularity : "";
 		const fields = Object.keys(req).sort();
 		return JSON.stringify(fields.map((k) => [k, k === "method" ? method : k === "granularity" ? granularity : req[k]]));
 	}
