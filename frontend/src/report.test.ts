@@ -65,3 +65,15 @@ describe("HTML report", () => {
     expect(json).not.toContain('"cached"');
   });
 });
+
+describe("the report carries the faithfulness check", () => {
+  it("as one row in the CLI's words", () => {
+    const removal = { size: 1, segments: [1], drop: 2.5, random: [], random_median: 1.25, ratio: 2, above_random: true };
+    const base = fixture as unknown as SalienceResult;
+    const checked: SalienceResult = { ...base, faithfulness: { granularity: "words", ranked_by: "score", f: -1, segments_ranked: 2, random_sets: 8, seed: 0, forward_passes: 19, top1: removal, top3: { ...removal, size: 2 } } };
+    const page = buildHtmlReport(checked, { method: "grad_dot_input", granularity: "words" });
+    expect(page).toContain("faithfulness (words)");
+    expect(page).toContain("Removing the top word lowers f by 2.5 nats; a random word: 1.25 (x2.0).");
+    expect(buildHtmlReport(base, { method: "grad_dot_input", granularity: "words" })).not.toContain("faithfulness (");
+  });
+});

@@ -4,7 +4,7 @@
  * anywhere and can be mailed to people without promptlight.
  */
 import { legendGradient, legendRange, styleFor } from "./colour";
-import { buildDisplay, describeObjective, formatScore, methodNotes, type DisplayOptions } from "./salience";
+import { buildDisplay, checkSummary, describeObjective, formatScore, methodNotes, type DisplayOptions } from "./salience";
 import { sliceCp } from "./text";
 import type { SalienceResult } from "./types";
 
@@ -87,6 +87,7 @@ export function buildHtmlReport(result: SalienceResult, options: ReportOptions):
   if (typeof result.foil === "string" && typeof result.f_target === "number" && typeof result.f_foil === "number") {
     rows.push(["versus (foil)", result.foil], ["log p(selection), log p(foil)", `${formatScore(result.f_target)}, ${formatScore(result.f_foil)} nats`]);
   }
+  if (result.faithfulness) rows.push([`faithfulness (${result.faithfulness.granularity})`, checkSummary(result.faithfulness)]);
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -2247,6 +2247,7 @@ function buildHtmlReport(result, options) {
 		["f", `${formatScore(result.objective_value)} nats`]
 	];
 	if (typeof result.foil === "string" && typeof result.f_target === "number" && typeof result.f_foil === "number") rows.push(["versus (foil)", result.foil], ["log p(selection), log p(foil)", `${formatScore(result.f_target)}, ${formatScore(result.f_foil)} nats`]);
+	if (result.faithfulness) rows.push([`faithfulness (${result.faithfulness.granularity})`, checkSummary(result.faithfulness)]);
 	return `<!doctype html>
 <html lang="en">
 <head>
