@@ -73,13 +73,15 @@ def test_explain_json_scores_every_prompt_token():
 
 
 def test_explain_text_and_html_outputs(tmp_path):
-    proc = run("explain", "--model", "tiny", "--prompt", "Line one.\nLine two.\n", "--target", "Yes", "--granularity", "lines")
+    proc = run("explain", "--model", "tiny", "--prompt", "Line one.\nLine two.\n", "--target", "Yes", "--granularity", "lines", "--check")
     assert proc.returncode == 0, proc.stderr
     assert "Top" in proc.stdout and "Line one." in proc.stdout
+    assert "Faithfulness check at lines: Removing the top line " in proc.stdout
     out = tmp_path / "report.html"
-    proc = run("explain", "--model", "tiny", "--prompt", "<script>alert(1)</script> hi", "--target", " there", "--format", "html", "--out", str(out))
+    proc = run("explain", "--model", "tiny", "--prompt", "<script>alert(1)</script> hi", "--target", " there", "--format", "html", "--out", str(out), "--check")
     assert proc.returncode == 0, proc.stderr
     page = out.read_text()
+    assert '<p class="check">Faithfulness check at words: Removing the top word ' in page
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert "http://" not in page and "https://" not in page  # self-contained
 

@@ -693,3 +693,29 @@ def test_examples_pages_join_dataset_rows_and_datapoints(client):
     found = client.get("/api/examples", params={"q": "NOTE 1", "limit": 2, "offset": 1})
     assert int(found.headers["X-Total-Count"]) == 3  # note 1, note 10, note 11
     assert [r["prompt"] for r in found.json()] == ["note 10", "note 11"]
+
+
+@pytest.mark.parametrize("method", ["kernel_shap", "grad_l2"])
+def test_salience_with_the_faithfulness_check(client, method):
+    body = {"prompt": "Taste-dislikes: eggs.\nSuggestion: quiche.\nServed: cold.\n", "target": "Recommendation: Avoid it.",
+            "method": method, "granularity": "lines"}  # fmt: skip
+    plain = client.post("/api/salience", json=body).json()
+    assert plain["faithfulness"] is None
+    checked = client.post("/api/salience", json={**body, "check": True})
+    assert checked.status_code == 200, checked.text
+    record = checked.json()
+    assert record["cached"] is False  # another cache entry than the plain result
+    check = record["faithfulness"]
+    assert check["granularity"] == "lines" and check["top1"]["size"] == 1 and len(check["top1"]["random"]) == 8
+    assert record["segment_scores"] == plain["segment_scores"] and record["tokens"] == plain["tokens"]
+    assert client.post("/api/salience", json={**body, "check": True}).json()["cached"] is True
+    refused = client.post("/api/salience", json={**body, "check": "maybe"})
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "check"
+
+
+def test_ablation_samples_are_capped_by_the_setting(client):
+    body = {"prompt": "Taste-dislikes: eggs.\n", "target": " Avoid it.", "method": "lime", "options": {"samples": 10**9}}
+    answer = client.post("/api/salience", json=body)
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["field"] == "options.samples" and "max_ablation_samples" in error["message"]
