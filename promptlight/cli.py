@@ -193,7 +193,9 @@ def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="a method option (repeatable). " + "; ".join(_option_help()).replace("%", "%%"),
     )
-    parser.add_argument("--steps", type=int, default=None, help="the same as --option steps=N (integrated_gradients)")
+    parser.add_argument(
+        "--steps", default=None, help="the same as --option steps=N or steps=auto (integrated_gradients)"
+    )
     parser.add_argument(
         "--check",
         action="store_true",

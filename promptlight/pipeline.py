@@ -149,6 +149,7 @@ def explain(
         granularity=granularity,
         segments=segments,
         objective=goal,
+        template=tuple(bool(x) for x in template[:last]) if template else (),
     )
     from promptlight.salience.budget import fit_to_memory
 

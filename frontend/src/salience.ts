@@ -217,7 +217,8 @@ export function methodNotes(result: SalienceResult, method: string): string[] {
   const notes: string[] = [];
   // The objective's sentence speaks of signs; an unsigned method's scores have none.
   if (!meta.signed) notes.push("unsigned: how strongly a part moves f, not in which direction");
-  if (typeof meta.steps === "number") notes.push(`${meta.steps} steps`);
+  if (typeof meta.steps === "number") notes.push(`${meta.steps} steps${meta.auto === true ? (meta.converged === true ? " (auto: gap under tolerance)" : " (auto: not converged)") : ""}`);
+  if (typeof meta.relative_gap === "number") notes.push(`relative gap ${(100 * meta.relative_gap).toFixed(meta.relative_gap < 0.01 ? 2 : 1)}%`);
   if (typeof meta.baseline === "string") notes.push(`baseline: ${meta.baseline}`);
   if (typeof meta.f_input === "number" && typeof meta.f_baseline === "number") {
     notes.push(`f(input) − f(baseline) = ${formatScore(meta.f_input - meta.f_baseline)}`);

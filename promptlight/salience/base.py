@@ -44,6 +44,7 @@ class SalienceInputs:
     granularity: str
     segments: tuple[Span, ...]  # the partition of ``text`` at ``granularity``
     objective: Objective
+    template: tuple[bool, ...] = ()  # len == seq for a chat prompt (chat-template tokens), else empty
 
     @property
     def num_scored(self) -> int:

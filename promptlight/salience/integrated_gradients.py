@@ -3,9 +3,14 @@
     score_i = (e_i - b_i) . integral_0^1 df/de_i (b + a (e - b)) da      (signed)
 
 Only the scored positions (the prompt before the selected target tokens) move along the
-path; the objective's tails (the target tokens) keep their embeddings. The integral uses ``steps`` quadrature
-points (Gauss-Legendre by default), evaluated in batches sized to fit memory. By
+path; the objective's tails (the target tokens) keep their embeddings, and so do special
+tokens (BOS) and chat-template tokens: they are not part of what a user edits, and a model
+given a zero vector where it expects its BOS is far off anything it has seen, which is what
+made the straight path hard to integrate. Their scores are 0. The integral uses ``steps``
+quadrature points (Gauss-Legendre by default), evaluated in batches sized to fit memory. By
 completeness, ``sum_i score_i`` approaches ``f(e) - f(b)``; the result reports the gap.
+``steps="auto"`` starts at 16 points and doubles until the relative gap is under
+``tolerance`` or ``max_steps`` is reached, and reports every try.
 Reference: Sundararajan, Taly & Yan (2017), "Axiomatic Attribution for Deep Networks".
 """
 
@@ -22,6 +27,9 @@ RULES = ("gauss_legendre", "riemann_middle", "geometric")
 #: The geometric rule splits [0, 1] at 10^-1, ..., 10^-DECADES (see ``quadrature``).
 DECADES = 7
 DEFAULT_STEPS = 32
+#: ``steps="auto"``: the first try, and the default cap of the doublings.
+AUTO_FIRST_STEPS = 16
+AUTO_MAX_STEPS = 128
 #: Tokens of activations per backward batch: about 1 MB each for Gemma 3 270M.
 TOKENS_PER_BATCH = 2048
 
@@ -77,14 +85,45 @@ def path_points_per_batch(steps: int, seq: int) -> int:
     return max(1, min(steps, TOKENS_PER_BATCH // max(seq, 1)))
 
 
+def fixed_positions(inputs: SalienceInputs):
+    """``[n]`` bool: scored positions that keep their embedding on the path (special and template tokens)."""
+    import torch
+
+    n = inputs.num_scored
+    template = inputs.template or (False,) * n
+    fixed = [bool(inputs.special[i]) or bool(template[i]) for i in range(n)]
+    return torch.tensor(fixed, dtype=torch.bool, device=inputs.lm.device)
+
+
+def _rows(options, seq: int) -> int:
+    steps = options["max_steps"] if options["steps"] == "auto" else options["steps"]
+    return options["batch_size"] or path_points_per_batch(steps, seq)
+
+
 @register_method(
     "integrated_gradients",
     signed=True,
-    cost="steps forward + backward passes (batched), default 32",
+    cost="steps forward + backward passes (batched), default 32; auto: 16, 32, ... until the gap is small",
     reference="Sundararajan et al. 2017, arXiv:1703.01365",
     description="Path integral of the gradient from a baseline to the input; scores sum to f(input) - f(baseline).",
     options=(
-        Option("steps", int, DEFAULT_STEPS, "quadrature points along the path", minimum=1, cap="max_ig_steps"),
+        Option(
+            "steps",
+            int,
+            DEFAULT_STEPS,
+            "quadrature points along the path; auto: double from 16 until the relative completeness gap < tolerance",
+            minimum=1,
+            special=("auto",),
+            cap="max_ig_steps",
+        ),
+        Option(
+            "tolerance",
+            float,
+            0.01,
+            "steps=auto: stop once |completeness gap| / |f(input) - f(baseline)| is below this",
+            minimum=1e-6,
+        ),
+        Option("max_steps", int, AUTO_MAX_STEPS, "steps=auto: the most steps to try", minimum=1, cap="max_ig_steps"),
         Option(
             "baseline",
             str,
@@ -102,12 +141,14 @@ def path_points_per_batch(steps: int, seq: int) -> int:
             nullable=True,
         ),
     ),
-    rows=lambda options, seq: options["batch_size"] or path_points_per_batch(options["steps"], seq),
+    rows=_rows,
 )
 def integrated_gradients(
     inputs: SalienceInputs,
     *,
-    steps: int = DEFAULT_STEPS,
+    steps: int | str = DEFAULT_STEPS,
+    tolerance: float = 0.01,
+    max_steps: int = AUTO_MAX_STEPS,
     baseline: str = "zero",
     rule: str = "gauss_legendre",
     batch_size: int | None = None,
@@ -115,16 +156,72 @@ def integrated_gradients(
     import torch
 
     lm, objective = inputs.lm, inputs.objective
-    n = inputs.num_scored
-    seq = inputs.ids.shape[0]
     embeds = lm.embed(inputs.prefix_ids[None])[0].detach().float()  # [n, d]
     base = baseline_embeds(inputs, embeds, baseline).detach()  # [n, d]
-    delta = embeds - base  # [n, d]
+    fixed = fixed_positions(inputs)  # [n]
+    base = torch.where(fixed[:, None], embeds, base)  # fixed tokens start where they end
+    delta = embeds - base  # [n, d], zero at fixed positions
+    with torch.no_grad():
+        ends = objective.value_from_embeds(lm, torch.stack([embeds, base]), observe=True)  # [2], row 0 the input
+    f_input, f_baseline = float(ends[0]), float(ends[1])
+    span = max(abs(f_input - f_baseline), 1e-12)
+
+    auto = steps == "auto"
+    plan = _doublings(max_steps) if auto else [int(steps)]
+    tries: list[dict[str, float]] = []
+    done = 0
+    for count in plan:
+        token_scores = _path_integral(inputs, base, delta, count, rule, batch_size, done=done, total=sum(plan))
+        done += count
+        gap = math.fsum(token_scores) - (f_input - f_baseline)  # summed exactly, as a reader would
+        tries.append({"steps": count, "completeness_gap": gap, "relative_gap": abs(gap) / span})
+        if abs(gap) / span < tolerance:
+            break
+    last = tries[-1]
+    info: dict[str, object] = {
+        "steps": last["steps"],
+        "baseline": baseline,
+        "rule": rule,
+        "f_input": f_input,
+        "f_baseline": f_baseline,
+        "completeness_gap": last["completeness_gap"],
+        "relative_gap": last["relative_gap"],
+        "fixed_tokens": int(fixed.sum()),
+    }
+    if auto:
+        info.update(auto=True, tolerance=tolerance, converged=last["relative_gap"] < tolerance, tries=tries)
+    return MethodOutput(
+        objective_value=f_input,
+        token_scores={"integrated_gradients": token_scores},
+        info={"integrated_gradients": info},
+    )
+
+
+def _doublings(max_steps: int) -> list[int]:
+    """16, 32, ... up to ``max_steps`` (which is always the last try)."""
+    plan, count = [], min(AUTO_FIRST_STEPS, max_steps)
+    while count < max_steps:
+        plan.append(count)
+        count *= 2
+    return [*plan, max_steps]
+
+
+def _path_integral(
+    inputs, base, delta, steps: int, rule: str, batch_size: int | None, *, done: int, total: int
+) -> list[float]:
+    """``[n]`` scores ``delta_i . sum_k w_k df/de_i(base + a_k delta)`` with ``steps`` points of ``rule``.
+
+    Progress is reported as ``done + points so far`` of ``total`` (the steps of every try).
+    """
+    import torch
+
+    lm, objective = inputs.lm, inputs.objective
+    n = inputs.num_scored
+    seq = inputs.ids.shape[0]
     alphas, weights = quadrature(steps, rule)  # [steps], [steps]
     alphas, weights = alphas.to(lm.device), weights.to(lm.device)
     chunk = batch_size or path_points_per_batch(steps, seq)
-
-    total_grad = torch.zeros(n, embeds.shape[1], device=embeds.device)  # [n, d], sum_k w_k df/de at point k (float32)
+    total_grad = torch.zeros(n, delta.shape[1], device=delta.device)  # [n, d], sum_k w_k df/de at point k (float32)
     for lo in range(0, steps, chunk):
         a = alphas[lo : lo + chunk].float()  # [c]
         w = weights[lo : lo + chunk].float()  # [c]
@@ -134,26 +231,5 @@ def integrated_gradients(
             # Rows are independent, so the gradient of the weighted sum is each row's gradient times its weight.
             (grads,) = torch.autograd.grad((f * w).sum(), path)  # [c, n, d]
         total_grad += grads.float().sum(dim=0)  # [n, d]
-        report(min(lo + chunk, steps), steps, "steps")
-
-    scores = (delta * total_grad).sum(dim=-1)  # [n]
-    with torch.no_grad():
-        ends = objective.value_from_embeds(lm, torch.stack([embeds, base]), observe=True)  # [2], row 0 the input
-    f_input, f_baseline = float(ends[0]), float(ends[1])
-    token_scores = scores.tolist()
-    gap = math.fsum(token_scores) - (f_input - f_baseline)  # summed exactly, as a reader would
-    return MethodOutput(
-        objective_value=f_input,
-        token_scores={"integrated_gradients": token_scores},
-        info={
-            "integrated_gradients": {
-                "steps": steps,
-                "baseline": baseline,
-                "rule": rule,
-                "f_input": f_input,
-                "f_baseline": f_baseline,
-                "completeness_gap": gap,
-                "relative_gap": abs(gap) / max(abs(f_input - f_baseline), 1e-12),
-            }
-        },
-    )
+        report(done + min(lo + chunk, steps), total, "steps")
+    return (delta * total_grad).sum(dim=-1).tolist()  # [n]

@@ -178,3 +178,16 @@ def test_a_chat_result_survives_json(chat_lm):
     again = ResultRecord.from_json(result.to_json())
     assert again.messages == result.messages
     assert [t.template for t in again.tokens] == [t.template for t in result.tokens]
+
+
+def test_integrated_gradients_keeps_chat_template_tokens_fixed(chat_lm):
+    from promptlight.pipeline import explain
+
+    messages = [{"role": "user", "content": "Taste-likes: tomatoes, cheese. Suggest a dish."}, {"role": "assistant", "content": REPLY}]
+    result = explain(chat_lm, messages, method="integrated_gradients", steps=8)
+    first, _ = result.target_token_span
+    fixed = [t for t in result.tokens[:first] if t.special or t.template]
+    assert len(fixed) >= 3  # BOS and the turn markers
+    assert result.methods["integrated_gradients"]["fixed_tokens"] == len(fixed)
+    assert all(t.scores["integrated_gradients"] == 0.0 for t in fixed)
+    assert any(t.scores["integrated_gradients"] != 0.0 for t in result.tokens[:first] if not (t.special or t.template))

@@ -298,3 +298,39 @@ def test_result_round_trips_through_json(tiny):
     assert again == result
     assert again.aggregate("lines") == result.aggregate("lines")
     assert not math.isnan(result.objective_value)
+
+
+def test_integrated_gradients_auto_steps_meet_the_tolerance_and_say_what_they_tried(tiny):
+    result = explain(tiny, PROMPT, target=TARGET, method="integrated_gradients", steps="auto", rule="geometric")
+    meta = result.methods["integrated_gradients"]
+    tries = meta["tries"]
+    assert meta["auto"] is True and meta["tolerance"] == 0.01
+    assert [t["steps"] for t in tries] == [16 * 2**i for i in range(len(tries))]
+    assert meta["steps"] == tries[-1]["steps"] <= 128
+    assert meta["converged"] is (meta["relative_gap"] < 0.01)
+    assert meta["converged"], tries  # geometric from zero converges on the tiny model within 128 steps
+    assert all(t["relative_gap"] >= 0.01 for t in tries[:-1])  # it stopped at the first try under the tolerance
+    # The scores are those of a plain run at the steps it settled on.
+    plain = explain(tiny, PROMPT, target=TARGET, method="integrated_gradients", steps=meta["steps"], rule="geometric")
+    torch.testing.assert_close(
+        torch.tensor(result.token_scores()[: result.target_token_span[0]]),
+        torch.tensor(plain.token_scores()[: plain.target_token_span[0]]),
+    )
+    capped = explain(tiny, PROMPT, target=TARGET, method="integrated_gradients", steps="auto", max_steps=4,
+                     tolerance=1e-6).methods["integrated_gradients"]  # fmt: skip
+    assert capped["steps"] == 4 and [t["steps"] for t in capped["tries"]] == [4]
+
+
+def test_integrated_gradients_keeps_special_tokens_fixed_on_the_path(tiny):
+    result = explain(tiny, PROMPT, target=TARGET, method="integrated_gradients", steps=16)
+    meta = result.methods["integrated_gradients"]
+    assert meta["fixed_tokens"] == 1 and result.tokens[0].special
+    assert result.tokens[0].scores["integrated_gradients"] == 0.0  # BOS does not move, so it gets no credit
+    # f(baseline) is the objective with every scored token at zero except BOS at its own embedding.
+    ids = ids_of(result, tiny)
+    first, last = result.target_token_span
+    embeds = tiny.module.get_input_embeddings()(ids[None]).detach().clone()
+    embeds[0, 1:first] = 0.0
+    with torch.no_grad():
+        expected = reference_objective(tiny, ids, first, last, embeds=embeds)
+    assert meta["f_baseline"] == pytest.approx(float(expected), abs=1e-3)

@@ -956,7 +956,8 @@ function methodNotes(result, method) {
 	if (!meta) return [];
 	const notes = [];
 	if (!meta.signed) notes.push("unsigned: how strongly a part moves f, not in which direction");
-	if (typeof meta.steps === "number") notes.push(`${meta.steps} steps`);
+	if (typeof meta.steps === "number") notes.push(`${meta.steps} steps${meta.auto === true ? meta.converged === true ? " (auto: gap under tolerance)" : " (auto: not converged)" : ""}`);
+	if (typeof meta.relative_gap === "number") notes.push(`relative gap ${(100 * meta.relative_gap).toFixed(meta.relative_gap < .01 ? 2 : 1)}%`);
 	if (typeof meta.baseline === "string") notes.push(`baseline: ${meta.baseline}`);
 	if (typeof meta.f_input === "number" && typeof meta.f_baseline === "number") notes.push(`f(input) − f(baseline) = ${formatScore(meta.f_input - meta.f_baseline)}`);
 	if (typeof meta.completeness_gap === "number") notes.push(`completeness gap ${formatScore(meta.completeness_gap)}`);
