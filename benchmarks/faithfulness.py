@@ -5,7 +5,9 @@
 1. **Planted fact** (retrieval): a prompt of ``--lines`` facts, one per line ("The green locker
    opens with code 4821."), then a question about one of them; the target is the model's
    teacher-forced answer (the code). A method is right when it ranks the line that holds the
-   answer first at the ``lines`` granularity. Facts, colours and codes are drawn from a seed.
+   answer first among the fact lines at the ``lines`` granularity (the question line, which
+   every method rightly finds important, is not a distractor). Facts, colours and codes are
+   drawn from a seed.
 2. **Deletion versus random** on the sample prompts: the faithfulness check
    (``check=True``) at ``lines``; per method the median over prompts of
    ``drop(top line) / median drop(random line)`` and how often the top line beats the random median.
@@ -70,10 +72,10 @@ def options_for(method: str, quick: bool) -> dict:
     return {}
 
 
-def planted_fact(lm, methods, items, quick: bool) -> None:
+def planted_fact(lm, methods, items, quick: bool, fact_lines: int) -> None:
     from promptlight import explain
 
-    print(f"\n### 1. Planted fact: the needle line ranked first ({len(items)} prompts)\n")
+    print(f"\n### 1. Planted fact: the needle ranked first among {fact_lines} fact lines ({len(items)} prompts)\n")
     print("| method | top-1 accuracy | mean rank of the needle | forward passes | seconds / prompt |")
     print("|---|---|---|---|---|")
     for method in methods:
@@ -86,7 +88,8 @@ def planted_fact(lm, methods, items, quick: bool) -> None:
             segments = result.aggregate("lines")
             needle_span = segments[needle]
             signed = result.methods[method]["signed"]
-            scored = [s for s in segments if s.score is not None and s.end <= result.prompt_span.end]
+            facts = segments[:fact_lines]  # the needle among its distractors (the question line is not one)
+            scored = [s for s in facts if s.score is not None]
             order = sorted(scored, key=lambda s: -(s.score if signed else abs(s.score)))
             rank = next(i for i, s in enumerate(order, 1) if (s.start, s.end) == (needle_span.start, needle_span.end))
             ranks.append(rank)
@@ -174,7 +177,7 @@ def main() -> int:
     print(f"model {args.model} ({lm.device}, {str(lm.dtype).removeprefix('torch.')}); methods {', '.join(methods)}")
     if "planted" not in skip:
         items = planted_items(2 if args.quick else args.items, 4 if args.quick else args.lines, args.seed)
-        planted_fact(lm, methods, items, args.quick)
+        planted_fact(lm, methods, items, args.quick, 4 if args.quick else args.lines)
     if "deletion" not in skip:
         examples = list(load_dataset("sample_prompts"))[: 2 if args.quick else None]
         prompts = []

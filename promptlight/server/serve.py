@@ -45,15 +45,24 @@ MIN_REMOTE_TOKEN_CHARS = 16
 
 
 class RedactToken(logging.Filter):
-    """Hide ``token=...`` in log lines (uvicorn's access log prints the URL of ``/?token=...``)."""
+    """Hide ``token=...`` in log lines (uvicorn's access log prints the URL of ``/?token=...``), and
+    the token itself wherever else it appears (e.g. pasted into the URL path)."""
 
     _TOKEN = re.compile(r"(?i)(token=)[^&\s\"]*")
 
+    def __init__(self, token: str = "") -> None:
+        super().__init__()
+        self._secret = token
+
+    def _clean(self, text: str) -> str:
+        text = self._TOKEN.sub(r"\1***", text)
+        return text.replace(self._secret, "***") if self._secret else text
+
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(self._TOKEN.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(self._clean(a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
-            record.msg = self._TOKEN.sub(r"\1***", record.msg)
+            record.msg = self._clean(record.msg)
         return True
 
 
@@ -128,7 +137,7 @@ def run_serve(args: argparse.Namespace) -> int:
         app, host=settings.host, port=settings.port, log_level="info", server_header=False, **uvicorn_options(settings)
     )
     for name in ("uvicorn.access", "uvicorn.error", "uvicorn"):
-        logging.getLogger(name).addFilter(RedactToken())
+        logging.getLogger(name).addFilter(RedactToken(settings.token))
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{shown_host}:{settings.port}/"
     print(f"promptlight: serving {', '.join(models)} with {', '.join(datasets)} at {url}", flush=True)

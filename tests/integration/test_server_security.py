@@ -200,3 +200,14 @@ def test_every_answer_has_the_security_headers(make_client):
         assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
         assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
         assert "unsafe-inline" not in response.headers["content-security-policy"]
+
+
+def test_a_token_in_the_url_path_is_redacted_from_logs_too():
+    from promptlight.server.serve import RedactToken
+
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
+        ("1.2.3.4", "GET", f"/{TOKEN}/api/health", "1.1", 404), None,
+    )  # fmt: skip
+    assert RedactToken(TOKEN).filter(record)
+    assert TOKEN not in record.getMessage() and "/***/api/health" in record.getMessage()

@@ -1,0 +1,25 @@
+"""The benchmark scripts run: a quick pass of each on the tiny model (their numbers are not checked here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_faithfulness_benchmark_prints_its_three_tables():
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/faithfulness.py", "--model", "tiny", "--quick"],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "### 1. Planted fact" in out and "### 2. Deletion versus random" in out and "### 3. Integrated gradients" in out
+    for method in ("grad_l2", "occlusion", "kernel_shap", "lime", "context_cite"):
+        assert f"| {method} | " in out
