@@ -117,7 +117,9 @@ def test_listing_commands():
     assert "gemma3-270m" in run("models").stdout
     assert "sample_prompts" in run("datasets").stdout
     methods = json.loads(run("methods", "--format", "json").stdout)
-    assert {m["name"] for m in methods} == {"grad_l2", "grad_dot_input", "integrated_gradients", "occlusion"}
+    assert {m["name"] for m in methods} == {
+        "grad_l2", "grad_dot_input", "integrated_gradients", "occlusion", "kernel_shap", "lime", "context_cite"
+    }  # fmt: skip
 
 
 def test_batch_explains_every_row_with_and_without_targets(tmp_path):
