@@ -96,7 +96,7 @@ def fixed_positions(inputs: SalienceInputs):
 
 
 def _rows(options, seq: int) -> int:
-    steps = options["max_steps"] if options["steps"] == "auto" else options["steps"]
+    steps = (options["max_steps"] or AUTO_MAX_STEPS) if options["steps"] == "auto" else options["steps"]
     return options["batch_size"] or path_points_per_batch(steps, seq)
 
 
@@ -123,7 +123,15 @@ def _rows(options, seq: int) -> int:
             "steps=auto: stop once |completeness gap| / |f(input) - f(baseline)| is below this",
             minimum=1e-6,
         ),
-        Option("max_steps", int, AUTO_MAX_STEPS, "steps=auto: the most steps to try", minimum=1, cap="max_ig_steps"),
+        Option(
+            "max_steps",
+            int,
+            None,
+            f"steps=auto: the most steps to try (empty: {AUTO_MAX_STEPS})",
+            minimum=1,
+            cap="max_ig_steps",
+            nullable=True,
+        ),
         Option(
             "baseline",
             str,
@@ -148,7 +156,7 @@ def integrated_gradients(
     *,
     steps: int | str = DEFAULT_STEPS,
     tolerance: float = 0.01,
-    max_steps: int = AUTO_MAX_STEPS,
+    max_steps: int | None = None,
     baseline: str = "zero",
     rule: str = "gauss_legendre",
     batch_size: int | None = None,
@@ -167,7 +175,7 @@ def integrated_gradients(
     span = max(abs(f_input - f_baseline), 1e-12)
 
     auto = steps == "auto"
-    plan = _doublings(max_steps) if auto else [int(steps)]
+    plan = _doublings(max_steps or AUTO_MAX_STEPS) if auto else [int(steps)]
     tries: list[dict[str, float]] = []
     done = 0
     for count in plan:
