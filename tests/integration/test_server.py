@@ -93,7 +93,9 @@ def test_settings_lists_the_table_and_hides_the_token(make_client):
 
 def test_methods_granularities_models(client):
     methods = client.get("/api/methods").json()
-    assert {m["name"] for m in methods} == {"grad_l2", "grad_dot_input", "integrated_gradients", "occlusion"}
+    assert {m["name"] for m in methods} == {
+        "grad_l2", "grad_dot_input", "integrated_gradients", "occlusion", "kernel_shap", "lime", "context_cite"
+    }  # fmt: skip
     assert all({"signed", "cost", "reference", "description"} <= set(m) for m in methods)
     assert client.get("/api/granularities").json() == ["tokens", "words", "sentences", "lines", "paragraphs"]
     assert client.get("/api/models").json() == [
