@@ -175,7 +175,8 @@ def test_slow_clients_get_408_within_the_deadlines_and_the_server_keeps_answerin
         assert all(a.startswith(b"HTTP/1.1 408 ") and b'"request_timeout"' in a for a in answers), answers[:2]
         assert body_answer.startswith(b"HTTP/1.1 408 "), body_answer
         assert idle_answer == b"", idle_answer  # nothing was asked: closed without an answer
-        assert kept_alive_answer.startswith(b"HTTP/1.1 408 "), kept_alive_answer
+        # (the first answer's body may arrive after its headers, in this read)
+        assert kept_alive_answer.endswith(b'"field": null}}') and b"HTTP/1.1 408 " in kept_alive_answer, kept_alive_answer
         assert waited < 10, waited
         assert httpx.get(f"{server.url}/api/health", timeout=5).status_code == 200
         created = httpx.post(f"{server.url}/api/datapoints", json={"prompt": "after the slow ones"}, timeout=5)
