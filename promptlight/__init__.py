@@ -35,6 +35,7 @@ _LAZY = {
     "InvalidArgument": "promptlight.errors",
     "Segment": "promptlight.types",
     "Span": "promptlight.types",
+    "load_run": "promptlight.runs",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -3,7 +3,7 @@
     promptlight serve                                   # the web app on gemma3-270m + sample_prompts
     promptlight generate --model gemma3-270m --dataset sample_prompts --source fewshot-mistake
     promptlight explain --model gemma3-270m --prompt-file p.txt --target " Avoid it." --granularity lines
-    promptlight batch --model gemma3-270m --dataset prompts.jsonl --method occlusion --granularity lines --out results.jsonl
+    promptlight batch --model gemma3-270m --dataset prompts.jsonl --method occlusion --granularity lines --out runs/a
     promptlight models | datasets | methods
 
 ``--format json`` prints machine-readable records (JSON Lines when there are several);
@@ -382,72 +382,223 @@ def cmd_explain(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    """Explain every row of a dataset; one result record per line (JSON Lines), each written as it is done.
+    """Explain every row of a dataset with one or more methods (``promptlight.runs``).
 
-    With ``--out``, every finished row is flushed to disk at once (to a sibling file renamed
-    over ``--out`` when the run ends), so an interrupted run (Ctrl-C: exit 130; SIGTERM: exit
-    143) keeps every row it finished; a run that finishes no row leaves an existing file alone.
+    With ``--out DIR`` the results go to a run folder (:mod:`promptlight.runs.folder`): every
+    finished row is flushed to its journal at once, rows already done are skipped (so a
+    rerun resumes), and the Parquet tables are rebuilt at the end. Without ``--out`` the
+    records are printed as JSON Lines. Ctrl-C or SIGTERM finishes the row in flight, writes
+    the tables and exits 130 or 143. Exit status 1 if any row failed, 0 if none did.
     """
-    import os
-    import signal
+    from promptlight.runs.job import BatchJob, parse_shard, parse_target_rule, tasks_for
 
-    from promptlight.pipeline import explain
-
-    method, options = _method_options(args)
+    methods = [m.strip() for m in (args.methods or args.method).split(",") if m.strip()]
+    options = _options_for_methods(args, methods)
     _check_generation_numbers(args)
-    out_path = _output_path(args)
-    rows = _prompts_from_args(args)
-    _check_placement(args)
-    lm = _load_model(args)
-    import tempfile
-
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    sink, partial = None, None
-    if out_path is not None:  # rows go to a sibling file, renamed over --out once any row is done
-        fd, partial = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".partial", dir=out_path.parent)
-        sink = os.fdopen(fd, "w", encoding="utf-8")
-    done = 0
     try:
-        for i, (source, prompt, target, row_foil) in enumerate(rows, 1):
-            _check_prompt_length(lm, prompt, what=f"The prompt of {source!r}")
-            result = explain(
-                lm,
-                prompt,
-                target=target or None,
-                method=method,
-                granularity=args.granularity,
-                generation=_generation_options(args),
-                foil=row_foil or args.foil,
-                options=options,
-                check=args.check,
+        rule = parse_target_rule(args.target)
+        shard = parse_shard(args.shard)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.limit is not None and args.limit < 1:
+        raise UsageError(f"--limit is {args.limit}; give a number of rows of at least 1.")
+    if args.workers < 1:
+        raise UsageError(f"--workers is {args.workers}; give at least 1.")
+    if args.gpus_per_worker < 0:
+        raise UsageError(f"--gpus-per-worker is {args.gpus_per_worker}; give 0 or more.")
+    if args.engine == "local" and (args.workers != 1 or args.gpus_per_worker or args.ray_address):
+        raise UsageError("--workers, --gpus-per-worker and --ray-address need --engine ray.")
+    template = _read_text_file(args.template, what="Template file") if args.template else None
+    if template is not None:
+        from promptlight.data.template import PromptTemplate, TemplateError
+
+        try:
+            PromptTemplate.parse(template, origin=f"Template file {args.template!r}")
+        except TemplateError as exc:
+            raise UsageError(str(exc)) from None
+    from promptlight.data import load_dataset
+
+    dataset = load_dataset(args.dataset, template=template)
+    examples = [dataset.by_source(args.source)] if args.source else list(dataset.examples)
+    _check_placement(args)
+    device, dtype = _resolved_placement(args)
+    job = BatchJob(
+        model=args.model,
+        device=device,
+        dtype=dtype,
+        methods=tuple(methods),
+        granularity=args.granularity,
+        options=options,
+        target_rule=rule,
+        generation=_generation_options(args),
+        foil=args.foil,
+        check=args.check,
+        chat=args.chat,
+    )
+    if args.granularity == "fields" and not any(isinstance(ex.fields.get("template"), str) for ex in examples):
+        raise UsageError(
+            "--granularity fields needs prompts filled from a template: give --template FILE or a 'template' column."
+        )
+    tasks = tasks_for(job, examples, limit=args.limit, shard=shard)
+    from promptlight.runs.stopping import Stopper
+
+    stopper = Stopper()
+    folder = _run_folder(args, job)
+    todo = tasks
+    if folder is not None:
+        done = folder.done_keys()
+        todo = [t for t in tasks if t.key not in done]
+        if len(todo) < len(tasks):
+            print(
+                f"promptlight: {len(tasks) - len(todo)} of {len(tasks)} rows already done in {args.out}; resuming",
+                file=sys.stderr,
             )
-            line = json.dumps({"source": source, **result.to_dict()}, ensure_ascii=False) + "\n"
-            if sink is not None:
-                sink.write(line)
-                sink.flush()
-                os.fsync(sink.fileno())
-            else:
-                print(line, end="", flush=True)
-            done += 1
-            print(f"promptlight: {i}/{len(rows)} {source}", file=sys.stderr)
+    engine = _engine(args, job, on_start=stopper.install)
+    failed = finished = 0
+    templates = {t.key: t.template for t in todo}
+    progress = _BatchProgress(len(todo))
+    stopper.install()
+    try:
+        for outcome in engine.run(todo, stop=stopper):
+            if folder is not None:
+                folder.add(outcome, template=templates.get(outcome["key"]))
+            elif outcome["status"] == "ok":
+                line = {"source": outcome["source"], **outcome["record"]}
+                print(json.dumps(line, ensure_ascii=False), flush=True)
+            finished += 1
+            if outcome["status"] != "ok":
+                failed += 1
+                print(
+                    f"promptlight: row {outcome['row']} ({outcome['source']}, {outcome['method']}) failed: {outcome['error']}",
+                    file=sys.stderr,
+                )
+            progress.step(outcome)
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        if sink is not None and partial is not None and out_path is not None:
-            sink.close()
-            if done:
-                os.replace(partial, out_path)
-                print(f"promptlight: wrote {done} of {len(rows)} results to {args.out}", file=sys.stderr)
-            else:  # nothing finished: leave an existing file as it was
-                os.unlink(partial)
-    return 0
+        stopper.restore()
+        if folder is not None:
+            n_rows, n_segments = folder.write_tables()
+            folder.close()
+            print(
+                f"promptlight: {args.out}: {n_rows} results, {n_segments} segments "
+                f"({finished} rows explained now, {failed} failed)",
+                file=sys.stderr,
+            )
+    if stopper.requested:
+        print("promptlight: stopped; rerun the same command to resume", file=sys.stderr)
+        return stopper.exit_code
+    return 1 if failed else 0
 
 
-class Terminated(Exception):
-    """SIGTERM during a batch run: the rows already written stay; exit status 143."""
+class _BatchProgress:
+    """Progress on stderr: a bar with rate and ETA on a terminal, one line per row otherwise."""
+
+    def __init__(self, total: int) -> None:
+        import time
+
+        self.total, self.done, self.started = total, 0, time.monotonic()
+        self.first: float | None = None  # when the first row was done (the rate leaves out loading the model)
+        self.bar = None
+        if sys.stderr.isatty() and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="row", file=sys.stderr, dynamic_ncols=True)
+
+    def step(self, outcome: dict[str, Any]) -> None:
+        import time
+
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+            if self.done == self.total:
+                self.bar.close()
+            return
+        now = time.monotonic()
+        if self.first is None:
+            self.first = now
+        # After the first row, the rate from the first row on (so loading the model is not counted),
+        # once that is more than a second long (rows arriving together in a batch would spike it).
+        late = self.done > 1 and now - self.first > 1.0
+        elapsed, rows = (now - self.first, self.done - 1) if late else (now - self.started, self.done)
+        rate = rows / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - self.done) / rate if rate > 0 else 0.0
+        print(
+            f"promptlight: {self.done}/{self.total} {outcome['source']} ({outcome['method']}, "
+            f"{outcome['status']}) {rate * 60:.1f} rows/min, ETA {eta:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
-def _raise_terminated(_signum: int, _frame: Any) -> None:
-    raise Terminated()
+def _options_for_methods(args, methods: list[str]) -> dict[str, dict[str, Any]]:
+    """Each method's parsed options: an ``--option`` goes to every listed method that has it, and must fit one."""
+    from promptlight.salience import get_method
+    from promptlight.salience.options import parse_assignments
+    from promptlight.segments import resolve_granularity
+    from promptlight.server.settings import Settings
+
+    if not methods:
+        raise UsageError("--methods is empty; list one or more methods, e.g. --methods grad_l2,occlusion.")
+    if len(set(methods)) < len(methods):
+        raise UsageError(f"--methods {','.join(methods)} names a method twice; list each once.")
+    infos = [get_method(m) for m in methods]
+    resolve_granularity(args.granularity)
+    raw: dict[str, Any] = parse_assignments(args.option)
+    if args.steps is not None:
+        raw.setdefault("steps", args.steps)
+    if len(infos) > 1:
+        known = {o.name for info in infos for o in info.options}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            valid = ", ".join(sorted(known)) or "(none)"
+            raise UsageError(f"--option {unknown[0]} is an option of none of {', '.join(methods)}; valid: {valid}.")
+    settings = Settings.from_env()
+    out = {}
+    for info in infos:
+        mine = raw if len(infos) == 1 else {k: v for k, v in raw.items() if k in {o.name for o in info.options}}
+        out[info.name] = info.parse_options(mine, settings)
+    return out
+
+
+def _resolved_placement(args) -> tuple[str, str]:
+    """``--device`` and ``--dtype`` as names (``cpu``, ``float32``): part of every row's key."""
+    from promptlight.models.placement import resolve_device, resolve_dtype
+
+    if args.engine == "ray" and args.device == "auto" and args.gpus_per_worker > 0:
+        device = "cuda"  # the workers' GPUs, whatever the driver has
+        dtype = args.dtype if args.dtype != "auto" else "bfloat16"
+        return device, dtype
+    resolved = resolve_device(args.device, field="--device")
+    return str(resolved), str(resolve_dtype(args.dtype, resolved, field="--dtype")).removeprefix("torch.")
+
+
+def _run_folder(args, job: Any) -> Any:
+    if not args.out:
+        return None
+    from promptlight.runs.folder import RunFolder, RunFolderError
+
+    try:
+        return RunFolder(args.out, job, overwrite=args.overwrite)
+    except RunFolderError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _engine(args, job: Any, *, on_start: Any) -> Any:
+    from promptlight.runs.engines import LocalEngine, RayEngine, RayMissing
+
+    settings = _limits()
+    if args.engine == "local":
+        return LocalEngine(job, load_model=lambda: _load_model(args), settings=settings)
+    try:
+        return RayEngine(
+            job,
+            settings=settings,
+            workers=args.workers,
+            gpus_per_worker=args.gpus_per_worker,
+            address=args.ray_address,
+            on_start=on_start,
+        )
+    except RayMissing as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _use_color(args) -> bool:
@@ -556,7 +707,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_placement_arguments(exp)
     exp.set_defaults(func=cmd_explain)
 
-    batch = sub.add_parser("batch", help="explain every row of a dataset, one JSON result per line")
+    batch = sub.add_parser(
+        "batch",
+        help="explain every row of a dataset into a run folder (resumable; Parquet tables; local or Ray)",
+    )
     batch.add_argument(
         "--model", default="gemma3-270m", metavar="SPEC", help="NAME:PATH or a preset (default gemma3-270m)"
     )
@@ -564,6 +718,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--dataset", required=True, metavar="SPEC", help="sample_prompts, a .jsonl/.csv/.txt file or a URL"
     )
     batch.add_argument("--source", help="only the row with this source")
+    batch.add_argument(
+        "--template",
+        metavar="FILE",
+        help="a prompt template with {field} placeholders filled from each row's columns "
+        "(rows may instead carry a 'template' column); adds the 'fields' granularity",
+    )
+    batch.add_argument(
+        "--target",
+        default="dataset",
+        metavar="RULE",
+        help="what to explain: dataset (the row's target; generated when it has none; default), "
+        "generate (always the model's own output) or regex:PATTERN (the first match in the target; "
+        "its first group if it has one)",
+    )
     batch.add_argument(
         "--chat",
         action="store_true",
@@ -573,7 +741,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--foil", metavar="TEXT", help="explain each target rather than TEXT (a row's own 'foil' column wins)"
     )
     _add_method_arguments(batch)
-    batch.add_argument("--out", metavar="FILE", help="write the JSON Lines to FILE (each row flushed as it is done)")
+    batch.add_argument(
+        "--methods", metavar="M1,M2", help="several methods, each row explained by each (instead of --method)"
+    )
+    batch.add_argument("--limit", type=int, metavar="N", help="only the first N rows (after --shard)")
+    batch.add_argument("--shard", metavar="I/N", help="only shard I of N (rows I-1, I-1+N, ...), e.g. 1/4")
+    batch.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write a run folder: results.parquet, segments.parquet, records.jsonl (a rerun skips rows already "
+        "done); without it, JSON Lines on standard output",
+    )
+    batch.add_argument(
+        "--overwrite", action="store_true", help="let --out replace the results of a different job in that folder"
+    )
+    batch.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local (default: this process) or ray (one model per Ray actor; pip install 'promptlight[ray]')",
+    )
+    batch.add_argument("--workers", type=int, default=1, metavar="N", help="--engine ray: N actors (default 1)")
+    batch.add_argument(
+        "--gpus-per-worker", type=float, default=0.0, metavar="G", help="--engine ray: GPUs per actor (default 0)"
+    )
+    batch.add_argument(
+        "--ray-address", metavar="ADDR", help="--engine ray: join this Ray cluster (default: start a local one)"
+    )
     _add_generation_arguments(batch)
     _add_placement_arguments(batch)
     batch.set_defaults(func=cmd_batch, prompt=None, prompt_file=None)
@@ -612,9 +806,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("promptlight: interrupted", file=sys.stderr)
         return 130
-    except Terminated:
-        print("promptlight: terminated", file=sys.stderr)
-        return 143
     except BrokenPipeError:
         return 0
 

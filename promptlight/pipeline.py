@@ -44,6 +44,7 @@ def explain(
     options: Mapping[str, Any] | None = None,
     settings: Mapping[str, Any] | None = None,
     check: bool = False,
+    fields: Sequence[Mapping[str, Any]] | None = None,
     **more_options: Any,
 ) -> SalienceResult:
     """Explain which parts of ``prompt`` drive the selected part of ``target``.
@@ -65,13 +66,17 @@ def explain(
     :class:`~promptlight.salience.objective.TargetLogprob`). ``check=True`` adds the faithfulness
     check at ``granularity`` (``result.faithfulness``: removing the top-1 and top-3 segments
     against seeded random ones; :mod:`promptlight.salience.faithfulness`), 17 more suffix passes.
+    ``fields`` (``[{"name", "start", "end"}]``, char ranges into the prompt text, or for a
+    chat into its last user message's content) names where a template's fields and sections
+    are (:meth:`promptlight.data.template.PromptTemplate.fill` gives them); the result then
+    has the ``fields`` granularity.
 
     Returns a :class:`~promptlight.result.SalienceResult`; positive scores push the selection up.
     Bad input raises :class:`~promptlight.errors.InvalidArgument` naming its ``field``.
     """
     from promptlight.chat import check_messages, render, template_mask
     from promptlight.salience import get_method
-    from promptlight.segments import MESSAGES, all_boundaries, resolve_granularity, segment, split_at
+    from promptlight.segments import FIELDS, MESSAGES, all_boundaries, resolve_granularity, segment, split_at
 
     info = get_method(method)
     granularity = resolve_granularity(granularity)
@@ -82,6 +87,11 @@ def explain(
     elif granularity == MESSAGES:
         raise InvalidArgument(
             "Granularity 'messages' needs a chat prompt: give the prompt as a list of messages.", field="granularity"
+        )
+    if granularity == FIELDS and not fields:
+        raise InvalidArgument(
+            "Granularity 'fields' needs a prompt filled from a template: give its fields (a dataset's template).",
+            field="granularity",
         )
     if foil is not None and (not isinstance(foil, str) or not foil.strip()):  # before any model call
         raise InvalidArgument(
@@ -117,8 +127,11 @@ def explain(
             field="prompt",
         )
     ranges = chat.ranges if chat is not None else None
+    parts = _field_parts(fields, prompt, chat)
     cuts = [len(prompt), *(c for pair in ranges or () for c in pair)]
-    boundaries = all_boundaries(text, tok.spans, cuts=cuts, messages=ranges)
+    boundaries = all_boundaries(
+        text, tok.spans, cuts=cuts, messages=ranges, fields=[(p["start"], p["end"]) for p in parts] if parts else None
+    )
     segments = boundaries[granularity] if granularity in boundaries else split_at(segment(text, granularity), cuts)
     template = template_mask([(s.start, s.end) for s in tok.spans], ranges or (), len(prompt)) if ranges else None
 
@@ -217,6 +230,7 @@ def explain(
         f_foil=sides[1] if sides else None,
         alternatives=alternatives,
         messages=chat.message_spans() if chat is not None else (),
+        fields=parts,
     )
     if not check:
         return result
@@ -237,6 +251,36 @@ def _check(result: SalienceResult, inputs: Any, segments: Sequence[Span], *, sig
     lm = inputs.lm
     with lm.lock, lm.frozen():
         return check_faithfulness(inputs, scores, signed=signed)
+
+
+def _field_parts(fields: Sequence[Mapping[str, Any]] | None, prompt: str, chat: Any) -> tuple[dict[str, Any], ...]:
+    """``fields`` as char ranges into the explained text, checked to lie inside what they index."""
+    if not fields:
+        return ()
+    base, limit = 0, len(prompt)
+    if chat is not None:
+        users = [k for k, m in enumerate(chat.messages) if m.role == "user"]
+        if not users:
+            raise InvalidArgument("fields index a user message, and this chat has none.", field="fields")
+        message = chat.messages[users[-1]]
+        lead = len(message.content) - len(message.content.lstrip())
+        base, limit = chat.ranges[users[-1]][0] - lead, len(message.content)
+    out = []
+    for k, part in enumerate(fields):
+        try:
+            name, start, end = str(part["name"]), int(part["start"]), int(part["end"])
+        except (KeyError, TypeError, ValueError):
+            raise InvalidArgument(
+                f"fields[{k}] is {part!r}; each field is {{'name', 'start', 'end'}} with integer char offsets.",
+                field="fields",
+            ) from None
+        if not 0 <= start < end <= limit:
+            raise InvalidArgument(
+                f"fields[{k}] ({name!r}) spans [{start}, {end}), outside the prompt text (valid: 0 <= start < end <= {limit}).",
+                field="fields",
+            )
+        out.append({"name": name, "start": base + start, "end": base + end})
+    return tuple(out)
 
 
 def _alternatives(lm: Any, goal: Any, tok: Any, first: int, text: str) -> tuple[dict[str, Any], ...]:

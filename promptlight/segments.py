@@ -60,6 +60,8 @@ __all__ = [
 REGEX_PREFIX = "regex:"
 #: The granularity of chat prompts: one segment per message's content, one per stretch of template text.
 MESSAGES = "messages"
+#: One segment per filled field and per template section of a templated prompt (``promptlight.data.template``).
+FIELDS = "fields"
 #: Seconds one ``regex:`` pattern may spend on one text before it is given up (ValueError).
 REGEX_TIMEOUT = 2.0
 _CHOICES = ", ".join(GRANULARITIES) + ", regex:<pattern>"
@@ -307,11 +309,12 @@ def resolve_granularity(name: str) -> str:
     ``regex:<pattern>`` (Python ``re`` syntax, run by the ``regex`` package with a time
     limit; inline flags such as ``(?m)`` work).
     ``messages`` (one segment per chat message, template text between them on its own)
-    is valid for chat prompts only; the pipeline checks that.
+    is valid for chat prompts only, ``fields`` (one segment per filled field and per
+    template section) for prompts filled from a template; the pipeline checks that.
     Raises ValueError naming the bad value and listing the choices.
     """
     if isinstance(name, str):
-        if name in GRANULARITIES or name == MESSAGES:
+        if name in GRANULARITIES or name in (MESSAGES, FIELDS):
             return name
         if name.startswith(REGEX_PREFIX):
             _compile_pattern(name[len(REGEX_PREFIX) :])
@@ -331,6 +334,11 @@ def segment(text: str, granularity: str) -> tuple[Span, ...]:
     if granularity == MESSAGES:
         raise InvalidArgument(
             "Granularity 'messages' needs a chat prompt (messages rendered with a chat template), not plain text.",
+            field="granularity",
+        )
+    if granularity == FIELDS:
+        raise InvalidArgument(
+            "Granularity 'fields' needs a prompt filled from a template (the fields' places), not plain text.",
             field="granularity",
         )
     if granularity == "tokens":
@@ -482,6 +490,7 @@ def all_boundaries(
     *,
     cuts: Sequence[int] = (),
     messages: Sequence[tuple[int, int]] | None = None,
+    fields: Sequence[tuple[int, int]] | None = None,
 ) -> dict[str, tuple[Span, ...]]:
     """The segments of every named granularity, keyed in ``types.GRANULARITIES`` order.
 
@@ -490,6 +499,8 @@ def all_boundaries(
     crosses a char position in ``cuts`` (the prompt's end, message edges): a segment is split
     there. With ``messages`` (char ranges of chat messages' contents) the result also has
     :data:`MESSAGES`: one segment per message and per stretch between (template text, target).
+    With ``fields`` (char ranges of a filled template's parts) it has :data:`FIELDS`: one
+    segment per part, and the rest (chat-template text, the target) cut at ``cuts``.
     """
     out: dict[str, tuple[Span, ...]] = {}
     for granularity in GRANULARITIES:
@@ -500,6 +511,9 @@ def all_boundaries(
     if messages is not None:
         edges = [c for pair in messages for c in pair]
         out[MESSAGES] = split_at((Span(0, len(text)),) if text else (), [*cuts, *edges])
+    if fields is not None:
+        edges = [c for pair in fields for c in pair]
+        out[FIELDS] = split_at((Span(0, len(text)),) if text else (), [*cuts, *edges])
     return out
 
 
@@ -637,6 +651,11 @@ def _result_boundaries(result: ResultRecord, granularity: str) -> tuple[Span, ..
     if granularity == MESSAGES:
         raise InvalidArgument(
             "Granularity 'messages' needs a chat prompt; this result's prompt is plain text.", field="granularity"
+        )
+    if granularity == FIELDS:
+        raise InvalidArgument(
+            "Granularity 'fields' needs a prompt filled from a template; this result's prompt was not.",
+            field="granularity",
         )
     return split_at(segment(result.text, granularity), record_cuts(result))
 

@@ -173,6 +173,9 @@ class ResultRecord:
     ``messages`` is empty for a plain prompt; for a chat prompt (rendered with the model's
     chat template, ``text`` starting with the rendered prompt) it lists each message as
     ``{"role", "start", "end"}``, the char range of its content in ``text``.
+    ``fields`` is empty unless the prompt was filled from a template; then it lists each
+    filled field and template section as ``{"name", "start", "end"}`` (char ranges into
+    ``text``; see :mod:`promptlight.data.template`), and ``boundaries["fields"]`` segments by them.
     """
 
     model: str
@@ -198,6 +201,7 @@ class ResultRecord:
     alternatives: tuple[Mapping[str, Any], ...] = ()
     messages: tuple[Mapping[str, Any], ...] = ()
     faithfulness: Mapping[str, Any] | None = None
+    fields: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def prompt(self) -> str:
@@ -246,6 +250,7 @@ class ResultRecord:
             "alternatives": [dict(a) for a in self.alternatives],
             "messages": [dict(m) for m in self.messages],
             "faithfulness": None if self.faithfulness is None else dict(self.faithfulness),
+            "fields": [dict(f) for f in self.fields],
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -295,6 +300,7 @@ class ResultRecord:
             alternatives=tuple(dict(a) for a in d.get("alternatives", ())),
             messages=tuple(dict(m) for m in d.get("messages", ())),
             faithfulness=None if d.get("faithfulness") is None else dict(d["faithfulness"]),
+            fields=tuple(dict(f) for f in d.get("fields", ())),
         )
 
     @classmethod

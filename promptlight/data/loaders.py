@@ -140,7 +140,12 @@ def _has_surrogates(text: str) -> bool:
 
 
 def rows_to_examples(
-    rows: Iterable[tuple[str, int | None, Mapping[str, Any]]], *, origin: str, stem: str, what: str
+    rows: Iterable[tuple[str, int | None, Mapping[str, Any]]],
+    *,
+    origin: str,
+    stem: str,
+    what: str,
+    template: str | None = None,
 ) -> tuple[Example, ...]:
     """Validate ``(where, line, row)`` triples into examples.
 
@@ -150,12 +155,36 @@ def rows_to_examples(
     ``row`` maps column names to values; ``prompt`` is required, ``target``/``source``
     optional strings (``None`` counts as missing), the rest goes to ``Example.fields``.
     ``what`` names a row in hints ("line", "row").
+
+    A row with no ``prompt`` but a ``template`` column, or any row when ``template`` (a
+    template's text) is given, gets its prompt by filling the template from its columns
+    (:mod:`promptlight.data.template`); the template's text is kept in ``fields["template"]``.
     """
     from promptlight.chat import check_messages, preview
+    from promptlight.data.template import PromptTemplate, TemplateError
     from promptlight.errors import InvalidArgument
 
+    parsed: dict[str, PromptTemplate] = {}
     examples: list[Example] = []
     for where, line, row in rows:
+        own = row.get("template") if isinstance(row.get("template"), str) else None
+        if (template is not None or own) and "prompt" in row:
+            problem = (
+                'has a "prompt" and a template to fill one; give the prompt as the template\'s fields '
+                '(drop the "prompt" column) or drop the template.'
+            )
+            raise _fail(origin, where, problem, line=line)
+        if template is not None or own:
+            text = template if template is not None else str(own)
+            try:
+                if text not in parsed:
+                    parsed[text] = PromptTemplate.parse(
+                        text, origin="the template" if own is None else 'its "template"'
+                    )
+                filled = parsed[text].fill(row, where="it")
+            except TemplateError as exc:
+                raise _fail(origin, where, str(exc), line=line) from None
+            row = {**row, "prompt": filled.text, "template": text}
         if "messages" in row and "prompt" not in row:  # a chat row: its prompt is a readable preview
             try:
                 checked = check_messages(row["messages"])
@@ -210,7 +239,7 @@ def _short(value: Any, limit: int = 60) -> str:
 # --- .jsonl ------------------------------------------------------------------------------
 
 
-def parse_jsonl(data: bytes, *, origin: str, stem: str) -> tuple[Example, ...]:
+def parse_jsonl(data: bytes, *, origin: str, stem: str, template: str | None = None) -> tuple[Example, ...]:
     """Examples from JSON Lines bytes (see the module docstring)."""
     text = decode_utf8(data, origin=origin)
     if not text.strip():
@@ -254,13 +283,13 @@ def parse_jsonl(data: bytes, *, origin: str, stem: str) -> tuple[Example, ...]:
                 )
             yield where, number, obj
 
-    return rows_to_examples(rows(), origin=origin, stem=stem, what="line")
+    return rows_to_examples(rows(), origin=origin, stem=stem, what="line", template=template)
 
 
 # --- .csv --------------------------------------------------------------------------------
 
 
-def parse_csv(data: bytes, *, origin: str, stem: str) -> tuple[Example, ...]:
+def parse_csv(data: bytes, *, origin: str, stem: str, template: str | None = None) -> tuple[Example, ...]:
     """Examples from CSV bytes with a header row (see the module docstring)."""
     text = decode_utf8(data, origin=origin)
     if not text.strip():
@@ -300,7 +329,7 @@ def parse_csv(data: bytes, *, origin: str, stem: str) -> tuple[Example, ...]:
             problem = f"the header names the column {name!r} twice. Column names must be unique."
             raise _fail(origin, f"line {header_line}", problem, line=header_line)
         columns.append(name)
-    if "prompt" not in columns:
+    if "prompt" not in columns and template is None and "template" not in columns:
         found = ", ".join(repr(c) for c in columns)
         hint = ""
         if len(columns) == 1 and any(sep in header_cells[0] for sep in (";", "\t", "|")):
@@ -332,13 +361,17 @@ def parse_csv(data: bytes, *, origin: str, stem: str) -> tuple[Example, ...]:
             cells = cells + [""] * (len(columns) - len(cells))
             yield where, line, dict(zip(columns, cells))
 
-    return rows_to_examples(rows(), origin=origin, stem=stem, what="row")
+    return rows_to_examples(rows(), origin=origin, stem=stem, what="row", template=template)
 
 
 # --- .txt --------------------------------------------------------------------------------
 
 
-def parse_txt(data: bytes, *, origin: str, stem: str) -> tuple[Example, ...]:
+def parse_txt(data: bytes, *, origin: str, stem: str, template: str | None = None) -> tuple[Example, ...]:
+    if template is not None:
+        raise _fail(
+            origin, None, "is a .txt file of whole prompts; a template is filled from columns: give a .jsonl or .csv."
+        )
     """Prompts from a text file: the whole file, or pieces between ``---`` lines."""
     text = decode_utf8(data, origin=origin).replace("\r\n", "\n")
     if not text.strip():
@@ -385,12 +418,12 @@ _CONTENT_TYPES = {
 }
 
 
-def parse_bytes(data: bytes, *, fmt: str, origin: str, stem: str) -> tuple[Example, ...]:
+def parse_bytes(data: bytes, *, fmt: str, origin: str, stem: str, template: str | None = None) -> tuple[Example, ...]:
     """Examples from ``data`` in format ``fmt`` (one of :data:`FORMATS`)."""
     parser = PARSERS.get(fmt.lower())
     if parser is None:
         raise _fail(origin, None, f"unknown format {fmt!r}. Valid: {', '.join(FORMATS)}.")
-    return parser(data, origin=origin, stem=stem)
+    return parser(data, origin=origin, stem=stem, template=template)
 
 
 # --- files and URLs ----------------------------------------------------------------------
@@ -408,7 +441,7 @@ def _readable_dir(p: Path) -> bool:
     return True
 
 
-def load_file(path: str | Path) -> tuple[Example, ...]:
+def load_file(path: str | Path, *, template: str | None = None) -> tuple[Example, ...]:
     """Examples from a local ``.jsonl``, ``.csv`` or ``.txt`` file."""
     p = Path(path).expanduser()
     origin = str(path)
@@ -427,10 +460,10 @@ def load_file(path: str | Path) -> tuple[Example, ...]:
         data = read_regular_file(p, what="The dataset file", max_bytes=MAX_DATASET_BYTES)
     except FileProblem as exc:
         raise _fail(origin, None, str(exc)) from None
-    return parse_bytes(data, fmt=fmt, origin=origin, stem=p.stem)
+    return parse_bytes(data, fmt=fmt, origin=origin, stem=p.stem, template=template)
 
 
-def load_url(url: str, *, timeout: float = URL_TIMEOUT_S) -> tuple[Example, ...]:
+def load_url(url: str, *, timeout: float = URL_TIMEOUT_S, template: str | None = None) -> tuple[Example, ...]:
     """Examples from an ``http(s)`` URL; the format comes from the path's extension or the Content-Type."""
     request = urllib.request.Request(url, headers={"User-Agent": "promptlight", "Accept": "*/*"})
     try:
@@ -465,4 +498,4 @@ def load_url(url: str, *, timeout: float = URL_TIMEOUT_S) -> tuple[Example, ...]
             f"cannot tell the format: the path has no {FORMATS_TEXT} extension and the server sent "
             f"Content-Type {content_type!r}. Use a URL ending in {FORMATS_TEXT}.",
         )
-    return parse_bytes(data, fmt=fmt, origin=url, stem=stem)
+    return parse_bytes(data, fmt=fmt, origin=url, stem=stem, template=template)

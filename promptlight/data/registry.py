@@ -66,7 +66,7 @@ def _valid_choices() -> str:
     return f"a {loaders.FORMATS_TEXT} file, an http(s) URL, or a built-in dataset name from list_datasets(): {names}"
 
 
-def _from_registry(name: str, key: str, spec: str) -> Dataset:
+def _from_registry(name: str, key: str, spec: str, template: str | None = None) -> Dataset:
     entry = _REGISTRY[key]
     try:
         result = entry.factory()
@@ -78,11 +78,11 @@ def _from_registry(name: str, key: str, spec: str) -> Dataset:
         examples = result.examples
     else:
         rows = list(result)
-        if all(isinstance(r, Example) for r in rows) and rows:
+        if all(isinstance(r, Example) for r in rows) and rows and template is None:
             examples = tuple(r for r in rows if isinstance(r, Example))
         else:
             examples = loaders.rows_to_examples(
-                _registry_rows(rows, key), origin=f"dataset {key!r}", stem=key, what="row"
+                _registry_rows(rows, key), origin=f"dataset {key!r}", stem=key, what="row", template=template
             )
     return Dataset(name=name, spec=spec, examples=examples, description=entry.description)
 
@@ -101,13 +101,15 @@ def _registry_rows(rows: list[Any], key: str) -> Iterable[tuple[str, int | None,
         yield f"row {i}", i, row
 
 
-def load_dataset(spec: str | os.PathLike[str]) -> Dataset:
+def load_dataset(spec: str | os.PathLike[str], *, template: str | None = None) -> Dataset:
     """Load a dataset from a ``NAME:PATH`` spec (or a bare ``PATH``).
 
     ``PATH`` is looked up in this order: a registered name (``sample_prompts``, see
     :func:`list_datasets`); an ``http(s)://`` URL; a local ``.jsonl``, ``.csv`` or ``.txt``
     file (formats in ``promptlight/data/loaders.py``). A ``Path`` object is always a file
-    path (no NAME: part). Every problem raises :class:`DatasetError` with a message for people.
+    path (no NAME: part). ``template`` (a template's text) fills every row's prompt from its
+    columns (:mod:`promptlight.data.template`). Every problem raises :class:`DatasetError`
+    with a message for people.
     """
     if isinstance(spec, os.PathLike):
         spec_text = os.fspath(spec)
@@ -120,19 +122,19 @@ def load_dataset(spec: str | os.PathLike[str]) -> Dataset:
             raise DatasetError(f"{exc} Valid PATH values: {_valid_choices()}.") from None
 
     if path in _REGISTRY and not isinstance(spec, os.PathLike):
-        return _from_registry(name, path, spec_text)
+        return _from_registry(name, path, spec_text, template)
 
     if is_url(path):
         scheme = path.split(":", 1)[0].lower()
         if scheme not in ("http", "https"):
             raise DatasetError(f"{path}: unsupported URL scheme {scheme!r}. Valid: {_valid_choices()}.", origin=path)
-        examples = loaders.load_url(path)
+        examples = loaders.load_url(path, template=template)
         return Dataset(name=name, spec=spec_text, examples=examples)
 
     p = Path(path).expanduser()
     suffix = p.suffix.lower()
     if suffix in loaders.FORMATS or p.is_dir():
-        return Dataset(name=name, spec=spec_text, examples=loaders.load_file(path))
+        return Dataset(name=name, spec=spec_text, examples=loaders.load_file(path, template=template))
     if p.suffix or p.is_file():
         hint = ""
         if suffix == ".json":

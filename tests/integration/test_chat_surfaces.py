@@ -134,12 +134,12 @@ def test_batch_reads_messages_rows(tmp_path):
     data = tmp_path / "chats.jsonl"
     rows = [{"messages": CHAT, "target": REPLY}, {"prompt": "Suggest a dish.", "target": REPLY}]
     data.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
-    out = tmp_path / "out.jsonl"
+    out = tmp_path / "run"
     code, _o, err = _cli(
         "batch", "--model", "tiny-chat", "--chat", "--dataset", str(data), "--method", "grad_l2", "--out", str(out)
     )
     assert code == 0, err
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    records = [json.loads(line)["record"] for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [len(r["messages"]) for r in records] == [2, 1]  # the plain row is wrapped as one user message by --chat
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"messages": [{"role": "user", "content": 3}]}) + "\n", encoding="utf-8")

@@ -128,12 +128,13 @@ def test_batch_explains_every_row_with_and_without_targets(tmp_path):
         '{"prompt": "Taste-dislikes: eggs.\\nSuggestion: quiche.\\nRecommendation:", "target": " Avoid it.", "source": "with-target"}\n'
         '{"prompt": "Suggestion: salad.\\nRecommendation:", "source": "generated"}\n'
     )
-    out = tmp_path / "results.jsonl"
+    out = tmp_path / "run"
     proc = run("batch", "--model", "tiny", "--dataset", str(data), "--method", "occlusion", "--granularity", "lines",
                "--max-new-tokens", "4", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    records = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["source"] for r in records] == ["with-target", "generated"]
+    lines = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    assert [r["source"] for r in lines] == ["with-target", "generated"]
+    records = [r["record"] for r in lines]
     assert records[0]["text"].endswith(" Avoid it.")
     assert all(r["segment_scores"]["occlusion"]["granularity"] == "lines" for r in records)
     assert len(records[1]["text"]) > len("Suggestion: salad.\nRecommendation:")

@@ -53,13 +53,14 @@ def test_select_explains_the_first_occurrence_of_a_text(tiny):
 
 
 def test_the_example_dataset_runs_in_batch(tmp_path):
-    out = tmp_path / "results.jsonl"
+    out = tmp_path / "run"
     code, _out, err = _cli(
         "batch", "--model", "tiny-chat", "--dataset", str(EXAMPLES / "prompts.jsonl"), "--method", "grad_l2",
         "--granularity", "lines", "--out", str(out),
     )  # fmt: skip
     assert code == 0, err
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [r["source"] for r in records] == ["soup", "dessert", "count", "chat"]
+    lines = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["source"] for r in lines] == ["soup", "dessert", "count", "chat"]
+    records = [r["record"] for r in lines]
     assert [bool(r["messages"]) for r in records] == [False, False, False, True]
     assert records[1]["foil"] == " Avoid it."  # the row's own foil column

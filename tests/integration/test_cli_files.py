@@ -112,8 +112,7 @@ def test_serve_with_a_port_out_of_range(tmp_path):
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_batch_keeps_every_finished_row(tmp_path, sig, code):
-    out = tmp_path / "results.jsonl"
-    out.write_text("an older file\n")
+    out = tmp_path / "run"
     proc = subprocess.Popen(
         [sys.executable, "-m", "promptlight", "batch", "--model", "tiny", "--dataset", "sample_prompts",
          "--method", "integrated_gradients", "--option", "steps=96", "--out", str(out)],
@@ -128,18 +127,20 @@ def test_an_interrupted_batch_keeps_every_finished_row(tmp_path, sig, code):
             break
     rest = proc.communicate(timeout=120)[1]
     assert proc.returncode == code, "".join(seen) + rest
-    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert 2 <= len(rows) < 13, len(rows)  # the finished rows, each complete; not the whole dataset
+    rows = [json.loads(line) for line in (out / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert 2 <= len(rows) < 13, len(rows)  # the finished rows (and the one in flight), each complete
     in_order = [e.source for e in load_dataset("sample_prompts")]
     assert [r["source"] for r in rows] == in_order[: len(rows)]  # the dataset's first rows, in order
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(out / "results.parquet").column("source").to_pylist() == in_order[: len(rows)]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left behind
 
 
-def test_a_batch_that_finishes_no_row_leaves_the_old_file(tmp_path):
-    out = tmp_path / "results.jsonl"
-    out.write_text("keep me\n")
+def test_a_batch_refused_before_the_model_loads_writes_nothing(tmp_path):
+    out = tmp_path / "run"
     rows = tmp_path / "rows.jsonl"
     rows.write_text(json.dumps({"prompt": "x" * 10, "target": " y"}) + "\n")
     proc = _cli("batch", "--model", "tiny", "--dataset", str(rows), "--method", "grad_l2", "--option", "nope=1", "--out", str(out))
     _one_line_error(proc, "nope")
-    assert out.read_text() == "keep me\n"
+    assert not out.exists()
