@@ -22,6 +22,7 @@ import type { SalienceResult } from "./types";
 import { Editor } from "./ui/editor";
 import { ExamplesTable } from "./ui/examples";
 import { Header } from "./ui/header";
+import { RunsView } from "./ui/runs";
 import { installTooltip } from "./ui/tooltip";
 import { decodeView, encodeView, withoutUnconfirmedRun, type InitialView } from "./viewstate";
 
@@ -45,6 +46,7 @@ export class App implements AppHandle {
   private readonly header: Header;
   private readonly panels: Panel[];
   private readonly layout: HTMLElement;
+  private readonly runs: RunsView;
   private readonly bannerEl = h("div", { class: "pl-banner", attrs: { role: "alert" } });
   /** The examples column was hidden automatically for the compare view (and comes back after it). */
   private autoCollapsed = false;
@@ -87,13 +89,16 @@ export class App implements AppHandle {
         invalidateAll(ctx);
         void refreshHealth(ctx);
       },
+      toggleRuns: () => this.showRuns(this.runs.el.hidden),
     });
+    this.runs = new RunsView(api, () => this.showRuns(false));
+    this.runs.el.hidden = true;
     this.panels = PANELS.map((spec) => spec.create(ctx));
     const region = (r: string) => PANELS.flatMap((spec, i) => (spec.region === r ? [this.panels[i].el] : []));
     this.layout = h("div", { class: "pl-layout" }, h("aside", { class: "pl-left" }, ...region("left")), h("main", { class: "pl-right" }, ...region("right")));
     if (opts.showExamples === false) this.setLeftVisible(false);
     const tooltip = h("div", { class: "pl-tooltip", attrs: { role: "tooltip" } });
-    const app = h("div", { class: "pl-app" }, this.header.el, this.bannerEl, this.layout, tooltip);
+    const app = h("div", { class: "pl-app" }, this.header.el, this.bannerEl, this.layout, this.runs.el, tooltip);
     replace(root, app);
     this.bannerEl.hidden = true;
     installTooltip(app, tooltip);
@@ -118,7 +123,7 @@ export class App implements AppHandle {
       window.addEventListener("hashchange", onHash);
       ctx.cleanups.push(() => window.removeEventListener("hashchange", onHash));
     }
-    await Promise.all([loadMeta(ctx), loadExamples(ctx)]);
+    await Promise.all([loadMeta(ctx), loadExamples(ctx), this.findRuns()]);
     if (init.data && init.data.length) {
       const added: string[] = [];
       for (const row of init.data) {
@@ -135,6 +140,23 @@ export class App implements AppHandle {
     await applyView(ctx, init);
     // A first look at something rather than an empty pane.
     if (!ctx.store.panes.A.datapoint && ctx.store.examples.length > 0) await select(ctx, ctx.store.examples[0].id);
+  }
+
+  /** Show the Runs button when the server has batch runs. */
+  private async findRuns(): Promise<void> {
+    try {
+      const runs = await this.ctx.api.request<unknown[]>("GET", "/api/runs");
+      this.header.runsToggle.hidden = runs.length === 0;
+    } catch {
+      this.header.runsToggle.hidden = true; // an older server without /api/runs
+    }
+  }
+
+  private showRuns(visible: boolean): void {
+    this.runs.el.hidden = !visible;
+    this.layout.hidden = visible;
+    this.header.runsToggle.setAttribute("aria-pressed", String(visible));
+    if (visible) void this.runs.open();
   }
 
   private panel(id: string): Panel {

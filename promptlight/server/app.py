@@ -55,6 +55,7 @@ def create_app(
     settings: Settings | None = None,
     model_loader: Callable[[str], Any] | None = None,
     token_cors: bool = False,
+    runs: str | os.PathLike[str] | None = None,
 ) -> FastAPI:
     """The promptlight web app.
 
@@ -67,7 +68,8 @@ def create_app(
     ``model_loader(spec) -> model`` replaces :func:`promptlight.load_model` (tests use it).
     ``token_cors``: also answer cross-origin requests that carry the token in an
     ``Authorization: Bearer`` header, from any origin (the notebook widget, whose page origin is
-    not known in advance; see guard.py). Needs ``settings.token``.
+    not known in advance; see guard.py). Needs ``settings.token``. ``runs``: a folder of batch
+    run folders (``promptlight batch --out``) shown read-only under ``/api/runs``.
 
     Raises ``ValueError`` for a wiring mistake (no models, a reserved dataset name, a
     non-loopback host without a token) and ``StoreError`` for an unusable database file.
@@ -83,6 +85,11 @@ def create_app(
     if token_cors and not settings.token:
         raise ValueError("token_cors=True needs an access token (settings.token): the token is what lets a page in.")
     check_dataset_names(list(datasets))
+    runs_catalog = None
+    if runs is not None:
+        from promptlight.runs.views import RunsCatalog
+
+        runs_catalog = RunsCatalog(runs)  # RunFolderError (a ValueError) for a path that is not a folder
     from promptlight.config import load_datasets
 
     loaded = load_datasets(datasets)
@@ -124,8 +131,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.promptlight = state
+    app.state.promptlight_runs = runs_catalog
     install_error_handlers(app)
     app.include_router(router)
+    from promptlight.server.runs_routes import router as runs_router
+
+    app.include_router(runs_router)
     _add_ui_routes(app)
     if local_docs:
         _add_offline_docs(app, local_docs)

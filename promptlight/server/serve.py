@@ -37,6 +37,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="datasets to show: sample_prompts, a .jsonl/.csv/.txt file or an http(s) URL; "
         f"NAME: names it (default: {' '.join(DEFAULT_DATASETS)})",
     )
+    parser.add_argument(
+        "--runs",
+        metavar="DIR",
+        default=None,
+        help="show the batch runs in DIR (folders written by promptlight batch --out) in the web app's Runs view",
+    )
     add_setting_arguments(parser)
 
 
@@ -125,7 +131,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from promptlight.store import StoreError
 
     try:
-        app = create_app(models=models, datasets=datasets, settings=settings)
+        app = create_app(models=models, datasets=datasets, settings=settings, runs=getattr(args, "runs", None))
     except (DatasetError, StoreError, ValueError, TypeError) as exc:
         return _fail(str(exc))
 

@@ -58,8 +58,10 @@ def free_port() -> int:
 class ServerProcess:
     """``promptlight serve`` in a subprocess, with its log in a file."""
 
-    def __init__(self, name: str, *, models: list[str], datasets: list[str], db: Path, log: Path, load_timeout: float):
+    def __init__(self, name: str, *, models: list[str], datasets: list[str], db: Path, log: Path, load_timeout: float,
+                 extra: list[str] | None = None):  # fmt: skip
         self.name = name
+        self.extra = list(extra or [])
         self.models = models
         self.datasets = datasets
         self.db = db
@@ -82,7 +84,7 @@ class ServerProcess:
     def start(self) -> None:
         """Start the process and wait until every model is loaded; fail with the log otherwise."""
         cmd = [sys.executable, "-m", "promptlight", "serve", "--models", *self.models, "--datasets", *self.datasets]
-        cmd += ["--port", str(self.port), "--db", str(self.db)]
+        cmd += ["--port", str(self.port), "--db", str(self.db), *self.extra]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
         with self.log.open("a") as log:
             log.write(f"\n===== {time.strftime('%H:%M:%S')} $ {' '.join(cmd)}\n")
@@ -134,11 +136,12 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
     started: list[ServerProcess] = []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def start(name: str, *, models: list[str], datasets: tuple[str, ...] = ("sample_prompts",), load_timeout: float = 120) -> ServerProcess:
+    def start(name: str, *, models: list[str], datasets: tuple[str, ...] = ("sample_prompts",), load_timeout: float = 120,
+              extra: list[str] | None = None) -> ServerProcess:  # fmt: skip
         log = ARTIFACTS / f"server-{name}.log"
         log.write_text("")
         db = tmp_path_factory.mktemp(f"server-{name}") / "db.sqlite"
-        server = ServerProcess(name, models=models, datasets=list(datasets), db=db, log=log, load_timeout=load_timeout)
+        server = ServerProcess(name, models=models, datasets=list(datasets), db=db, log=log, load_timeout=load_timeout, extra=extra)
         started.append(server)
         server.start()
         return server

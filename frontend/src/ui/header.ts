@@ -6,11 +6,15 @@ import type { Store } from "../state";
 export interface HeaderActions {
   toggleLeft(): void;
   setModel(name: string): void;
+  /** Show or hide the Runs view (batch runs of `serve --runs DIR`). */
+  toggleRuns(): void;
 }
 
 export class Header {
   readonly el: HTMLElement;
   readonly leftToggle: HTMLButtonElement;
+  /** Hidden until the server has batch runs to show. */
+  readonly runsToggle: HTMLButtonElement;
   private readonly store: Store;
   private readonly statusEl = h("div", { class: "pl-status", attrs: { role: "status", "aria-live": "polite" } });
   private readonly modelSelect = h("select", { class: "pl-input" });
@@ -25,11 +29,18 @@ export class Header {
       { class: "pl-btn pl-btn-small", attrs: { type: "button", "aria-pressed": "true", title: "Show or hide the examples and the editor" }, on: { click: () => actions.toggleLeft() } },
       "Examples",
     );
+    this.runsToggle = h(
+      "button",
+      { class: "pl-btn pl-btn-small", attrs: { type: "button", "aria-pressed": "false", title: "Batch runs: rows, salience per part across rows, A/B" }, on: { click: () => actions.toggleRuns() } },
+      "Runs",
+    );
+    this.runsToggle.hidden = true;
     this.el = h(
       "header",
       { class: "pl-header" },
       h("div", { class: "pl-brand" }, h("span", { class: "pl-logo", attrs: { "aria-hidden": "true" } }), h("span", { class: "pl-name" }, "promptlight"), h("span", { class: "pl-muted pl-small pl-tagline" }, "prompt debugger")),
       this.leftToggle,
+      this.runsToggle,
       h("label", { class: "pl-row pl-gap-s pl-small" }, "Model", this.modelSelect),
       this.modelState,
       this.statusEl,

@@ -3424,6 +3424,8 @@ var ExamplesTable = class {
 var Header = class {
 	el;
 	leftToggle;
+	/** Hidden until the server has batch runs to show. */
+	runsToggle;
 	store;
 	statusEl = h("div", {
 		class: "pl-status",
@@ -3447,10 +3449,20 @@ var Header = class {
 			},
 			on: { click: () => actions.toggleLeft() }
 		}, "Examples");
+		this.runsToggle = h("button", {
+			class: "pl-btn pl-btn-small",
+			attrs: {
+				type: "button",
+				"aria-pressed": "false",
+				title: "Batch runs: rows, salience per part across rows, A/B"
+			},
+			on: { click: () => actions.toggleRuns() }
+		}, "Runs");
+		this.runsToggle.hidden = true;
 		this.el = h("header", { class: "pl-header" }, h("div", { class: "pl-brand" }, h("span", {
 			class: "pl-logo",
 			attrs: { "aria-hidden": "true" }
-		}), h("span", { class: "pl-name" }, "promptlight"), h("span", { class: "pl-muted pl-small pl-tagline" }, "prompt debugger")), this.leftToggle, h("label", { class: "pl-row pl-gap-s pl-small" }, "Model", this.modelSelect), this.modelState, this.statusEl);
+		}), h("span", { class: "pl-name" }, "promptlight"), h("span", { class: "pl-muted pl-small pl-tagline" }, "prompt debugger")), this.leftToggle, this.runsToggle, h("label", { class: "pl-row pl-gap-s pl-small" }, "Model", this.modelSelect), this.modelState, this.statusEl);
 	}
 	renderModels() {
 		const s = this.store;
@@ -3485,6 +3497,411 @@ var Header = class {
 	}
 	destroy() {
 		window.clearInterval(this.tick);
+	}
+};
+// src/runs.ts
+/** The rows that pass `filter` (method, status, and a case-insensitive search of source, target, top segment and error). */
+function filterRows(rows, filter) {
+	const q = (filter.query ?? "").trim().toLowerCase();
+	return rows.filter((r) => {
+		if (filter.method && r.method !== filter.method) return false;
+		if (filter.status && filter.status !== "all" && filter.status === "ok" !== (r.status === "ok")) return false;
+		if (!q) return true;
+		return [
+			r.source,
+			r.target,
+			r.top_segment,
+			r.error
+		].some((v) => (v ?? "").toLowerCase().includes(q));
+	});
+}
+/** `rows` sorted by `column` (missing numbers last either way; ties keep dataset order). */
+function sortRows(rows, column, descending) {
+	const sign = descending ? -1 : 1;
+	return rows.map((r, i) => ({
+		r,
+		i
+	})).sort((x, y) => {
+		const a = x.r[column];
+		const b = y.r[column];
+		if (a === null || a === void 0) return b === null || b === void 0 ? x.i - y.i : 1;
+		if (b === null || b === void 0) return -1;
+		const c = typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b));
+		return c !== 0 ? sign * c : x.i - y.i;
+	}).map(({ r }) => r);
+}
+/**
+* Bars for `parts` on a horizontal axis `width` wide that holds every min and max and 0:
+* `zero` is where 0 lies; each value v maps to `zero + v * scale`.
+*/
+function partBars(parts, width) {
+	const values = parts.flatMap((p) => [
+		p.min,
+		p.max,
+		p.mean
+	].filter((v) => v !== null && Number.isFinite(v)));
+	const lo = Math.min(0, ...values);
+	const scale = width / (Math.max(0, ...values) - lo || 1);
+	const zero = lo === 0 ? 0 : -lo * scale;
+	const at = (v) => zero + (v ?? 0) * scale;
+	return {
+		zero,
+		scale,
+		bars: parts.map((p) => {
+			const mean = p.mean ?? 0;
+			const sd = p.std ?? 0;
+			return {
+				part: p.part,
+				x0: Math.min(zero, at(mean)),
+				x1: Math.max(zero, at(mean)),
+				sd0: at(mean - sd),
+				sd1: at(mean + sd),
+				w0: at(p.min ?? mean),
+				w1: at(p.max ?? mean)
+			};
+		})
+	};
+}
+/** The one-line summary of an A/B comparison. */
+function compareSummary(c) {
+	const n = c.rows.length;
+	const mean = c.mean_delta === null ? "—" : `${c.mean_delta >= 0 ? "+" : ""}${c.mean_delta.toPrecision(3)}`;
+	return `${c.b} vs ${c.a} (${c.method}): ${n} rows in common; mean Δf ${mean} nats; output changed in ${c.changed_outputs} of ${n}.`;
+}
+// src/ui/runs.ts
+var COLUMNS = [
+	{
+		id: "row",
+		label: "Row",
+		numeric: true
+	},
+	{
+		id: "source",
+		label: "Source"
+	},
+	{
+		id: "method",
+		label: "Method"
+	},
+	{
+		id: "status",
+		label: "Status"
+	},
+	{
+		id: "f",
+		label: "f (nats)",
+		numeric: true
+	},
+	{
+		id: "top_score",
+		label: "Top score",
+		numeric: true
+	},
+	{
+		id: "seconds",
+		label: "Seconds",
+		numeric: true
+	}
+];
+var CHART_WIDTH = 360;
+var BAR_HEIGHT = 18;
+var RunsView = class {
+	el;
+	api;
+	runs = [];
+	run = "";
+	other = "";
+	method = "";
+	rows = [];
+	parts = null;
+	comparison = null;
+	filter = {
+		status: "all",
+		query: ""
+	};
+	sort = {
+		column: "row",
+		descending: false
+	};
+	opened = [];
+	error = null;
+	body = h("div", { class: "pl-runs-body" });
+	constructor(api, onClose) {
+		this.api = api;
+		this.el = h("section", {
+			class: "pl-runs",
+			attrs: { "aria-label": "Batch runs" }
+		}, h("div", { class: "pl-card-head" }, h("h2", null, "Batch runs"), h("button", {
+			class: "pl-btn pl-btn-small",
+			attrs: { type: "button" },
+			on: { click: onClose }
+		}, "Back to examples")), this.body);
+	}
+	/** Load the runs list (and the first run) and draw. */
+	async open() {
+		try {
+			this.runs = await this.api.request("GET", "/api/runs");
+			this.error = null;
+			if (!this.runs.some((r) => r.name === this.run)) this.run = this.runs[0]?.name ?? "";
+			await this.loadRun();
+		} catch (err) {
+			this.error = errorMessage(err);
+			this.render();
+		}
+	}
+	info(name = this.run) {
+		return this.runs.find((r) => r.name === name);
+	}
+	async loadRun() {
+		this.opened = [];
+		this.rows = [];
+		this.parts = null;
+		this.comparison = null;
+		const info = this.info();
+		if (!info) return this.render();
+		if (!info.job.methods.includes(this.method)) this.method = info.job.methods[0] ?? "";
+		try {
+			const q = `?method=${encodeURIComponent(this.method)}`;
+			const name = encodeURIComponent(this.run);
+			const [rows, parts] = await Promise.all([this.api.request("GET", `/api/runs/${name}/rows`), this.api.request("GET", `/api/runs/${name}/parts${q}`)]);
+			this.rows = rows.rows;
+			this.parts = parts;
+			this.error = null;
+			await this.loadComparison();
+		} catch (err) {
+			this.error = errorMessage(err);
+		}
+		this.render();
+	}
+	async loadComparison() {
+		this.comparison = null;
+		if (!this.other || this.other === this.run) return;
+		const q = `?a=${encodeURIComponent(this.run)}&b=${encodeURIComponent(this.other)}&method=${encodeURIComponent(this.method)}`;
+		try {
+			this.comparison = await this.api.request("GET", `/api/runs/compare${q}`);
+		} catch (err) {
+			this.error = errorMessage(err);
+		}
+	}
+	async openRecords(which) {
+		try {
+			this.opened = await Promise.all(which.map((w) => this.api.request("GET", `/api/runs/${encodeURIComponent(w.run)}/records/${encodeURIComponent(w.key)}`)));
+			this.error = null;
+		} catch (err) {
+			this.error = errorMessage(err);
+		}
+		this.render();
+		this.body.querySelector(".pl-run-record")?.scrollIntoView?.({ block: "nearest" });
+	}
+	render() {
+		if (this.error && !this.runs.length) return replace(this.body, h("p", { class: "pl-error" }, this.error));
+		if (!this.runs.length) return replace(this.body, h("p", { class: "pl-muted" }, "No batch runs here. Write one with `promptlight batch --out runs/NAME ...`, then start the server with `--runs runs`."));
+		const info = this.info();
+		replace(this.body, this.controls(), this.error ? h("p", {
+			class: "pl-error",
+			attrs: { role: "alert" }
+		}, this.error) : null, info ? this.summary(info) : null, this.comparison ? this.compareCard(this.comparison) : null, this.parts ? this.chart(this.parts) : null, this.opened.length ? this.recordsCard() : null, this.table());
+	}
+	select(label, value, options, onChange) {
+		const sel = h("select", {
+			class: "pl-input",
+			attrs: { "aria-label": label }
+		}, ...options.map(([v, text]) => h("option", { attrs: { value: v } }, text)));
+		sel.value = value;
+		sel.addEventListener("change", () => onChange(sel.value));
+		return h("label", { class: "pl-row pl-gap-s pl-small" }, label, sel);
+	}
+	controls() {
+		const info = this.info();
+		const names = this.runs.map((r) => [r.name, `${r.name} (${r.rows ?? "no"} rows)`]);
+		return h("div", { class: "pl-row pl-gap pl-wrap pl-runs-controls" }, this.select("Run", this.run, names, (v) => {
+			this.run = v;
+			this.loadRun();
+		}), this.select("Compare with", this.other, [["", "— none —"], ...names.filter(([n]) => n !== this.run)], (v) => {
+			this.other = v;
+			this.loadComparison().then(() => this.render());
+		}), this.select("Method", this.method, (info?.job.methods ?? []).map((m) => [m, m]), (v) => {
+			this.method = v;
+			this.loadRun();
+		}));
+	}
+	summary(info) {
+		const j = info.job;
+		const failed = info.failed ? `, ${info.failed} failed` : "";
+		return h("p", { class: "pl-small pl-run-summary" }, `${j.model} on ${j.device} (${j.dtype}) · ${j.methods.join(", ")} at ${j.granularity} · target: ${j.target_rule} · ${info.ok ?? 0} done${failed}`);
+	}
+	chart(parts) {
+		const title = parts.templated ? `Salience per template part across rows (${parts.method})` : `Salience per ${parts.granularity} place across rows (${parts.method})`;
+		if (!parts.parts.length) return h("div", { class: "pl-card" }, h("h3", null, title), h("p", { class: "pl-muted pl-small" }, "No scored segments."));
+		const { zero, bars } = partBars(parts.parts, CHART_WIDTH);
+		const svgNs = "http://www.w3.org/2000/svg";
+		const svg = document.createElementNS(svgNs, "svg");
+		const height = bars.length * BAR_HEIGHT + 4;
+		svg.setAttribute("viewBox", `0 0 ${CHART_WIDTH} ${height}`);
+		svg.setAttribute("width", String(CHART_WIDTH));
+		svg.setAttribute("height", String(height));
+		svg.setAttribute("role", "img");
+		svg.setAttribute("aria-label", `${title}: ${parts.parts.map((p) => `${p.part} mean ${formatScore(p.mean)}`).join("; ")}`);
+		const add = (tag, attrs) => {
+			const el = document.createElementNS(svgNs, tag);
+			for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+			svg.appendChild(el);
+			return el;
+		};
+		bars.forEach((b, i) => {
+			const y = i * BAR_HEIGHT + 2;
+			const mean = parts.parts[i].mean ?? 0;
+			add("line", {
+				x1: b.w0,
+				x2: b.w1,
+				y1: y + BAR_HEIGHT / 2 - 1,
+				y2: y + BAR_HEIGHT / 2 - 1,
+				stroke: "#8a94a3",
+				"stroke-width": 1
+			});
+			add("rect", {
+				x: Math.min(b.sd0, b.sd1),
+				y: y + 3,
+				width: Math.max(1, Math.abs(b.sd1 - b.sd0)),
+				height: 10,
+				fill: "none",
+				stroke: "#5b6470",
+				"stroke-dasharray": "2 2"
+			});
+			add("rect", {
+				x: b.x0,
+				y: y + 5,
+				width: Math.max(1, b.x1 - b.x0),
+				height: 6,
+				fill: !parts.signed ? "#5b3a9e" : mean >= 0 ? "#c0392b" : "#2b6cb0",
+				class: "pl-part-bar"
+			});
+		});
+		add("line", {
+			x1: zero,
+			x2: zero,
+			y1: 0,
+			y2: height,
+			stroke: "#1b1f24",
+			"stroke-width": 1
+		});
+		const labels = h("ol", { class: "pl-part-labels" }, ...parts.parts.map((p) => h("li", { attrs: { title: `mean ${formatScore(p.mean)}, sd ${formatScore(p.std)}, min ${formatScore(p.min)}, max ${formatScore(p.max)} over ${p.rows} rows` } }, h("span", { class: "pl-part-name" }, p.part), h("span", { class: "pl-muted pl-small" }, ` ${formatScore(p.mean)} ± ${formatScore(p.std)}${p.top_share !== null ? ` · top in ${Math.round(p.top_share * 100)}%` : ""}`))));
+		return h("div", { class: "pl-card pl-parts" }, h("h3", null, title), h("p", { class: "pl-muted pl-small" }, `Bar: mean score over rows; dashed box: ±1 standard deviation; line: min to max. ${parts.signed ? "Red pushes the selection up, blue pulls it down." : `${parts.method} is unsigned: longer means more influence, either way.`}`), h("div", { class: "pl-parts-chart" }, labels, svg));
+	}
+	table() {
+		const shown = sortRows(filterRows(this.rows, {
+			...this.filter,
+			method: this.method
+		}), this.sort.column, this.sort.descending);
+		const search = h("input", {
+			class: "pl-input",
+			attrs: {
+				type: "search",
+				placeholder: "Search source, target, top segment, error",
+				"aria-label": "Search rows",
+				value: this.filter.query ?? ""
+			}
+		});
+		search.addEventListener("input", () => {
+			this.filter.query = search.value;
+			const table = this.body.querySelector(".pl-run-table");
+			const fresh = this.table();
+			table?.replaceWith(fresh);
+			fresh.querySelector("input[type=search]")?.focus();
+		});
+		const status = h("select", {
+			class: "pl-input",
+			attrs: { "aria-label": "Status" }
+		}, ...[
+			"all",
+			"ok",
+			"error"
+		].map((s) => h("option", { attrs: { value: s } }, s === "all" ? "all rows" : s === "ok" ? "done" : "failed")));
+		status.value = this.filter.status ?? "all";
+		status.addEventListener("change", () => {
+			this.filter.status = status.value;
+			this.render();
+		});
+		const head = h("tr", null, ...COLUMNS.map((c) => {
+			const active = this.sort.column === c.id;
+			return h("th", { attrs: {
+				"aria-sort": active ? this.sort.descending ? "descending" : "ascending" : "none",
+				scope: "col"
+			} }, h("button", {
+				class: "pl-th-sort",
+				attrs: { type: "button" },
+				on: { click: () => {
+					this.sort = {
+						column: c.id,
+						descending: active ? !this.sort.descending : !!c.numeric && c.id !== "row"
+					};
+					this.render();
+				} }
+			}, c.label, active ? this.sort.descending ? " ▼" : " ▲" : ""));
+		}), h("th", { attrs: { scope: "col" } }, "Top segment"));
+		const body = shown.map((r) => h("tr", {
+			class: r.status === "ok" ? "pl-run-row" : "pl-run-row pl-run-failed",
+			attrs: {
+				tabindex: "0",
+				title: r.status === "ok" ? "Open the saved result" : r.error ?? "failed"
+			},
+			on: {
+				click: () => r.status === "ok" && void this.openRecords([{
+					run: this.run,
+					key: r.key
+				}]),
+				keydown: (e) => {
+					if (e.key === "Enter" && r.status === "ok") this.openRecords([{
+						run: this.run,
+						key: r.key
+					}]);
+				}
+			}
+		}, h("td", { class: "pl-num" }, String(r.row)), h("td", null, r.source), h("td", null, r.method), h("td", null, r.status === "ok" ? "done" : "failed"), h("td", { class: "pl-num" }, formatScore(r.f)), h("td", { class: "pl-num" }, formatScore(r.top_score)), h("td", { class: "pl-num" }, r.seconds.toFixed(2)), h("td", { class: "pl-run-top" }, r.status === "ok" ? preview(r.top_segment ?? "", 120) : r.error ?? "")));
+		return h("div", { class: "pl-card pl-run-table" }, h("div", { class: "pl-row pl-gap pl-wrap" }, h("h3", null, `Rows (${shown.length} of ${this.rows.filter((r) => r.method === this.method).length})`), search, status), h("div", { class: "pl-table-wrap" }, h("table", { class: "pl-table" }, h("thead", null, head), h("tbody", null, ...body))));
+	}
+	compareCard(c) {
+		const rows = c.rows.map((r) => h("tr", {
+			class: "pl-run-row",
+			attrs: {
+				tabindex: "0",
+				title: "Open both saved results"
+			},
+			on: { click: () => void this.openRecords([{
+				run: c.a,
+				key: r.key_a
+			}, {
+				run: c.b,
+				key: r.key_b
+			}].filter((_, i) => (i === 0 ? r.status_a : r.status_b) === "ok")) }
+		}, h("td", null, r.source), h("td", { class: "pl-num" }, formatScore(r.f_a)), h("td", { class: "pl-num" }, formatScore(r.f_b)), h("td", { class: `pl-num ${r.delta !== null && r.delta < 0 ? "pl-neg" : "pl-pos"}` }, r.delta === null ? "—" : `${r.delta >= 0 ? "+" : ""}${formatScore(r.delta)}`), h("td", null, r.output_changed ? "changed" : "same"), h("td", { class: "pl-run-top" }, preview(r.top_a ?? "", 60)), h("td", { class: "pl-run-top" }, preview(r.top_b ?? "", 60))));
+		return h("div", { class: "pl-card pl-run-compare" }, h("h3", null, "A/B"), h("p", { class: "pl-small pl-compare-summary" }, compareSummary(c)), h("div", { class: "pl-table-wrap" }, h("table", { class: "pl-table" }, h("thead", null, h("tr", null, ...[
+			"Source",
+			`f in ${c.a}`,
+			`f in ${c.b}`,
+			"Δf",
+			"Output",
+			`Top in ${c.a}`,
+			`Top in ${c.b}`
+		].map((t) => h("th", { attrs: { scope: "col" } }, t)))), h("tbody", null, ...rows))));
+	}
+	recordsCard() {
+		return h("div", { class: "pl-card pl-run-record" }, h("div", { class: "pl-card-head" }, h("h3", null, "Saved result"), h("span", { class: "pl-muted pl-small" }, "from the run's records: no model call"), h("button", {
+			class: "pl-btn pl-btn-small",
+			attrs: { type: "button" },
+			on: { click: () => (this.opened = [], this.render()) }
+		}, "Close")), h("div", { class: this.opened.length > 1 ? "pl-run-records pl-two" : "pl-run-records" }, ...this.opened.map((saved) => this.recordView(saved))));
+	}
+	recordView(saved) {
+		const r = saved.record;
+		const chosen = String(r.options?.granularity ?? "words");
+		const granularity = r.boundaries[chosen] ? chosen : "words";
+		const display = buildDisplay(r, {
+			method: saved.method,
+			granularity
+		});
+		const bos = display.pieces.find((p) => p.region === "special");
+		return h("div", { class: "pl-run-saved" }, h("p", { class: "pl-small" }, h("strong", null, saved.source), ` · row ${saved.row} · ${saved.method} at ${granularity} · f = ${formatScore(r.objective_value)}`), legend(display, bos), h("div", { class: "pl-heatmap" }, ...heatmapSpans(display)), topList(display, 5, () => void 0));
 	}
 };
 // src/ui/tooltip.ts
@@ -3730,6 +4147,7 @@ var App = class {
 	header;
 	panels;
 	layout;
+	runs;
 	bannerEl = h("div", {
 		class: "pl-banner",
 		attrs: { role: "alert" }
@@ -3739,13 +4157,14 @@ var App = class {
 	constructor(root, opts) {
 		this.root = root;
 		const store = new Store();
+		const api = new Api({
+			base: opts.apiBase,
+			token: opts.token,
+			onActivity: (a) => this.header.onActivity(a)
+		});
 		const ctx = {
 			store,
-			api: new Api({
-				base: opts.apiBase,
-				token: opts.token,
-				onActivity: (a) => this.header.onActivity(a)
-			}),
+			api,
 			opts,
 			cleanups: [],
 			examplesView: new ExamplesTable({
@@ -3786,8 +4205,11 @@ var App = class {
 				store.model = name;
 				invalidateAll(ctx);
 				refreshHealth(ctx);
-			}
+			},
+			toggleRuns: () => this.showRuns(this.runs.el.hidden)
 		});
+		this.runs = new RunsView(api, () => this.showRuns(false));
+		this.runs.el.hidden = true;
 		this.panels = PANELS.map((spec) => spec.create(ctx));
 		const region = (r) => PANELS.flatMap((spec, i) => spec.region === r ? [this.panels[i].el] : []);
 		this.layout = h("div", { class: "pl-layout" }, h("aside", { class: "pl-left" }, ...region("left")), h("main", { class: "pl-right" }, ...region("right")));
@@ -3796,7 +4218,7 @@ var App = class {
 			class: "pl-tooltip",
 			attrs: { role: "tooltip" }
 		});
-		const app = h("div", { class: "pl-app" }, this.header.el, this.bannerEl, this.layout, tooltip);
+		const app = h("div", { class: "pl-app" }, this.header.el, this.bannerEl, this.layout, this.runs.el, tooltip);
 		replace(root, app);
 		this.bannerEl.hidden = true;
 		installTooltip(app, tooltip);
@@ -3823,7 +4245,11 @@ var App = class {
 			window.addEventListener("hashchange", onHash);
 			ctx.cleanups.push(() => window.removeEventListener("hashchange", onHash));
 		}
-		await Promise.all([loadMeta(ctx), loadExamples(ctx)]);
+		await Promise.all([
+			loadMeta(ctx),
+			loadExamples(ctx),
+			this.findRuns()
+		]);
 		if (init.data && init.data.length) {
 			const added = [];
 			for (const row of init.data) try {
@@ -3842,6 +4268,21 @@ var App = class {
 		}
 		await applyView(ctx, init);
 		if (!ctx.store.panes.A.datapoint && ctx.store.examples.length > 0) await select(ctx, ctx.store.examples[0].id);
+	}
+	/** Show the Runs button when the server has batch runs. */
+	async findRuns() {
+		try {
+			const runs = await this.ctx.api.request("GET", "/api/runs");
+			this.header.runsToggle.hidden = runs.length === 0;
+		} catch {
+			this.header.runsToggle.hidden = true;
+		}
+	}
+	showRuns(visible) {
+		this.runs.el.hidden = !visible;
+		this.layout.hidden = visible;
+		this.header.runsToggle.setAttribute("aria-pressed", String(visible));
+		if (visible) this.runs.open();
 	}
 	panel(id) {
 		return this.panels[PANELS.findIndex((p) => p.id === id)];
