@@ -242,3 +242,61 @@ def test_the_ray_engine_writes_what_the_local_engine_writes(tiny, tmp_path):
     assert b["f"].to_numpy() == pytest.approx(a["f"].to_numpy(), rel=1e-5)
     assert b["top_score"].to_numpy() == pytest.approx(a["top_score"].to_numpy(), rel=1e-4, abs=1e-5)
     assert sb["score"].to_numpy() == pytest.approx(sa["score"].to_numpy(), rel=1e-4, abs=1e-5)
+
+
+def test_the_runs_api_reads_run_folders_by_name_only(tiny, tmp_path):
+    """``/api/runs``: rows, per-part statistics equal to a pandas computation, A/B, records; bad names are 404s."""
+    import statistics
+
+    from fastapi.testclient import TestClient
+
+    from promptlight.server.app import create_app
+
+    template = tmp_path / "t.txt"
+    template.write_text(TEMPLATE, encoding="utf-8")
+    other = tmp_path / "t2.txt"
+    other.write_text("Guest avoids {dislikes}; the dish is {dish}. Verdict:", encoding="utf-8")
+    data = _rows(tmp_path, FIELD_ROWS)
+    for name, t in (("a", template), ("b", other)):
+        code, _o, err = _cli("batch", "--model", "tiny", "--dataset", str(data), "--template", str(t),
+                             "--method", "grad_l2", "--granularity", "fields", "--out", str(tmp_path / "runs" / name))  # fmt: skip
+        assert code == 0, err
+    (tmp_path / "runs" / "not-a-run").mkdir()
+    app = create_app(models={"tiny": tiny}, datasets={}, db_path=tmp_path / "db.sqlite", runs=tmp_path / "runs")
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        listed = client.get("/api/runs").json()
+        assert [r["name"] for r in listed] == ["a", "b"] and listed[0]["rows"] == 2 and listed[0]["failed"] == 0
+        results, segments = promptlight.load_run(tmp_path / "runs" / "a")
+        rows = client.get("/api/runs/a/rows").json()["rows"]
+        assert [r["f"] for r in rows] == list(results["f"])
+        parts = {p["part"]: p for p in client.get("/api/runs/a/parts").json()["parts"]}
+        for part, group in segments.groupby("part"):
+            scores = list(group["score"])
+            assert parts[part]["mean"] == pytest.approx(statistics.fmean(scores))
+            assert parts[part]["std"] == pytest.approx(statistics.pstdev(scores))
+            assert parts[part]["top_share"] == pytest.approx((group["rank"] == 1).sum() / len(results))
+        ab = client.get("/api/runs/compare", params={"a": "a", "b": "b"}).json()
+        b_results, _ = promptlight.load_run(tmp_path / "runs" / "b")
+        deltas = dict(zip(b_results["source"], b_results["f"] - results["f"]))
+        assert {r["source"]: r["delta"] for r in ab["rows"]} == pytest.approx(deltas)
+        assert abs(ab["rows"][0]["delta"]) >= abs(ab["rows"][-1]["delta"])
+        key = rows[0]["key"]
+        saved = client.get(f"/api/runs/a/records/{key}").json()
+        first = _journal(tmp_path / "runs" / "a")[0]
+        assert saved["record"] == first["record"] and saved["source"] == "quiche"
+        for url, field in [
+            ("/api/runs/nope/rows", "run"),
+            ("/api/runs/not-a-run/rows", "run"),
+            ("/api/runs/..%2F..%2Fetc/rows", None),
+            ("/api/runs/a/records/nope", "key"),
+            ("/api/runs/a/parts?method=occlusion", "method"),
+            ("/api/runs/compare?a=a&b=nope", "run"),
+        ]:
+            answer = client.get(url)
+            assert answer.status_code == 404, url
+            if field:
+                assert answer.json()["error"]["field"] == field, url
+    bare = create_app(models={"tiny": tiny}, datasets={}, db_path=tmp_path / "db2.sqlite")
+    with TestClient(bare, base_url="http://127.0.0.1") as client:
+        assert client.get("/api/runs").json() == []
+        assert "--runs DIR" in client.get("/api/runs/a/rows").json()["error"]["message"]

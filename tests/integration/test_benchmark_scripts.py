@@ -23,3 +23,13 @@ def test_the_faithfulness_benchmark_prints_its_three_tables():
     assert "### 1. Planted fact" in out and "### 2. Deletion versus random" in out and "### 3. Integrated gradients" in out
     for method in ("grad_l2", "occlusion", "kernel_shap", "lime", "context_cite"):
         assert f"| {method} | " in out
+
+
+def test_the_batch_benchmark_prints_its_table():
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/batch.py", "--model", "tiny", "--quick"],
+        capture_output=True, text=True, timeout=400, cwd=REPO,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "| local | " in proc.stdout
+    assert "| ray, 2 workers | " in proc.stdout
