@@ -5,7 +5,8 @@
 Each configuration runs the real command (a subprocess, a fresh run folder) on the sample
 prompts repeated to ``--rows`` rows (each copy its own source, so every row is explained),
 and reports the wall time, the time to the first finished row (model loading, Ray start-up)
-and the steady rate after it, measured from the command's own per-row progress lines. Peak
+and the steady rate after it (the model is loaded once before, so a one-time conversion into
+the cache is not counted), measured from the command's own per-row progress lines. Peak
 memory is the largest resident set of the command and its children (Ray's actors included),
 sampled every 0.2 s. On one machine Ray's actors share its cores with each other, so the
 rate shows the overhead of the engine more than a speed-up; on a cluster each actor has its
@@ -119,6 +120,10 @@ def main() -> int:
         ]
     except ImportError:
         print("Ray is not installed (pip install 'promptlight[ray]'): local engine only.", file=sys.stderr)
+    # Load (and for a .gguf preset, convert into the cache) once before timing, so no engine pays for it.
+    from promptlight.config import load_model_spec
+
+    load_model_spec(args.model)
     rows = []
     for k, (label, extra) in enumerate(configs):
         rows.append(run_config(label, [*base, *extra, "--out", str(work / f"run{k}")], env))

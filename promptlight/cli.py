@@ -476,17 +476,32 @@ def cmd_batch(args) -> int:
     finally:
         stopper.restore()
         if folder is not None:
-            n_rows, n_segments = folder.write_tables()
-            folder.close()
-            print(
-                f"promptlight: {args.out}: {n_rows} results, {n_segments} segments "
-                f"({finished} rows explained now, {failed} failed)",
-                file=sys.stderr,
-            )
+            _finish_folder(folder, args.out, finished=finished, failed=failed)
     if stopper.requested:
         print("promptlight: stopped; rerun the same command to resume", file=sys.stderr)
         return stopper.exit_code
     return 1 if failed else 0
+
+
+def _finish_folder(folder: Any, out: str, *, finished: int, failed: int) -> None:
+    """Rebuild the run folder's tables; a failure to write them (no space left) is one line, the journal stays."""
+    from promptlight.runs.folder import RunFolderError
+
+    try:
+        n_rows, n_segments = folder.write_tables()
+    except (OSError, RunFolderError) as exc:
+        print(
+            f"promptlight: error: could not write the tables of {out} ({exc}); records.jsonl keeps every done row, "
+            "and the next run rebuilds them.",
+            file=sys.stderr,
+        )
+        return
+    finally:
+        folder.close()
+    print(
+        f"promptlight: {out}: {n_rows} results, {n_segments} segments ({finished} rows explained now, {failed} failed)",
+        file=sys.stderr,
+    )
 
 
 class _BatchProgress:

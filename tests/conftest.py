@@ -59,3 +59,19 @@ def no_tracebacks_logged(caplog):
     yield
     traced = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.exc_info]
     assert not traced, f"tracebacks were logged: {traced[:5]}"
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MB tmpfs (root only; skipped where it cannot be mounted), for full-disk tests."""
+    import subprocess
+
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)

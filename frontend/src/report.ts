@@ -46,11 +46,10 @@ td.text{white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Conso
 footer{margin-top:2rem;color:#777;font-size:.8rem}
 `;
 
-/** A self-contained HTML page showing `result` at `options.granularity` for `options.method`. */
-export function buildHtmlReport(result: SalienceResult, options: ReportOptions): string {
+/** The body of a report for one result: its facts, the heatmap with its legend, the top segments. */
+function reportSection(result: SalienceResult, options: ReportOptions, heading = "h2"): string {
   const display = buildDisplay(result, options);
   const e = escapeHtml;
-  const title = options.title ?? `promptlight salience: ${result.model}`;
   const spans = display.pieces
     .map((p) => {
       const tip = p.score === null ? "" : ` title="${e(`score ${formatScore(p.score)}`)}"`;
@@ -88,30 +87,51 @@ export function buildHtmlReport(result: SalienceResult, options: ReportOptions):
     rows.push(["versus (foil)", result.foil], ["log p(selection), log p(foil)", `${formatScore(result.f_target)}, ${formatScore(result.f_foil)} nats`]);
   }
   if (result.faithfulness) rows.push([`faithfulness (${result.faithfulness.granularity})`, checkSummary(result.faithfulness)]);
+  return `<dl>${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join("")}</dl>
+${display.notice ? `<p class="meta">${e(display.notice)}</p>` : ""}
+<${heading}>Salience over the prompt</${heading}>
+<div class="legend"><span>${e(legendLabels[0])}</span><span class="bar" style="background:${legendGradient(display.signed)}"></span>${legendLabels
+    .slice(1)
+    .map((l) => `<span>${e(l)}</span>`)
+    .join("")}</div>
+<p class="meta">Colour = score / max |score| ${options.maxAbs ? `(${e(formatScore(display.scale.maxAbs))}, shared by both sides)` : ""} over the prompt ${e(options.granularity)}${options.includeBos ? "" : " (BOS left out)"}, intensity ×${e((options.gain ?? 1).toFixed(2))}. Hover a segment for its raw score. The selected target is underlined.</p>
+<div class="heatmap">${spans}</div>
+<${heading}>Top segments</${heading}>
+<table><thead><tr><th>#</th><th>score</th><th>segment</th></tr></thead><tbody>${top}</tbody></table>`;
+}
+
+function page(title: string, subtitle: string | undefined, body: string, version: string, wide = false): string {
+  const e = escapeHtml;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(title)}</title>
-<style>${REPORT_CSS}</style>
+<style>${REPORT_CSS}${wide ? "body{max-width:110rem}.sides{display:grid;grid-template-columns:1fr 1fr;gap:2rem}" : ""}</style>
 </head>
 <body>
 <h1>${e(title)}</h1>
-${options.subtitle ? `<p class="meta">${e(options.subtitle)}</p>` : ""}
-<dl>${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join("")}</dl>
-${display.notice ? `<p class="meta">${e(display.notice)}</p>` : ""}
-<h2>Salience over the prompt</h2>
-<div class="legend"><span>${e(legendLabels[0])}</span><span class="bar" style="background:${legendGradient(display.signed)}"></span>${legendLabels
-    .slice(1)
-    .map((l) => `<span>${e(l)}</span>`)
-    .join("")}</div>
-<p class="meta">Colour = score / max |score| over the prompt ${e(options.granularity)}${options.includeBos ? "" : " (BOS left out)"}, intensity ×${e((options.gain ?? 1).toFixed(2))}. Hover a segment for its raw score. The selected target is underlined.</p>
-<div class="heatmap">${spans}</div>
-<h2>Top segments</h2>
-<table><thead><tr><th>#</th><th>score</th><th>segment</th></tr></thead><tbody>${top}</tbody></table>
-<footer>Made with promptlight. Result schema version ${e(String(result.schema_version))}.</footer>
+${subtitle ? `<p class="meta">${e(subtitle)}</p>` : ""}
+${body}
+<footer>Made with promptlight. Result schema version ${e(version)}.</footer>
 </body>
 </html>
 `;
+}
+
+/** A self-contained HTML page showing `result` at `options.granularity` for `options.method`. */
+export function buildHtmlReport(result: SalienceResult, options: ReportOptions): string {
+  const title = options.title ?? `promptlight salience: ${result.model}`;
+  return page(title, options.subtitle, reportSection(result, options), String(result.schema_version));
+}
+
+/** One self-contained page for the compare view: the headline, then A and B side by side on one colour scale. */
+export function buildCompareReport(a: SalienceResult, b: SalienceResult, options: ReportOptions & { labels: [string, string]; headline: string }): string {
+  const e = escapeHtml;
+  const shared = options.maxAbs ?? Math.max(buildDisplay(a, options).scale.maxAbs, buildDisplay(b, options).scale.maxAbs);
+  const side = (r: SalienceResult, label: string, name: string) =>
+    `<section><h2>${e(name)}: ${e(label)}</h2>${reportSection(r, { ...options, maxAbs: shared }, "h3")}</section>`;
+  const body = `<p><strong>${e(options.headline)}</strong></p><div class="sides">${side(a, options.labels[0], "A")}${side(b, options.labels[1], "B")}</div>`;
+  return page(options.title ?? "promptlight: compare", options.subtitle, body, String(a.schema_version), true);
 }

@@ -18,6 +18,8 @@ export interface DisplayOptions {
   includeBos?: boolean;
   /** Intensity gain (1 = the largest displayed segment gets full colour). */
   gain?: number;
+  /** Colour by this max |score| instead of the result's own (the compare view's shared scale). */
+  maxAbs?: number;
 }
 
 export type Region = "special" | "prompt" | "target";
@@ -178,7 +180,8 @@ export function buildDisplay(result: SalienceResult, options: DisplayOptions): D
   });
   pushSpecialsUpTo(Number.POSITIVE_INFINITY);
 
-  const scale: Scale = { signed, maxAbs: maxAbs(pieces.filter((p) => p.onScale).map((p) => p.score)), gain };
+  const own = maxAbs(pieces.filter((p) => p.onScale).map((p) => p.score));
+  const scale: Scale = { signed, maxAbs: options.maxAbs !== undefined && options.maxAbs > 0 ? Math.max(options.maxAbs, own) : own, gain };
 
   const ranked: RankedSegment[] = [];
   segments.forEach(([s, e], k) => {

@@ -33,6 +33,8 @@ export class Store {
   source: ExplainSource = "target";
   intensity = 0;
   includeBos = false;
+  /** Compare view: colour both panes on one scale (the larger max |score| of the two). */
+  sharedScale = true;
   autoRun = true;
   gen: GenerationSettings = { ...DEFAULT_GENERATION };
   panes: Record<Side, PaneState> = { A: emptyPane(), B: emptyPane() };

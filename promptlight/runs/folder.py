@@ -134,9 +134,9 @@ class RunFolder:
             if differ:
                 for name in RUN_FILES:
                     (self.path / name).unlink(missing_ok=True)
-        self._write_atomically(
-            JOB_FILE, (json.dumps({"format": RUN_FORMAT, "job": self.job.to_dict()}, indent=2) + "\n").encode()
-        )
+        content = (json.dumps({"format": RUN_FORMAT, "job": self.job.to_dict()}, indent=2) + "\n").encode()
+        if not job_file.exists() or job_file.read_bytes() != content:  # a resumed run writes nothing before its rows
+            self._write_atomically(JOB_FILE, content)
 
     def _write_atomically(self, name: str, data: bytes) -> None:
         try:
@@ -173,9 +173,15 @@ class RunFolder:
         """Append one outcome to its journal and flush it to disk before returning."""
         line = {**outcome, "template": template}
         sink = self._records if outcome["status"] == "ok" else self._errors
-        sink.write(json.dumps(line, ensure_ascii=False) + "\n")
-        sink.flush()
-        os.fsync(sink.fileno())
+        try:
+            sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+            sink.flush()
+            os.fsync(sink.fileno())
+        except OSError as exc:
+            raise RunFolderError(
+                f"Cannot write to the run folder {str(self.path)!r}: {exc.strerror or exc}. The rows done before "
+                "are kept; fix that and rerun the same command to resume."
+            ) from None
 
     # --- the tables -------------------------------------------------------------------------
 

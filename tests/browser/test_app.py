@@ -131,6 +131,12 @@ def test_salience_workflow_on_tiny(server, ui):
     app.wait_idle()
     score, _ = app.top()[0]
     top = app.top_segment(1)
+    # Each top segment shows its whole text (not cut) and where it is: its line and char range.
+    whole = "".join(p.text for p in top)
+    first_item = app.pane().locator(".pl-top-item").first
+    expect(first_item.locator(".pl-top-text")).to_have_text(whole.strip())
+    seg_end = top[-1].offset + len(top[-1].text)
+    expect(first_item.locator(".pl-top-where")).to_have_text(f"line {top[0].segment + 1} · chars {top[0].offset}–{seg_end}")
     hot = app.heatmap().locator(f'.pl-seg[data-seg="{top[0].segment}"]').first
     hot.hover()
     expect(app.tooltip()).to_be_visible()
@@ -177,3 +183,25 @@ def test_salience_workflow_on_tiny(server, ui):
     assert 'class="seg" style="background:' in html
     assert ui.errors == []
 
+
+
+def test_a_whitespace_only_selection_is_refused_with_a_note(server, ui):
+    """Clicking the leading space of a target selects nothing to explain: the view says so and sends nothing."""
+    app = PromptlightPage(ui.page)
+    app.open(server.url)
+    app.select("math-cot-1")  # its dataset target starts with a space, a unit of its own
+    app.wait_idle()
+    units = app.output_units()
+    assert units.first.text_content() == " "
+    before = len(app.salience_calls)
+    units.first.click()
+    note = app.pane().locator(".pl-notice-text")
+    expect(note).to_have_text("Only whitespace was selected, so the selection is unchanged: select some text.")
+    expect(app.pane().locator(".pl-selinfo")).to_contain_text("Explaining the whole text")
+    ui.page.wait_for_timeout(600)  # past the click-settle delay: still no request
+    assert len(app.salience_calls) == before
+    # A real word clears the note and explains that word.
+    with app.expect_call("salience"):
+        units.nth(1).click()
+    expect(note).to_be_hidden()
+    assert app.selected_text() == "The"

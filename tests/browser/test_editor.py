@@ -4,6 +4,7 @@ the datapoints (and the link to the compare view) survive a server restart on th
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -86,6 +87,7 @@ def test_create_edit_duplicate_compare_and_restart(server, ui):
         assert any(p.hot for p in app.heat(side)), side
     assert app.view()["ex"] == ["u:2"] and app.view()["cmp"] == ["u:3"]
     ui.shot("add-and-compare")
+    _check_the_compare_view(page, app)
 
     # Restart the server on the same database: everything is still there.
     before = _user_datapoints(server)
@@ -103,4 +105,37 @@ def test_create_edit_duplicate_compare_and_restart(server, ui):
     expect(field("Target")).to_have_value(EDITED_TARGET)
     expect(field("Prompt")).to_have_value(PROMPT)
     ui.shot("after-restart")
+    # An edited copy added under a name already taken gets a name of its own.
+    field("Prompt").fill(QUICHE + " Briefly.")
+    editor.get_by_role("button", name="Add and compare", exact=True).click()
+    expect(app.pane(1).locator(".pl-pane-title .pl-ellipsis")).to_have_text("salmon-note (edit 2)")
     assert ui.errors == []
+
+
+def _check_the_compare_view(page, app) -> None:
+    """The header says how f moved; one colour scale by default (a toggle for two); B's changed lines marked; one report."""
+    a, b = app.download_json(0), app.download_json(1)
+    head = page.locator(".pl-compare-head")
+    delta = b["objective_value"] - a["objective_value"]
+    words = lambda v: ("−" if v < 0 else "") + (f"{abs(v):.1f}" if abs(v) >= 100 else f"{abs(v):.3f}")  # noqa: E731
+    sign = "+" if delta > 0 else ""
+    expect(head).to_contain_text(f"B vs A: f {words(b['objective_value'])} vs {words(a['objective_value'])} (Δ {sign}{words(delta)} nats)")
+    target = lambda r: r["text"][r["target_span"][0] : r["target_span"][1]]  # noqa: E731
+    expect(head).to_contain_text("output unchanged" if target(a) == target(b) else "output changed")
+    highs = lambda: [app.pane(i).locator(".pl-legend").inner_text().split("BOS")[0] for i in (0, 1)]  # noqa: E731
+    shared = highs()
+    assert shared[0] == shared[1], shared  # one scale: the same legend on both sides
+    head.get_by_label("Shared colour scale").uncheck()
+    expect(head).to_contain_text("Separate colour scales")
+    assert highs()[0] != highs()[1]
+    head.get_by_label("Shared colour scale").check()
+    # B's prompt lines that A does not have are marked; A's are not.
+    marked = "".join(app.pane(1).locator(".pl-heatmap .pl-changed").all_text_contents())
+    assert "Taste-dislikes: eggs" in marked and "Cheese and leek quiche" in marked and "Analysis:" not in marked
+    expect(app.pane(0).locator(".pl-changed")).to_have_count(0)
+    expect(head).to_contain_text("2 prompt lines changed in B")
+    with page.expect_download() as info:
+        head.get_by_role("button", name="Compare report").click()
+    report = Path(info.value.path()).read_text(encoding="utf-8")
+    assert "B vs A: f" in report and "salmon-note (copy)" in report and "quiche-note" in report
+    assert report.count('class="heatmap"') == 2 and "<script" not in report

@@ -140,6 +140,27 @@ def test_bad_input_is_refused_before_any_model_call(tmp_path):
         assert "Traceback" not in err
 
 
+def test_a_full_disk_stops_the_run_with_one_line_and_the_rerun_resumes(tiny, small_disk, tmp_path):
+    out = small_disk / "run"
+    assert _batch(_rows(tmp_path, ROWS[:1]), out, "--method", "grad_l2")[0] == 0
+    filler = small_disk / "filler"
+    with filler.open("wb") as f, contextlib.suppress(OSError):
+        while True:
+            f.write(b"\0" * 65536)
+            f.flush()
+    code, _o, err = _batch(_rows(tmp_path), out, "--method", "grad_l2")
+    assert code == 2 and "Cannot write to the run folder" in err and "rerun the same command" in err, err
+    assert "Traceback" not in err
+    from promptlight.runs.folder import read_journal
+
+    assert [j["source"] for j in read_journal(out / "records.jsonl")][:1] == ["quiche"]  # what was done is still there
+    filler.unlink()
+    code, _o, err = _batch(_rows(tmp_path), out, "--method", "grad_l2")
+    assert code == 0, err
+    results, _ = promptlight.load_run(out)
+    assert list(results["source"]) == ["quiche", "rice", "pesto"] and set(results["status"]) == {"ok"}
+
+
 def test_limit_and_shards_partition_the_rows(tiny, tmp_path):
     data = _rows(tmp_path)
     for i in (1, 2):

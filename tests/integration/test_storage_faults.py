@@ -150,19 +150,6 @@ def test_a_read_only_shm_file_is_refused_at_start_naming_it(tmp_path):
     assert [d.prompt for d in Store(db).list_datapoints()] == ["kept"]
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    mount = tmp_path / "small"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
-
-
 def test_a_full_disk_is_a_503_and_the_server_recovers_when_space_is_freed(small_disk):
     db = small_disk / "p.db"
     app = create_app(models={"tiny": "tiny"}, datasets={}, db_path=db, settings=Settings())

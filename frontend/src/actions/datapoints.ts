@@ -1,4 +1,5 @@
 /** The editor's actions: save, add (and compare), delete a datapoint. */
+import { editedName } from "../names";
 import { errorMessage } from "../api";
 import type { AppContext } from "../context";
 import type { NewDatapoint } from "../types";
@@ -25,6 +26,8 @@ export async function addDatapoint(ctx: AppContext, f: NewDatapoint, compareIt: 
     return;
   }
   const body: NewDatapoint = { ...f };
+  // An edited copy gets a name of its own ("fewshot-mistake (edit 2)"), so two panes never share a title.
+  if (body.source) body.source = editedName(body.source, ctx.store.examples.map((e) => e.source));
   if (!body.dataset) delete body.dataset; // the server files it under its default dataset
   try {
     const d = await ctx.api.createDatapoint(body);

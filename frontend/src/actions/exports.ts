@@ -2,7 +2,9 @@
 import { gainOfSlider } from "../colour";
 import type { AppContext } from "../context";
 import { download } from "../dom";
-import { buildHtmlReport, resultToJson } from "../report";
+import { changedLines, compareHeadline } from "../diff";
+import { buildCompareReport, buildHtmlReport, resultToJson } from "../report";
+import { sliceCp } from "../text";
 import type { Side } from "../state";
 
 function safeName(s: string): string {
@@ -33,4 +35,26 @@ export function exportHtml(ctx: AppContext, side: Side): void {
     subtitle: d ? `Example ${d.id} (${d.dataset}); explaining the ${store.source === "output" ? "model output" : "dataset target"}.` : undefined,
   });
   download(`${exportBase(ctx, side)}.html`, html, "text/html");
+}
+
+/** The compare view as one self-contained HTML page: the headline, A and B on the compare view's colour scale. */
+export function exportCompareHtml(ctx: AppContext): void {
+  const { store } = ctx;
+  const [a, b] = [store.panes.A.result, store.panes.B.result];
+  if (!a || !b) return;
+  const name = (side: Side) => {
+    const d = store.panes[side].datapoint;
+    return d ? `${d.source || d.id} (${d.id})` : side;
+  };
+  const changed = changedLines(sliceCp(a.text, a.prompt_span[0], a.prompt_span[1]), sliceCp(b.text, b.prompt_span[0], b.prompt_span[1])).length;
+  const options = { method: store.method, granularity: store.granularityName(), includeBos: store.includeBos, gain: gainOfSlider(store.intensity) };
+  const html = buildCompareReport(a, b, {
+    ...options,
+    title: `promptlight compare: ${name("B")} vs ${name("A")}`,
+    subtitle: `${store.method} at ${store.granularityName()}; ${changed} prompt line${changed === 1 ? "" : "s"} changed in B.`,
+    labels: [name("A"), name("B")],
+    headline: compareHeadline(a, b),
+    maxAbs: store.sharedScale ? undefined : 0,
+  });
+  download(`promptlight-compare-${safeName(name("A"))}-${safeName(name("B"))}.html`, html, "text/html");
 }

@@ -77,8 +77,16 @@ export function legend(display: Display, bos: Piece | undefined): HTMLElement {
   );
 }
 
-/** The top segments as buttons; `onPick(segmentIndex)` when one is activated. */
-export function topList(display: Display, k: number, onPick: (segment: number) => void): HTMLElement {
+const UNITS: Record<string, string> = { tokens: "token", words: "word", sentences: "sentence", lines: "line", paragraphs: "paragraph", messages: "message", fields: "part" };
+
+/** Where a ranked segment is: "line 5 · chars 120–164" (its place among the granularity's segments, code points). */
+export function locatorText(granularity: string, segment: number, start: number, end: number): string {
+  const unit = UNITS[granularity] ?? "segment";
+  return `${unit} ${segment + 1} · chars ${start}–${end}`;
+}
+
+/** The top segments as buttons, each with its full text and where it is; `onPick(segmentIndex)` when one is activated. */
+export function topList(display: Display, k: number, onPick: (segment: number) => void, granularity = ""): HTMLElement {
   const top = display.ranked.slice(0, k);
   if (top.length === 0) return h("p", { class: "pl-muted pl-small" }, "No scored prompt segments.");
   return h(
@@ -87,6 +95,8 @@ export function topList(display: Display, k: number, onPick: (segment: number) =
     ...top.map((r, i) => {
       const n = normalise(r.score, { ...display.scale, gain: 1 });
       const bg = colourFor(r.score, { ...display.scale, gain: 1 }) ?? "transparent";
+      const where = locatorText(granularity, r.segment, r.start, r.end);
+      const shown = r.text.trim() || "(whitespace)";
       return h(
         "li",
         null,
@@ -94,13 +104,13 @@ export function topList(display: Display, k: number, onPick: (segment: number) =
           "button",
           {
             class: "pl-top-item",
-            attrs: { type: "button", title: "Show in the prompt", "aria-label": `Rank ${i + 1}, score ${formatScore(r.score)}: ${preview(r.text, 80)}` },
+            attrs: { type: "button", title: `Show ${where.split(" · ")[0]} in the prompt (${where.split(" · ")[1]})`, "aria-label": `Rank ${i + 1}, score ${formatScore(r.score)}, ${where}: ${preview(r.text, 200)}` },
             on: { click: () => onPick(r.segment) },
           },
           h("span", { class: "pl-top-rank" }, String(i + 1)),
           h("span", { class: "pl-top-score" }, formatScore(r.score)),
           h("span", { class: "pl-top-bar", attrs: { "aria-hidden": "true" } }, h("span", { style: { width: `${Math.round(Math.abs(n) * 100)}%`, background: bg } })),
-          h("span", { class: "pl-top-text" }, preview(r.text, 80) || "(whitespace)"),
+          h("span", { class: "pl-top-body" }, h("span", { class: "pl-top-text" }, shown), h("span", { class: "pl-top-where" }, where)),
         ),
       );
     }),

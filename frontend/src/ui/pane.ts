@@ -47,6 +47,10 @@ export interface PaneContext {
   compare: boolean;
   /** "A" or "B": the label in compare mode. */
   side: "A" | "B";
+  /** The compare view's shared colour scale (max |score| over both panes), if on. */
+  scaleMax?: number;
+  /** Code-point ranges of prompt lines this pane changed against the other (pane B), to mark. */
+  changed?: Pair[];
 }
 
 export interface PaneActions {
@@ -200,6 +204,7 @@ export class PaneView {
           h("span", { class: "pl-small" }, selected ? "Explaining: " : "Explaining the whole text", selected ? h("q", { class: "pl-quote" }, preview(selected, 60)) : null),
           s.span ? h("button", { class: "pl-btn pl-btn-small", attrs: { type: "button" }, on: { click: () => this.actions.commitSpan(null) } }, "Whole text") : null,
           hint,
+          this.selector.notice,
         ),
         ctx.compare && ctx.side === "B" ? this.followNote(s.follow, ctx.source) : null,
       );
@@ -335,7 +340,7 @@ export class PaneView {
       replace(this.top);
       return;
     }
-    const display = buildDisplay(r, { method: ctx.method, granularity: ctx.granularity, includeBos: ctx.includeBos, gain: ctx.gain });
+    const display = buildDisplay(r, { method: ctx.method, granularity: ctx.granularity, includeBos: ctx.includeBos, gain: ctx.gain, maxAbs: ctx.scaleMax });
     const bos = display.pieces.find((p) => p.region === "special");
     const notes = methodNotes(r, ctx.method);
     const info = ctx.methods.find((m) => m.name === ctx.method);
@@ -367,7 +372,16 @@ export class PaneView {
       this.checkStrip(r, ctx.granularity, s.busy !== null),
       this.alternativesStrip(r),
     );
-    replace(this.heatmap, ...heatmapSpans(display));
-    replace(this.top, h("h3", null, "Top segments"), topList(display, 10, (k) => this.flashSegment(k)));
+    const spans = heatmapSpans(display);
+    const changed = ctx.changed ?? [];
+    if (changed.length) {
+      display.pieces.forEach((p, i) => {
+        if (p.region === "prompt" && changed.some(([a, b]) => p.start < b && a < p.end)) {
+          spans[i].classList.add("pl-changed");
+        }
+      });
+    }
+    replace(this.heatmap, ...spans);
+    replace(this.top, h("h3", null, "Top segments"), topList(display, 10, (k) => this.flashSegment(k), ctx.granularity));
   }
 }

@@ -1,9 +1,13 @@
 /** The right column's result area: pane A, and pane B beside it in the compare view. */
 import { cancelCall, explain, commitSpan, generate } from "../actions/calls";
 import { compare, followAgain, swap } from "../actions/compare";
-import { exportHtml, exportJson } from "../actions/exports";
+import { exportCompareHtml, exportHtml, exportJson } from "../actions/exports";
 import { contrastAt, setSource } from "../actions/view";
 import { gainOfSlider } from "../colour";
+import { changedLines, compareHeadline } from "../diff";
+import { buildDisplay } from "../salience";
+import { sliceCp } from "../text";
+import type { Pair, SalienceResult } from "../types";
 import type { AppContext } from "../context";
 import { h, replace } from "../dom";
 import type { Side } from "../state";
@@ -11,6 +15,8 @@ import { PaneView } from "./pane";
 
 export class PanesPanel {
   readonly el = h("div", { class: "pl-panes" });
+  /** The compare view's headline: how f moved, whether the output changed, the shared-scale toggle, the report. */
+  private readonly head = h("div", { class: "pl-compare-head pl-small", attrs: { role: "status" } });
   private readonly ctx: AppContext;
   private readonly views: Record<Side, PaneView>;
 
@@ -51,11 +57,45 @@ export class PanesPanel {
       methods: s.methods,
       compare: s.comparing,
     };
-    this.views.A.render({ ...pane, side: "A" }, s.panes.A);
-    if (s.comparing) this.views.B.render({ ...pane, side: "B" }, s.panes.B);
-    const want = s.comparing ? [this.views.A.el, this.views.B.el] : [this.views.A.el];
+    const a = s.panes.A.result;
+    const b = s.panes.B.result;
+    let scaleMax: number | undefined;
+    let changed: Pair[] = [];
+    if (s.comparing && a && b) {
+      const options = { method: s.method, granularity: s.granularityName(), includeBos: s.includeBos };
+      if (s.sharedScale) {
+        try {
+          scaleMax = Math.max(buildDisplay(a, options).scale.maxAbs, buildDisplay(b, options).scale.maxAbs);
+        } catch {
+          scaleMax = undefined; // a granularity one side cannot show: each pane says so itself
+        }
+      }
+      changed = changedLines(sliceCp(a.text, a.prompt_span[0], a.prompt_span[1]), sliceCp(b.text, b.prompt_span[0], b.prompt_span[1]));
+    }
+    this.views.A.render({ ...pane, side: "A", scaleMax }, s.panes.A);
+    if (s.comparing) this.views.B.render({ ...pane, side: "B", scaleMax, changed }, s.panes.B);
+    this.renderHead(a, b, changed.length);
+    const want = s.comparing ? [this.head, this.views.A.el, this.views.B.el] : [this.views.A.el];
     if (this.el.children.length !== want.length || want.some((el, i) => this.el.children[i] !== el)) replace(this.el, ...want);
     this.el.classList.toggle("pl-two", s.comparing);
+  }
+
+  private renderHead(a: SalienceResult | null, b: SalienceResult | null, changed: number): void {
+    const s = this.ctx.store;
+    if (!s.comparing) return;
+    const toggle = h("input", { attrs: { type: "checkbox", "aria-label": "Shared colour scale" } });
+    toggle.checked = s.sharedScale;
+    toggle.addEventListener("change", () => {
+      s.sharedScale = toggle.checked;
+      this.render();
+    });
+    replace(
+      this.head,
+      h("strong", null, a && b ? compareHeadline(a, b) : "Explain both sides to compare them."),
+      a && b ? h("span", { class: "pl-muted" }, changed ? ` · ${changed} prompt line${changed === 1 ? "" : "s"} changed in B (marked)` : " · same prompt lines") : null,
+      h("label", { class: "pl-row pl-gap-s" }, toggle, s.sharedScale ? "Shared colour scale" : "Separate colour scales"),
+      a && b ? h("button", { class: "pl-btn pl-btn-small", attrs: { type: "button", title: "Download one self-contained HTML page with both sides" }, on: { click: () => exportCompareHtml(this.ctx) } }, "Compare report") : null,
+    );
   }
 
   destroy(): void {

@@ -382,7 +382,7 @@ export class RunsView {
       h("p", { class: "pl-small" }, h("strong", null, saved.source), ` · row ${saved.row} · ${saved.method} at ${granularity} · f = ${formatScore(r.objective_value)}`),
       legend(display, bos),
       h("div", { class: "pl-heatmap" }, ...heatmapSpans(display)),
-      topList(display, 5, () => undefined),
+      topList(display, 5, () => undefined, granularity),
     );
   }
 }

@@ -27,6 +27,8 @@ const CLICK_SETTLE_MS = 250;
 
 export class TargetSelector {
   readonly el: HTMLElement;
+  /** Says why a selection was not taken (only whitespace selected); empty otherwise. */
+  readonly notice = h("span", { class: "pl-small pl-notice-text", attrs: { role: "status", "aria-live": "polite" } });
   /** Called with the final span (null = the whole target) after a click, drag, Enter or Escape. */
   onCommit: (span: Pair | null) => void = () => {};
   private text = "";
@@ -158,6 +160,14 @@ export class TargetSelector {
 
   private commit(): void {
     let span = spanOf(this.text, this.units, this.sel);
+    if (this.sel !== null && span === null) {
+      // Only whitespace: there is nothing to explain there, and explaining the whole text instead would be a surprise.
+      this.notice.textContent = "Only whitespace was selected, so the selection is unchanged: select some text.";
+      this.sel = selectionFromSpan(this.units, this.committed);
+      this.paint();
+      return;
+    }
+    this.notice.textContent = "";
     if (span && isWholeTarget(this.text, span)) span = null;
     if (sameSpan(span, this.committed)) return;
     this.committed = span;

@@ -905,9 +905,10 @@ function buildDisplay(result, options) {
 		}
 	});
 	pushSpecialsUpTo(Number.POSITIVE_INFINITY);
+	const own = maxAbs(pieces.filter((p) => p.onScale).map((p) => p.score));
 	const scale = {
 		signed,
-		maxAbs: maxAbs(pieces.filter((p) => p.onScale).map((p) => p.score)),
+		maxAbs: options.maxAbs !== void 0 && options.maxAbs > 0 ? Math.max(options.maxAbs, own) : own,
 		gain
 	};
 	const ranked = [];
@@ -1156,8 +1157,21 @@ function legend(display, bos) {
 		}
 	}, ...parts, bos && bos.score !== null ? h("span", { class: "pl-muted pl-small" }, `BOS ${formatScore(bos.score)}${bos.onScale ? "" : " (off scale)"}`) : null);
 }
-/** The top segments as buttons; `onPick(segmentIndex)` when one is activated. */
-function topList(display, k, onPick) {
+var UNITS = {
+	tokens: "token",
+	words: "word",
+	sentences: "sentence",
+	lines: "line",
+	paragraphs: "paragraph",
+	messages: "message",
+	fields: "part"
+};
+/** Where a ranked segment is: "line 5 · chars 120–164" (its place among the granularity's segments, code points). */
+function locatorText(granularity, segment, start, end) {
+	return `${UNITS[granularity] ?? "segment"} ${segment + 1} · chars ${start}–${end}`;
+}
+/** The top segments as buttons, each with its full text and where it is; `onPick(segmentIndex)` when one is activated. */
+function topList(display, k, onPick, granularity = "") {
 	const top = display.ranked.slice(0, k);
 	if (top.length === 0) return h("p", { class: "pl-muted pl-small" }, "No scored prompt segments.");
 	return h("ol", { class: "pl-top" }, ...top.map((r, i) => {
@@ -1169,12 +1183,14 @@ function topList(display, k, onPick) {
 			...display.scale,
 			gain: 1
 		}) ?? "transparent";
+		const where = locatorText(granularity, r.segment, r.start, r.end);
+		const shown = r.text.trim() || "(whitespace)";
 		return h("li", null, h("button", {
 			class: "pl-top-item",
 			attrs: {
 				type: "button",
-				title: "Show in the prompt",
-				"aria-label": `Rank ${i + 1}, score ${formatScore(r.score)}: ${preview(r.text, 80)}`
+				title: `Show ${where.split(" · ")[0]} in the prompt (${where.split(" · ")[1]})`,
+				"aria-label": `Rank ${i + 1}, score ${formatScore(r.score)}, ${where}: ${preview(r.text, 200)}`
 			},
 			on: { click: () => onPick(r.segment) }
 		}, h("span", { class: "pl-top-rank" }, String(i + 1)), h("span", { class: "pl-top-score" }, formatScore(r.score)), h("span", {
@@ -1183,7 +1199,7 @@ function topList(display, k, onPick) {
 		}, h("span", { style: {
 			width: `${Math.round(Math.abs(n) * 100)}%`,
 			background: bg
-		} })), h("span", { class: "pl-top-text" }, preview(r.text, 80) || "(whitespace)")));
+		} })), h("span", { class: "pl-top-body" }, h("span", { class: "pl-top-text" }, shown), h("span", { class: "pl-top-where" }, where))));
 	}));
 }
 // src/ui/target.ts
@@ -1196,6 +1212,14 @@ function topList(display, k, onPick) {
 var CLICK_SETTLE_MS = 250;
 var TargetSelector = class {
 	el;
+	/** Says why a selection was not taken (only whitespace selected); empty otherwise. */
+	notice = h("span", {
+		class: "pl-small pl-notice-text",
+		attrs: {
+			role: "status",
+			"aria-live": "polite"
+		}
+	});
 	/** Called with the final span (null = the whole target) after a click, drag, Enter or Escape. */
 	onCommit = () => {};
 	text = "";
@@ -1323,6 +1347,13 @@ var TargetSelector = class {
 	}
 	commit() {
 		let span = spanOf(this.text, this.units, this.sel);
+		if (this.sel !== null && span === null) {
+			this.notice.textContent = "Only whitespace was selected, so the selection is unchanged: select some text.";
+			this.sel = selectionFromSpan(this.units, this.committed);
+			this.paint();
+			return;
+		}
+		this.notice.textContent = "";
 		if (span && isWholeTarget(this.text, span)) span = null;
 		if (sameSpan$1(span, this.committed)) return;
 		this.committed = span;
@@ -1480,7 +1511,7 @@ var PaneView = class {
 				class: "pl-btn pl-btn-small",
 				attrs: { type: "button" },
 				on: { click: () => this.actions.commitSpan(null) }
-			}, "Whole text") : null, hint), ctx.compare && ctx.side === "B" ? this.followNote(s.follow, ctx.source) : null);
+			}, "Whole text") : null, hint, this.selector.notice), ctx.compare && ctx.side === "B" ? this.followNote(s.follow, ctx.source) : null);
 		} else {
 			const msg = ctx.source === "output" ? s.busy === "generate" ? "Generating…" : "Generate first to explain the model's output (Explain also generates when needed)." : d ? "This example has no dataset target: generate and explain the model output instead." : "";
 			const switchBtn = ctx.source === "target" && d && this.actions.useOutput ? h("button", {
@@ -1591,7 +1622,8 @@ var PaneView = class {
 			method: ctx.method,
 			granularity: ctx.granularity,
 			includeBos: ctx.includeBos,
-			gain: ctx.gain
+			gain: ctx.gain,
+			maxAbs: ctx.scaleMax
 		});
 		const bos = display.pieces.find((p) => p.region === "special");
 		const notes = methodNotes(r, ctx.method);
@@ -1610,8 +1642,13 @@ var PaneView = class {
 		}, "Run")));
 		if (display.granularityError) notices.push(h("div", { class: "pl-notice pl-notice-error" }, `${display.granularityError.replace(/\.?$/, ".")} Showing words instead.`));
 		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, typeof r.f_target === "number" && typeof r.f_foil === "number" ? ` (log p(selection) ${formatScore(r.f_target)} − log p(foil) ${formatScore(r.f_foil)})` : "", notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices, this.checkStrip(r, ctx.granularity, s.busy !== null), this.alternativesStrip(r));
-		replace(this.heatmap, ...heatmapSpans(display));
-		replace(this.top, h("h3", null, "Top segments"), topList(display, 10, (k) => this.flashSegment(k)));
+		const spans = heatmapSpans(display);
+		const changed = ctx.changed ?? [];
+		if (changed.length) display.pieces.forEach((p, i) => {
+			if (p.region === "prompt" && changed.some(([a, b]) => p.start < b && a < p.end)) spans[i].classList.add("pl-changed");
+		});
+		replace(this.heatmap, ...spans);
+		replace(this.top, h("h3", null, "Top segments"), topList(display, 10, (k) => this.flashSegment(k), ctx.granularity));
 	}
 };
 // src/actions/compare.ts
@@ -1959,6 +1996,18 @@ function rerunWhereNeeded(ctx, { optionsChanged = false } = {}) {
 		if (!req || !has || !perSegOk || p.resultStale || optionsChanged) explain(ctx, side);
 	}
 }
+// src/names.ts
+/** Names of datapoints: an edited copy gets a name of its own, so the compare view never shows one name twice. */
+/** `source` if no row uses it, else `source (edit N)` with the first N no row uses (N from 2, the original being 1). */
+function editedName(source, taken) {
+	const used = new Set(taken);
+	const base = source.replace(/ \(edit \d+\)$/, "");
+	if (!used.has(source)) return source;
+	for (let n = 2;; n++) {
+		const name = `${base} (edit ${n})`;
+		if (!used.has(name)) return name;
+	}
+}
 // src/actions/view.ts
 /**
 * Loading what the server offers, applying a view (from the URL or the notebook), and the
@@ -2149,6 +2198,7 @@ async function addDatapoint(ctx, f, compareIt) {
 		return;
 	}
 	const body = { ...f };
+	if (body.source) body.source = editedName(body.source, ctx.store.examples.map((e) => e.source));
 	if (!body.dataset) delete body.dataset;
 	try {
 		const d = await ctx.api.createDatapoint(body);
@@ -2179,6 +2229,68 @@ async function deleteDatapoint(ctx, id) {
 	} catch (err) {
 		ctx.showBanner(`Could not delete: ${errorMessage(err)}`);
 	}
+}
+// src/diff.ts
+/**
+* What changed between the two sides of the compare view: the prompt lines B changed or
+* added against A (a line diff by longest common subsequence), and the one-line summary of
+* the objective's change.
+*/
+/** Lines of `text` with their code-point ranges (each line without its `\n`). */
+function lines(text) {
+	const out = [];
+	let start = 0;
+	const cps = [...text];
+	let cur = [];
+	cps.forEach((c, i) => {
+		if (c === "\n") {
+			out.push({
+				text: cur.join(""),
+				start,
+				end: i
+			});
+			cur = [];
+			start = i + 1;
+		} else cur.push(c);
+	});
+	out.push({
+		text: cur.join(""),
+		start,
+		end: cps.length
+	});
+	return out;
+}
+/**
+* Code-point ranges of the lines of `b` that are not in `a` (changed or added), by a longest
+* common subsequence of lines. Empty lines are never marked. Equal texts give `[]`.
+*/
+function changedLines(a, b) {
+	const la = lines(a);
+	const lb = lines(b);
+	const n = la.length;
+	const m = lb.length;
+	if (n * m > 4e6) return [];
+	const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+	for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i][j] = la[i].text === lb[j].text ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+	const out = [];
+	let i = 0;
+	let j = 0;
+	while (j < m) if (i < n && la[i].text === lb[j].text) {
+		i++;
+		j++;
+	} else if (i < n && lcs[i + 1][j] >= lcs[i][j + 1]) i++;
+	else {
+		if (lb[j].text.trim()) out.push([lb[j].start, lb[j].end]);
+		j++;
+	}
+	return out;
+}
+/** "B vs A: f −1.250 vs −0.192 (Δ −1.058 nats); output changed" (or "unchanged"). */
+function compareHeadline(a, b) {
+	const delta = b.objective_value - a.objective_value;
+	const sign = delta > 0 ? "+" : "";
+	const output = sliceCp(a.text, a.target_span[0], a.target_span[1]) === sliceCp(b.text, b.target_span[0], b.target_span[1]) ? "output unchanged" : "output changed";
+	return `B vs A: f ${formatScore(b.objective_value)} vs ${formatScore(a.objective_value)} (Δ ${sign}${formatScore(delta)} nats); ${output}`;
 }
 // src/report.ts
 /**
@@ -2220,11 +2332,10 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.text{white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 footer{margin-top:2rem;color:#777;font-size:.8rem}
 `;
-/** A self-contained HTML page showing `result` at `options.granularity` for `options.method`. */
-function buildHtmlReport(result, options) {
+/** The body of a report for one result: its facts, the heatmap with its legend, the top segments. */
+function reportSection(result, options, heading = "h2") {
 	const display = buildDisplay(result, options);
 	const e = escapeHtml;
-	const title = options.title ?? `promptlight salience: ${result.model}`;
 	const spans = display.pieces.map((p) => {
 		const tip = p.score === null ? "" : ` title="${e(`score ${formatScore(p.score)}`)}"`;
 		if (p.region === "special") return `<span class="special"${tip}>${e(p.text)}</span>`;
@@ -2249,29 +2360,48 @@ function buildHtmlReport(result, options) {
 	];
 	if (typeof result.foil === "string" && typeof result.f_target === "number" && typeof result.f_foil === "number") rows.push(["versus (foil)", result.foil], ["log p(selection), log p(foil)", `${formatScore(result.f_target)}, ${formatScore(result.f_foil)} nats`]);
 	if (result.faithfulness) rows.push([`faithfulness (${result.faithfulness.granularity})`, checkSummary(result.faithfulness)]);
+	return `<dl>${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join("")}</dl>
+${display.notice ? `<p class="meta">${e(display.notice)}</p>` : ""}
+<${heading}>Salience over the prompt</${heading}>
+<div class="legend"><span>${e(legendLabels[0])}</span><span class="bar" style="background:${legendGradient(display.signed)}"></span>${legendLabels.slice(1).map((l) => `<span>${e(l)}</span>`).join("")}</div>
+<p class="meta">Colour = score / max |score| ${options.maxAbs ? `(${e(formatScore(display.scale.maxAbs))}, shared by both sides)` : ""} over the prompt ${e(options.granularity)}${options.includeBos ? "" : " (BOS left out)"}, intensity ×${e((options.gain ?? 1).toFixed(2))}. Hover a segment for its raw score. The selected target is underlined.</p>
+<div class="heatmap">${spans}</div>
+<${heading}>Top segments</${heading}>
+<table><thead><tr><th>#</th><th>score</th><th>segment</th></tr></thead><tbody>${top}</tbody></table>`;
+}
+function page(title, subtitle, body, version, wide = false) {
+	const e = escapeHtml;
 	return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(title)}</title>
-<style>${REPORT_CSS}</style>
+<style>${REPORT_CSS}${wide ? "body{max-width:110rem}.sides{display:grid;grid-template-columns:1fr 1fr;gap:2rem}" : ""}</style>
 </head>
 <body>
 <h1>${e(title)}</h1>
-${options.subtitle ? `<p class="meta">${e(options.subtitle)}</p>` : ""}
-<dl>${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join("")}</dl>
-${display.notice ? `<p class="meta">${e(display.notice)}</p>` : ""}
-<h2>Salience over the prompt</h2>
-<div class="legend"><span>${e(legendLabels[0])}</span><span class="bar" style="background:${legendGradient(display.signed)}"></span>${legendLabels.slice(1).map((l) => `<span>${e(l)}</span>`).join("")}</div>
-<p class="meta">Colour = score / max |score| over the prompt ${e(options.granularity)}${options.includeBos ? "" : " (BOS left out)"}, intensity ×${e((options.gain ?? 1).toFixed(2))}. Hover a segment for its raw score. The selected target is underlined.</p>
-<div class="heatmap">${spans}</div>
-<h2>Top segments</h2>
-<table><thead><tr><th>#</th><th>score</th><th>segment</th></tr></thead><tbody>${top}</tbody></table>
-<footer>Made with promptlight. Result schema version ${e(String(result.schema_version))}.</footer>
+${subtitle ? `<p class="meta">${e(subtitle)}</p>` : ""}
+${body}
+<footer>Made with promptlight. Result schema version ${e(version)}.</footer>
 </body>
 </html>
 `;
+}
+/** A self-contained HTML page showing `result` at `options.granularity` for `options.method`. */
+function buildHtmlReport(result, options) {
+	return page(options.title ?? `promptlight salience: ${result.model}`, options.subtitle, reportSection(result, options), String(result.schema_version));
+}
+/** One self-contained page for the compare view: the headline, then A and B side by side on one colour scale. */
+function buildCompareReport(a, b, options) {
+	const e = escapeHtml;
+	const shared = options.maxAbs ?? Math.max(buildDisplay(a, options).scale.maxAbs, buildDisplay(b, options).scale.maxAbs);
+	const side = (r, label, name) => `<section><h2>${e(name)}: ${e(label)}</h2>${reportSection(r, {
+		...options,
+		maxAbs: shared
+	}, "h3")}</section>`;
+	const body = `<p><strong>${e(options.headline)}</strong></p><div class="sides">${side(a, options.labels[0], "A")}${side(b, options.labels[1], "B")}</div>`;
+	return page(options.title ?? "promptlight: compare", options.subtitle, body, String(a.schema_version), true);
 }
 // src/actions/exports.ts
 /** A pane's result as a JSON file or a self-contained HTML report. */
@@ -2301,10 +2431,38 @@ function exportHtml(ctx, side) {
 	});
 	download(`${exportBase(ctx, side)}.html`, html, "text/html");
 }
+/** The compare view as one self-contained HTML page: the headline, A and B on the compare view's colour scale. */
+function exportCompareHtml(ctx) {
+	const { store } = ctx;
+	const [a, b] = [store.panes.A.result, store.panes.B.result];
+	if (!a || !b) return;
+	const name = (side) => {
+		const d = store.panes[side].datapoint;
+		return d ? `${d.source || d.id} (${d.id})` : side;
+	};
+	const changed = changedLines(sliceCp(a.text, a.prompt_span[0], a.prompt_span[1]), sliceCp(b.text, b.prompt_span[0], b.prompt_span[1])).length;
+	const html = buildCompareReport(a, b, {
+		method: store.method,
+		granularity: store.granularityName(),
+		includeBos: store.includeBos,
+		gain: gainOfSlider(store.intensity),
+		title: `promptlight compare: ${name("B")} vs ${name("A")}`,
+		subtitle: `${store.method} at ${store.granularityName()}; ${changed} prompt line${changed === 1 ? "" : "s"} changed in B.`,
+		labels: [name("A"), name("B")],
+		headline: compareHeadline(a, b),
+		maxAbs: store.sharedScale ? void 0 : 0
+	});
+	download(`promptlight-compare-${safeName(name("A"))}-${safeName(name("B"))}.html`, html, "text/html");
+}
 // src/ui/panes.ts
 /** The right column's result area: pane A, and pane B beside it in the compare view. */
 var PanesPanel = class {
 	el = h("div", { class: "pl-panes" });
+	/** The compare view's headline: how f moved, whether the output changed, the shared-scale toggle, the report. */
+	head = h("div", {
+		class: "pl-compare-head pl-small",
+		attrs: { role: "status" }
+	});
 	ctx;
 	views;
 	constructor(ctx) {
@@ -2347,17 +2505,63 @@ var PanesPanel = class {
 			methods: s.methods,
 			compare: s.comparing
 		};
+		const a = s.panes.A.result;
+		const b = s.panes.B.result;
+		let scaleMax;
+		let changed = [];
+		if (s.comparing && a && b) {
+			const options = {
+				method: s.method,
+				granularity: s.granularityName(),
+				includeBos: s.includeBos
+			};
+			if (s.sharedScale) try {
+				scaleMax = Math.max(buildDisplay(a, options).scale.maxAbs, buildDisplay(b, options).scale.maxAbs);
+			} catch {
+				scaleMax = void 0;
+			}
+			changed = changedLines(sliceCp(a.text, a.prompt_span[0], a.prompt_span[1]), sliceCp(b.text, b.prompt_span[0], b.prompt_span[1]));
+		}
 		this.views.A.render({
 			...pane,
-			side: "A"
+			side: "A",
+			scaleMax
 		}, s.panes.A);
 		if (s.comparing) this.views.B.render({
 			...pane,
-			side: "B"
+			side: "B",
+			scaleMax,
+			changed
 		}, s.panes.B);
-		const want = s.comparing ? [this.views.A.el, this.views.B.el] : [this.views.A.el];
+		this.renderHead(a, b, changed.length);
+		const want = s.comparing ? [
+			this.head,
+			this.views.A.el,
+			this.views.B.el
+		] : [this.views.A.el];
 		if (this.el.children.length !== want.length || want.some((el, i) => this.el.children[i] !== el)) replace(this.el, ...want);
 		this.el.classList.toggle("pl-two", s.comparing);
+	}
+	renderHead(a, b, changed) {
+		const s = this.ctx.store;
+		if (!s.comparing) return;
+		const toggle = h("input", { attrs: {
+			type: "checkbox",
+			"aria-label": "Shared colour scale"
+		} });
+		toggle.checked = s.sharedScale;
+		toggle.addEventListener("change", () => {
+			s.sharedScale = toggle.checked;
+			this.render();
+		});
+		replace(this.head, h("strong", null, a && b ? compareHeadline(a, b) : "Explain both sides to compare them."), a && b ? h("span", { class: "pl-muted" }, changed ? ` · ${changed} prompt line${changed === 1 ? "" : "s"} changed in B (marked)` : " · same prompt lines") : null, h("label", { class: "pl-row pl-gap-s" }, toggle, s.sharedScale ? "Shared colour scale" : "Separate colour scales"), a && b ? h("button", {
+			class: "pl-btn pl-btn-small",
+			attrs: {
+				type: "button",
+				title: "Download one self-contained HTML page with both sides"
+			},
+			on: { click: () => exportCompareHtml(this.ctx) }
+		}, "Compare report") : null);
 	}
 	destroy() {
 		this.views.A.destroy();
@@ -2833,6 +3037,8 @@ var Store = class {
 	source = "target";
 	intensity = 0;
 	includeBos = false;
+	/** Compare view: colour both panes on one scale (the larger max |score| of the two). */
+	sharedScale = true;
 	autoRun = true;
 	gen = { ...DEFAULT_GENERATION };
 	panes = {
@@ -3901,7 +4107,7 @@ var RunsView = class {
 			granularity
 		});
 		const bos = display.pieces.find((p) => p.region === "special");
-		return h("div", { class: "pl-run-saved" }, h("p", { class: "pl-small" }, h("strong", null, saved.source), ` · row ${saved.row} · ${saved.method} at ${granularity} · f = ${formatScore(r.objective_value)}`), legend(display, bos), h("div", { class: "pl-heatmap" }, ...heatmapSpans(display)), topList(display, 5, () => void 0));
+		return h("div", { class: "pl-run-saved" }, h("p", { class: "pl-small" }, h("strong", null, saved.source), ` · row ${saved.row} · ${saved.method} at ${granularity} · f = ${formatScore(r.objective_value)}`), legend(display, bos), h("div", { class: "pl-heatmap" }, ...heatmapSpans(display)), topList(display, 5, () => void 0, granularity));
 	}
 };
 // src/ui/tooltip.ts
