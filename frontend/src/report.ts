@@ -80,7 +80,7 @@ function reportSection(result: SalienceResult, options: ReportOptions, heading =
     ["method", options.method + (notes.length ? ` (${notes.join(", ")})` : "")],
     ["granularity", options.granularity],
     ["selected target", selected],
-    ["objective", describeObjective(result)],
+    ["objective", describeObjective(result, options.method)],
     ["f", `${formatScore(result.objective_value)} nats`],
   ];
   if (typeof result.foil === "string" && typeof result.f_target === "number" && typeof result.f_foil === "number") {

@@ -82,6 +82,14 @@ describe("display of a result", () => {
     // objective needs no UI change), never a sentence of its own.
     expect(describeObjective(result)).toBe(result.objective);
     expect(describeObjective({ ...result, objective: "f = log p(A) - log p(B)" })).toBe("f = log p(A) - log p(B)");
+    // An unsigned method's scores have no sign: the sentence says what they mean instead.
+    const unsigned = { ...result, objective: "f = sum of log p(x); a positive score means that part pushes it up.", methods: { grad_l2: { signed: false, level: "tokens" } } };
+    expect(describeObjective(unsigned as typeof result, "grad_l2")).toBe(
+      "f = sum of log p(x); grad_l2 is unsigned: a larger score means that part of the prompt moves f more, in either direction.",
+    );
+    expect(describeObjective({ ...result, objective: "f = a - b; positive = pushes the selection up relative to the foil.", methods: { grad_l2: { signed: false, level: "tokens" } } } as typeof result, "grad_l2")).toBe(
+      "f = a - b; grad_l2 is unsigned: a larger score means that part of the prompt moves f more, in either direction.",
+    );
     expect(formatScore(-0.4)).toBe("−0.400");
     expect(formatScore(1.58)).toBe("1.580");
     expect(formatScore(null)).toBe("—");

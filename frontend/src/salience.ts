@@ -196,9 +196,17 @@ export function buildDisplay(result: SalienceResult, options: DisplayOptions): D
   return { pieces, scale, signed, ranked, notice, needsRun, granularityError };
 }
 
-/** The objective in words, for the panel and the report: the record's own sentence, as the server wrote it. */
-export function describeObjective(result: SalienceResult): string {
-  return result.objective;
+/**
+ * The objective in words, for the panel and the report: the record's own sentence, as the
+ * server wrote it. For an unsigned method (`method`'s scores are magnitudes) the sentence's
+ * sign clause ("a positive score means ...") would mislead, so it says what the numbers mean instead.
+ */
+export function describeObjective(result: SalienceResult, method?: string): string {
+  const unsigned = method !== undefined && result.methods[method]?.signed === false;
+  if (!unsigned) return result.objective;
+  const cut = result.objective.search(/; (a )?positive( score)?( =| means)/);
+  const what = cut >= 0 ? result.objective.slice(0, cut) : result.objective.replace(/\.$/, "");
+  return `${what}; ${method} is unsigned: a larger score means that part of the prompt moves f more, in either direction.`;
 }
 
 /** Short human form of a score. */

@@ -33,6 +33,8 @@ export class Store {
   source: ExplainSource = "target";
   intensity = 0;
   includeBos = false;
+  /** The server's max_new_tokens setting (the generation field's upper bound). */
+  maxNewTokens = 512;
   /** Compare view: colour both panes on one scale (the larger max |score| of the two). */
   sharedScale = true;
   autoRun = true;

@@ -6,7 +6,8 @@ writes the run folder. ``stop()`` is polled between rows: once it is true no new
 and the rows already started finish (the local engine's one row; on Ray, the batches in flight).
 
 Ray (``pip install 'promptlight[ray]'``): each actor loads the model once and takes rows in
-batches of ``rows_per_call``; data-parallel over rows, so N actors on N GPUs (or machines)
+calls of ``rows_per_call`` (two calls queued per actor; on a stop the queued ones are
+cancelled and the running ones finish); data-parallel over rows, so N actors on N GPUs (or machines)
 explain about N times the rows per minute. Without ``address`` a local Ray instance is
 started (and stopped at the end); with one, the job joins that cluster, whose nodes need
 promptlight installed.
@@ -87,7 +88,7 @@ class RayEngine:
         workers: int = 1,
         gpus_per_worker: float = 0.0,
         address: str | None = None,
-        rows_per_call: int = 2,
+        rows_per_call: int = 1,
         on_start: Callable[[], None] | None = None,
     ) -> None:
         self.job, self.settings = job, dict(settings)
@@ -118,24 +119,36 @@ class RayEngine:
             list(tasks[i : i + self.rows_per_call]) for i in range(0, len(tasks), self.rows_per_call)
         )
         in_flight: dict[Any, Any] = {}
+        queues: dict[int, list[Any]] = {id(a): [] for a in actors}  # each actor's calls, oldest (running) first
+        cancelled = False
 
         def submit(actor: Any) -> None:
             if chunks and not stop():
-                in_flight[actor.run.remote(chunks.popleft())] = actor
+                ref = actor.run.remote(chunks.popleft())
+                in_flight[ref] = actor
+                queues[id(actor)].append(ref)
 
         try:
             for actor in actors:  # two calls queued per actor, so none waits for the driver
                 submit(actor)
                 submit(actor)
             while in_flight:
-                ready, _ = ray.wait(list(in_flight), num_returns=1)
+                if stop() and not cancelled:  # the calls not started yet are dropped; the running ones finish
+                    cancelled = True
+                    for refs in queues.values():
+                        for ref in refs[1:]:
+                            ray.cancel(ref)
+                ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=0.5)
+                if not ready:
+                    continue
                 actor = in_flight.pop(ready[0])
+                queues[id(actor)].remove(ready[0])
                 try:
                     outcomes = ray.get(ready[0])
-                except ray.exceptions.RayActorError as exc:
-                    if stop():  # an actor stopped by the same Ctrl-C: its rows are simply not done
+                except (ray.exceptions.TaskCancelledError, ray.exceptions.RayActorError) as exc:
+                    if stop():  # cancelled, or an actor stopped by the same Ctrl-C: those rows are not done
                         continue
-                    raise RuntimeError(f"a Ray worker died: {exc}") from exc
+                    raise RuntimeError(f"a Ray worker failed: {exc}") from exc
                 yield from outcomes
                 submit(actor)
         finally:

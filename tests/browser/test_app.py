@@ -98,6 +98,12 @@ def test_salience_workflow_on_tiny(server, ui):
         summary = app.pane().locator(".pl-summary")
         expect(summary.locator("h3").first).to_contain_text(method)
         expect(summary.locator(".pl-legend")).to_contain_text("pushes up" if method != "grad_l2" else "(unsigned)")
+        objective = summary.locator(".pl-formula")
+        if method == "grad_l2":  # an unsigned method's scores have no sign to explain
+            expect(objective).to_contain_text("grad_l2 is unsigned: a larger score means")
+            expect(objective).not_to_contain_text("positive score")
+        else:
+            expect(objective).to_contain_text("a positive score means that part of the prompt pushes the selected text up")
         assert any(p.hot for p in app.heat()), method
         ui.shot(f"method-{method}")
 
@@ -175,6 +181,17 @@ def test_salience_workflow_on_tiny(server, ui):
     prompt = dataset.by_source(EXAMPLE).prompt
     assert record["text"] == prompt + output
     assert record["selected_span"] == [len(prompt) + start, len(prompt) + end]
+    # One ranking on every surface: the UI's top list is Python's top_segments of the record it shows
+    # (the CLI's list is held to the same function in tests/unit/test_ranking.py).
+    from promptlight.result import SalienceResult
+
+    python_top = SalienceResult.from_dict(record).top_segments("lines", k=10)
+    shown_top = app.pane().locator(".pl-top-item")
+    expect(shown_top).to_have_count(len(python_top))
+    assert shown_top.locator(".pl-top-text").all_inner_texts() == [s.text.strip() or "(whitespace)" for s in python_top]
+    assert [float(v.replace("−", "-")) for v in shown_top.locator(".pl-top-score").all_inner_texts()] == pytest.approx(
+        [s.score for s in python_top], rel=2e-3, abs=1e-3
+    )
     # Export HTML: a page with the heatmap and no script at all.
     name, html = app.download("HTML report")
     assert name.endswith(".html")
@@ -205,3 +222,25 @@ def test_a_whitespace_only_selection_is_refused_with_a_note(server, ui):
         units.nth(1).click()
     expect(note).to_be_hidden()
     assert app.selected_text() == "The"
+
+
+def test_generation_fields_refuse_values_the_server_would(server, ui):
+    """A temperature of -1 or more new tokens than the server's max_new_tokens (512) is named, not silently changed."""
+    app = PromptlightPage(ui.page)
+    app.open(server.url)
+    app.select("math-cot-1")
+    app.set_generation(temperature="0.7", max_new_tokens="40")
+    error = ui.page.locator(".pl-gen-error")
+    expect(error).to_be_hidden()
+    app.set_generation(temperature="-1")
+    expect(error).to_have_text("Temperature -1 is not valid: give a number from 0 to 5. The setting is unchanged.")
+    app.set_generation(max_new_tokens="4096")
+    expect(ui.page.get_by_label("Max new tokens", exact=True)).to_have_attribute("max", "512")
+    expect(error).to_contain_text("Max new tokens 4096 is not valid: give a number from 1 to 512.")
+    app.set_generation(temperature="0.7", max_new_tokens="40")
+    expect(error).to_be_hidden()
+    # What a Generate sends is the last valid settings.
+    with ui.page.expect_request(lambda r: r.url.endswith("/api/generate")) as info:
+        app.button("Generate").click()
+    body = json.loads(info.value.post_data or "{}")
+    assert body["temperature"] == 0.7 and body["max_new_tokens"] == 40

@@ -13,7 +13,17 @@ import { alignB, compare, followA, select } from "./compare";
 
 export async function loadMeta(ctx: AppContext): Promise<void> {
   const { store, api } = ctx;
-  const [models, datasets, methods, grans] = await Promise.allSettled([api.models(), api.datasets(), api.methods(), api.granularities()]);
+  const [models, datasets, methods, grans, settings] = await Promise.allSettled([
+    api.models(),
+    api.datasets(),
+    api.methods(),
+    api.granularities(),
+    api.request<{ settings: { name: string; value: unknown }[] }>("GET", "/api/settings"),
+  ]);
+  if (settings.status === "fulfilled") {
+    const cap = settings.value.settings.find((row) => row.name === "max_new_tokens")?.value;
+    if (typeof cap === "number" && cap >= 1) store.maxNewTokens = cap;
+  }
   if (models.status === "fulfilled") {
     store.models = models.value.map((m) => m.name);
     store.chatModels = models.value.filter((m) => m.chat_template).map((m) => m.name);

@@ -361,7 +361,7 @@ export class PaneView {
       h(
         "p",
         { class: "pl-objective" },
-        h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r)),
+        h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r, ctx.method)),
         " Selected: ",
         h("q", { class: "pl-quote" }, preview(selected, 80)),
         ` · f = ${formatScore(r.objective_value)} nats`,

@@ -89,6 +89,9 @@ export class Toolbar {
   private readonly autoInput: HTMLInputElement;
   private readonly compareSelect = h("select", { class: "pl-input pl-compare-select" });
   private readonly genInputs: Record<string, HTMLInputElement> = {};
+  /** Why a generation field's value was not taken (out of range), or empty. */
+  private readonly genError = h("p", { class: "pl-small pl-gen-error", attrs: { role: "alert" } });
+  private genBox: HTMLElement | null = null;
 
   constructor(store: Store, actions: ToolbarActions) {
     this.store = store;
@@ -163,7 +166,7 @@ export class Toolbar {
       const input = h("input", {
         class: "pl-input pl-num",
         attrs: { id, type: key === "stop" ? "text" : "number", title: help, ...attrs },
-        on: { change: () => this.actions.setGeneration(this.readGeneration()) },
+        on: { change: () => this.onGenerationInput(input, label) },
       });
       this.genInputs[key] = input;
       return h("div", { class: "pl-field pl-field-inline" }, h("label", { attrs: { for: id } }, label), input);
@@ -182,7 +185,9 @@ export class Toolbar {
         genField("seed", "Seed", { step: 1 }, "Random seed for sampling"),
         genField("stop", "Stop strings", { placeholder: "e.g. \\n\\n, ###" }, "Comma-separated; \\n means a newline. Generation stops before the first one."),
       ),
+      this.genError,
     );
+    this.genBox = genBox;
     const label = (text: string) => h("span", { class: "pl-control-label", attrs: { "aria-hidden": "true" } }, text);
     return h(
       "section",
@@ -207,6 +212,21 @@ export class Toolbar {
         genBox,
       ),
     );
+  }
+
+  /** Apply a generation field, or, for a value out of its range, say so and keep the settings as they were. */
+  private onGenerationInput(input: HTMLInputElement, label: string): void {
+    const v = input.validity;
+    if (input.type === "number" && (v.rangeUnderflow || v.rangeOverflow || v.badInput)) {
+      const { min, max } = input;
+      const range = min !== "" && max !== "" ? `from ${min} to ${max}` : min !== "" ? `${min} or more` : "a whole number";
+      input.setAttribute("aria-invalid", "true");
+      this.genError.textContent = `${label} ${input.value || "(empty)"} is not valid: give a number ${range}. The setting is unchanged.`;
+      return;
+    }
+    input.removeAttribute("aria-invalid");
+    if (!this.genBox?.querySelector('[aria-invalid="true"]')) this.genError.textContent = "";
+    this.actions.setGeneration(this.readGeneration());
   }
 
   private readGeneration(): GenerationSettings {
@@ -236,6 +256,7 @@ export class Toolbar {
   /** After the choices changed: every control. */
   renderControls(): void {
     const s = this.store;
+    this.genInputs.max_new_tokens.max = String(s.maxNewTokens); // the server's limit, not a guess
     radios(
       this.sourceGroup,
       "source",

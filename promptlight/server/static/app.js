@@ -936,9 +936,15 @@ function buildDisplay(result, options) {
 		granularityError
 	};
 }
-/** The objective in words, for the panel and the report: the record's own sentence, as the server wrote it. */
-function describeObjective(result) {
-	return result.objective;
+/**
+* The objective in words, for the panel and the report: the record's own sentence, as the
+* server wrote it. For an unsigned method (`method`'s scores are magnitudes) the sentence's
+* sign clause ("a positive score means ...") would mislead, so it says what the numbers mean instead.
+*/
+function describeObjective(result, method) {
+	if (!(method !== void 0 && result.methods[method]?.signed === false)) return result.objective;
+	const cut = result.objective.search(/; (a )?positive( score)?( =| means)/);
+	return `${cut >= 0 ? result.objective.slice(0, cut) : result.objective.replace(/\.$/, "")}; ${method} is unsigned: a larger score means that part of the prompt moves f more, in either direction.`;
 }
 /** Short human form of a score. */
 function formatScore(v) {
@@ -1641,7 +1647,7 @@ var PaneView = class {
 			on: { click: () => this.actions.explain() }
 		}, "Run")));
 		if (display.granularityError) notices.push(h("div", { class: "pl-notice pl-notice-error" }, `${display.granularityError.replace(/\.?$/, ".")} Showing words instead.`));
-		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, typeof r.f_target === "number" && typeof r.f_foil === "number" ? ` (log p(selection) ${formatScore(r.f_target)} − log p(foil) ${formatScore(r.f_foil)})` : "", notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices, this.checkStrip(r, ctx.granularity, s.busy !== null), this.alternativesStrip(r));
+		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r, ctx.method)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, typeof r.f_target === "number" && typeof r.f_foil === "number" ? ` (log p(selection) ${formatScore(r.f_target)} − log p(foil) ${formatScore(r.f_foil)})` : "", notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices, this.checkStrip(r, ctx.granularity, s.busy !== null), this.alternativesStrip(r));
 		const spans = heatmapSpans(display);
 		const changed = ctx.changed ?? [];
 		if (changed.length) display.pieces.forEach((p, i) => {
@@ -2015,12 +2021,17 @@ function editedName(source, taken) {
 */
 async function loadMeta(ctx) {
 	const { store, api } = ctx;
-	const [models, datasets, methods, grans] = await Promise.allSettled([
+	const [models, datasets, methods, grans, settings] = await Promise.allSettled([
 		api.models(),
 		api.datasets(),
 		api.methods(),
-		api.granularities()
+		api.granularities(),
+		api.request("GET", "/api/settings")
 	]);
+	if (settings.status === "fulfilled") {
+		const cap = settings.value.settings.find((row) => row.name === "max_new_tokens")?.value;
+		if (typeof cap === "number" && cap >= 1) store.maxNewTokens = cap;
+	}
 	if (models.status === "fulfilled") {
 		store.models = models.value.map((m) => m.name);
 		store.chatModels = models.value.filter((m) => m.chat_template).map((m) => m.name);
@@ -2355,7 +2366,7 @@ function reportSection(result, options, heading = "h2") {
 		["method", options.method + (notes.length ? ` (${notes.join(", ")})` : "")],
 		["granularity", options.granularity],
 		["selected target", selected],
-		["objective", describeObjective(result)],
+		["objective", describeObjective(result, options.method)],
 		["f", `${formatScore(result.objective_value)} nats`]
 	];
 	if (typeof result.foil === "string" && typeof result.f_target === "number" && typeof result.f_foil === "number") rows.push(["versus (foil)", result.foil], ["log p(selection), log p(foil)", `${formatScore(result.f_target)}, ${formatScore(result.f_foil)} nats`]);
@@ -2757,6 +2768,12 @@ var Toolbar = class {
 	autoInput;
 	compareSelect = h("select", { class: "pl-input pl-compare-select" });
 	genInputs = {};
+	/** Why a generation field's value was not taken (out of range), or empty. */
+	genError = h("p", {
+		class: "pl-small pl-gen-error",
+		attrs: { role: "alert" }
+	});
+	genBox = null;
 	constructor(store, actions) {
 		this.store = store;
 		this.actions = actions;
@@ -2836,7 +2853,7 @@ var Toolbar = class {
 					title: help,
 					...attrs
 				},
-				on: { change: () => this.actions.setGeneration(this.readGeneration()) }
+				on: { change: () => this.onGenerationInput(input, label) }
 			});
 			this.genInputs[key] = input;
 			return h("div", { class: "pl-field pl-field-inline" }, h("label", { attrs: { for: id } }, label), input);
@@ -2856,7 +2873,8 @@ var Toolbar = class {
 		}, "Nucleus sampling: keep the smallest set of tokens with this much probability (1 = off)"), genField("top_k", "Top-k", {
 			min: 0,
 			step: 1
-		}, "Keep only the k most likely tokens (0 = off)"), genField("seed", "Seed", { step: 1 }, "Random seed for sampling"), genField("stop", "Stop strings", { placeholder: "e.g. \\n\\n, ###" }, "Comma-separated; \\n means a newline. Generation stops before the first one.")));
+		}, "Keep only the k most likely tokens (0 = off)"), genField("seed", "Seed", { step: 1 }, "Random seed for sampling"), genField("stop", "Stop strings", { placeholder: "e.g. \\n\\n, ###" }, "Comma-separated; \\n means a newline. Generation stops before the first one.")), this.genError);
+		this.genBox = genBox;
 		const label = (text) => h("span", {
 			class: "pl-control-label",
 			attrs: { "aria-hidden": "true" }
@@ -2874,6 +2892,20 @@ var Toolbar = class {
 			class: "pl-check",
 			attrs: { title: "Re-run salience when the selection, method or (for occlusion) granularity changes" }
 		}, this.autoInput, "Auto-run"), h("label", { class: "pl-control" }, h("span", { class: "pl-control-label" }, "Compare"), this.compareSelect), genBox));
+	}
+	/** Apply a generation field, or, for a value out of its range, say so and keep the settings as they were. */
+	onGenerationInput(input, label) {
+		const v = input.validity;
+		if (input.type === "number" && (v.rangeUnderflow || v.rangeOverflow || v.badInput)) {
+			const { min, max } = input;
+			const range = min !== "" && max !== "" ? `from ${min} to ${max}` : min !== "" ? `${min} or more` : "a whole number";
+			input.setAttribute("aria-invalid", "true");
+			this.genError.textContent = `${label} ${input.value || "(empty)"} is not valid: give a number ${range}. The setting is unchanged.`;
+			return;
+		}
+		input.removeAttribute("aria-invalid");
+		if (!this.genBox?.querySelector("[aria-invalid=\"true\"]")) this.genError.textContent = "";
+		this.actions.setGeneration(this.readGeneration());
 	}
 	readGeneration() {
 		const num = (k, fallback) => {
@@ -2897,6 +2929,7 @@ var Toolbar = class {
 	/** After the choices changed: every control. */
 	renderControls() {
 		const s = this.store;
+		this.genInputs.max_new_tokens.max = String(s.maxNewTokens);
 		radios(this.sourceGroup, "source", [{
 			value: "target",
 			label: "Dataset target",
@@ -3037,6 +3070,8 @@ var Store = class {
 	source = "target";
 	intensity = 0;
 	includeBos = false;
+	/** The server's max_new_tokens setting (the generation field's upper bound). */
+	maxNewTokens = 512;
 	/** Compare view: colour both panes on one scale (the larger max |score| of the two). */
 	sharedScale = true;
 	autoRun = true;
