@@ -44,11 +44,34 @@ OPERATIONS = [
     ("POST", "/api/salience"),
     ("GET", "/api/calls/{call_id}"),
     ("POST", "/api/calls/{call_id}/cancel"),
+    ("GET", "/api/runs"),
+    ("GET", "/api/runs/compare"),
+    ("GET", "/api/runs/{name}/rows"),
+    ("GET", "/api/runs/{name}/parts"),
+    ("GET", "/api/runs/{name}/records/{key}"),
 ]
 
 
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory):
+    """One real batch run (two rows, tiny) for the /api/runs routes to read."""
+    import contextlib
+    import io
+    import json
+
+    from promptlight.cli import main
+
+    folder = tmp_path_factory.mktemp("runs")
+    rows = folder / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"prompt": p, "target": " ok"}) + "\n" for p in ("One.\nTwo:", "Three:")))
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert main(["batch", "--model", "tiny", "--dataset", str(rows), "--granularity", "lines",
+                     "--out", str(folder / "runs" / "a")]) == 0  # fmt: skip
+    return folder / "runs"
+
+
 @pytest.fixture
-def schema(tmp_path):
+def schema(tmp_path, runs_dir):
     """A fresh app per test: schemathesis' pytest plugin ends every ASGI lifespan after each test."""
     from schemathesis.python import asgi
 
@@ -57,6 +80,7 @@ def schema(tmp_path):
         datasets={"sample_prompts": "sample_prompts"},
         db_path=tmp_path / "db.sqlite",
         settings=Settings(max_new_tokens=64, max_ig_steps=4, max_prompt_tokens=96, max_batch_tokens=512),
+        runs=runs_dir,
     )
     loaded = schemathesis.openapi.from_asgi("/openapi.json", app, headers={"Host": "localhost"})
     deadline = time.monotonic() + 120
