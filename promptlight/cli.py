@@ -262,16 +262,9 @@ def _method_options(args) -> tuple[str, dict[str, Any]]:
     the CLI refuses what the server would.
     """
     from promptlight.salience import get_method
-    from promptlight.salience.options import parse_assignments
-    from promptlight.segments import resolve_granularity
-    from promptlight.server.settings import Settings
 
-    info = get_method(args.method)
-    resolve_granularity(args.granularity)
-    raw: dict[str, Any] = parse_assignments(args.option)
-    if args.steps is not None:
-        raw.setdefault("steps", args.steps)
-    return info.name, info.parse_options(raw, Settings.from_env())
+    name = get_method(args.method).name
+    return name, _options_for_methods(args, [name])[name]
 
 
 def cmd_generate(args) -> int:
