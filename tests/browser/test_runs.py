@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 import promptlight
 from promptlight.cli import main
+from tests.browser.pages import low_contrast_texts
 
 pytestmark = pytest.mark.browser
 
@@ -112,6 +113,7 @@ def test_runs_view_table_chart_ab_and_saved_results(server, runs, ui):
     first_f = float(a.set_index("source").loc[by_change[0], "f"])
     expect(saved.first).to_contain_text(f"f = {_shown(first_f)}")
     ui.shot("runs-saved-results")
+    assert low_contrast_texts(page) == []  # WCAG AA for every text of the Runs view
     assert not [u for u in model_calls if "/api/salience" in u or "/api/generate" in u]
 
     # Back to the examples.
