@@ -27,6 +27,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
+ENGINES = {
+    "local": ("local", []),
+    "ray1": ("ray, 1 worker", ["--engine", "ray", "--workers", "1"]),
+    "ray2": ("ray, 2 workers", ["--engine", "ray", "--workers", "2"]),
+}
+
+
 def _rss_tree_mb(pid: int) -> float:
     """Resident memory of ``pid`` and all its descendants, MiB (Linux /proc)."""
     children: dict[int, list[int]] = {}
@@ -93,10 +100,14 @@ def main() -> int:
     parser.add_argument("--method", default="grad_l2")
     parser.add_argument("--granularity", default="lines")
     parser.add_argument("--rows", type=int, default=26, help="rows to explain (the sample prompts, repeated)")
+    parser.add_argument("--engines", default="local,ray1,ray2", help="which of local, ray1, ray2 to run (default all)")
     parser.add_argument("--quick", action="store_true", help="a small run that checks the script works")
     args = parser.parse_args()
     if args.quick:
         args.rows = min(args.rows, 4)
+    wanted = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if not wanted or any(e not in ENGINES for e in wanted):
+        parser.error(f"--engines {args.engines!r}: choose from {', '.join(ENGINES)}")
 
     from promptlight.data import load_dataset
 
@@ -110,16 +121,12 @@ def main() -> int:
     base = [sys.executable, "-m", "promptlight", "batch", "--model", args.model, "--dataset", str(data),
             "--method", args.method, "--granularity", args.granularity, "--max-new-tokens", "32"]  # fmt: skip
     env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0", "HF_HUB_OFFLINE": "1"}
-    configs = [("local", [])]
     try:
         import ray  # noqa: F401
-
-        configs += [
-            ("ray, 1 worker", ["--engine", "ray", "--workers", "1"]),
-            ("ray, 2 workers", ["--engine", "ray", "--workers", "2"]),
-        ]
     except ImportError:
         print("Ray is not installed (pip install 'promptlight[ray]'): local engine only.", file=sys.stderr)
+        wanted = [e for e in wanted if e == "local"]
+    configs = [ENGINES[e] for e in wanted]
     # Load (and for a .gguf preset, convert into the cache) once before timing, so no engine pays for it.
     from promptlight.config import load_model_spec
 
@@ -127,7 +134,7 @@ def main() -> int:
     rows = []
     for k, (label, extra) in enumerate(configs):
         rows.append(run_config(label, [*base, *extra, "--out", str(work / f"run{k}")], env))
-    local = rows[0]
+    local = next((r for r in rows if r["label"] == "local"), rows[0])
     print(
         f"### promptlight batch: {args.model}, {args.method} at {args.granularity}, {args.rows} rows, {os.cpu_count()} CPUs\n"
     )
@@ -136,7 +143,7 @@ def main() -> int:
     )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        ratio = r["steady"] / local["steady"] if local["steady"] else float("nan")
+        ratio = r["steady"] / local["steady"] if local["steady"] else float("nan")  # to local, or the first row
         print(
             f"| {r['label']} | {r['wall']:.1f} | {r['first']:.1f} | {r['rows_per_min']:.1f} | {r['steady']:.1f} | {ratio:.2f} | {r['peak']:.0f} |"
         )

@@ -54,6 +54,8 @@ def test_salience_workflow_on_tiny(server, ui):
         assert app.row_sources() == wanted
     search.fill("")
     expect(app.rows).to_have_count(len(dataset))
+    # A source the column cuts ("fewshot-…") is whole in its tooltip, with the row's id.
+    expect(app.row(EXAMPLE).locator(".pl-cell-src")).to_have_attribute("title", f"{EXAMPLE} · sample_prompts:10")
     ui.shot("table")
 
     # Select an example, generate with the UI's generation settings.

@@ -27,9 +27,8 @@ def test_the_faithfulness_benchmark_prints_its_three_tables():
 
 def test_the_batch_benchmark_prints_its_table():
     proc = subprocess.run(
-        [sys.executable, "benchmarks/batch.py", "--model", "tiny", "--quick"],
+        [sys.executable, "benchmarks/batch.py", "--model", "tiny", "--quick", "--engines", "local"],
         capture_output=True, text=True, timeout=400, cwd=REPO,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert "| local | " in proc.stdout
-    assert "| ray, 2 workers | " in proc.stdout
+    assert "| local | " in proc.stdout  # (the Ray engine itself is tested in test_batch_runs.py)

@@ -138,8 +138,8 @@ export class ExamplesTable {
             },
           },
         },
-        h("td", { class: "pl-cell-ds" }, d.dataset, d.origin === "user" ? h("span", { class: "pl-badge", attrs: { title: "Added or edited by a user" } }, "user") : null),
-        h("td", { class: "pl-cell-src" }, d.source || "—"),
+        h("td", { class: "pl-cell-ds", attrs: { title: d.dataset } }, d.dataset, d.origin === "user" ? h("span", { class: "pl-badge", attrs: { title: "Added or edited by a user" } }, "user") : null),
+        h("td", { class: "pl-cell-src", attrs: { title: `${d.source || "(no source)"} · ${d.id}` } }, d.source || "—"),
         h("td", { class: "pl-cell-prompt" }, preview(d.prompt, 70)),
         h("td", { class: "pl-cell-target" }, d.target ? preview(d.target, 40) : h("span", { class: "pl-muted" }, "—")),
       );

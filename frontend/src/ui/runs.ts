@@ -309,7 +309,7 @@ export class RunsView {
       "div",
       { class: "pl-card pl-run-table" },
       h("div", { class: "pl-row pl-gap pl-wrap" }, h("h3", null, `Rows (${shown.length} of ${this.rows.filter((r) => r.method === this.method).length})`), search, status),
-      h("div", { class: "pl-table-wrap" }, h("table", { class: "pl-table" }, h("thead", null, head), h("tbody", null, ...body))),
+      h("div", { class: "pl-table-wrap" }, h("table", { class: "pl-run-grid" }, h("thead", null, head), h("tbody", null, ...body))),
     );
   }
 
@@ -347,7 +347,7 @@ export class RunsView {
         { class: "pl-table-wrap" },
         h(
           "table",
-          { class: "pl-table" },
+          { class: "pl-run-grid" },
           h("thead", null, h("tr", null, ...["Source", `f in ${c.a}`, `f in ${c.b}`, "Δf", "Output", `Top in ${c.a}`, `Top in ${c.b}`].map((t) => h("th", { attrs: { scope: "col" } }, t)))),
           h("tbody", null, ...rows),
         ),

@@ -3584,10 +3584,16 @@ var ExamplesTable = class {
 						this.paintSelection();
 					}
 				}
-			}, h("td", { class: "pl-cell-ds" }, d.dataset, d.origin === "user" ? h("span", {
+			}, h("td", {
+				class: "pl-cell-ds",
+				attrs: { title: d.dataset }
+			}, d.dataset, d.origin === "user" ? h("span", {
 				class: "pl-badge",
 				attrs: { title: "Added or edited by a user" }
-			}, "user") : null), h("td", { class: "pl-cell-src" }, d.source || "—"), h("td", { class: "pl-cell-prompt" }, preview(d.prompt, 70)), h("td", { class: "pl-cell-target" }, d.target ? preview(d.target, 40) : h("span", { class: "pl-muted" }, "—")));
+			}, "user") : null), h("td", {
+				class: "pl-cell-src",
+				attrs: { title: `${d.source || "(no source)"} · ${d.id}` }
+			}, d.source || "—"), h("td", { class: "pl-cell-prompt" }, preview(d.prompt, 70)), h("td", { class: "pl-cell-target" }, d.target ? preview(d.target, 40) : h("span", { class: "pl-muted" }, "—")));
 			this.rows.set(d.id, row);
 			return row;
 		});
@@ -4099,7 +4105,7 @@ var RunsView = class {
 				}
 			}
 		}, h("td", { class: "pl-num" }, String(r.row)), h("td", null, r.source), h("td", null, r.method), h("td", null, r.status === "ok" ? "done" : "failed"), h("td", { class: "pl-num" }, formatScore(r.f)), h("td", { class: "pl-num" }, formatScore(r.top_score)), h("td", { class: "pl-num" }, r.seconds.toFixed(2)), h("td", { class: "pl-run-top" }, r.status === "ok" ? preview(r.top_segment ?? "", 120) : r.error ?? "")));
-		return h("div", { class: "pl-card pl-run-table" }, h("div", { class: "pl-row pl-gap pl-wrap" }, h("h3", null, `Rows (${shown.length} of ${this.rows.filter((r) => r.method === this.method).length})`), search, status), h("div", { class: "pl-table-wrap" }, h("table", { class: "pl-table" }, h("thead", null, head), h("tbody", null, ...body))));
+		return h("div", { class: "pl-card pl-run-table" }, h("div", { class: "pl-row pl-gap pl-wrap" }, h("h3", null, `Rows (${shown.length} of ${this.rows.filter((r) => r.method === this.method).length})`), search, status), h("div", { class: "pl-table-wrap" }, h("table", { class: "pl-run-grid" }, h("thead", null, head), h("tbody", null, ...body))));
 	}
 	compareCard(c) {
 		const rows = c.rows.map((r) => h("tr", {
@@ -4116,7 +4122,7 @@ var RunsView = class {
 				key: r.key_b
 			}].filter((_, i) => (i === 0 ? r.status_a : r.status_b) === "ok")) }
 		}, h("td", null, r.source), h("td", { class: "pl-num" }, formatScore(r.f_a)), h("td", { class: "pl-num" }, formatScore(r.f_b)), h("td", { class: `pl-num ${r.delta !== null && r.delta < 0 ? "pl-neg" : "pl-pos"}` }, r.delta === null ? "—" : `${r.delta >= 0 ? "+" : ""}${formatScore(r.delta)}`), h("td", null, r.output_changed ? "changed" : "same"), h("td", { class: "pl-run-top" }, preview(r.top_a ?? "", 60)), h("td", { class: "pl-run-top" }, preview(r.top_b ?? "", 60))));
-		return h("div", { class: "pl-card pl-run-compare" }, h("h3", null, "A/B"), h("p", { class: "pl-small pl-compare-summary" }, compareSummary(c)), h("div", { class: "pl-table-wrap" }, h("table", { class: "pl-table" }, h("thead", null, h("tr", null, ...[
+		return h("div", { class: "pl-card pl-run-compare" }, h("h3", null, "A/B"), h("p", { class: "pl-small pl-compare-summary" }, compareSummary(c)), h("div", { class: "pl-table-wrap" }, h("table", { class: "pl-run-grid" }, h("thead", null, h("tr", null, ...[
 			"Source",
 			`f in ${c.a}`,
 			`f in ${c.b}`,
