@@ -21,11 +21,15 @@ from typing import Any
 
 from promptlight.runs.job import BatchJob, RowTask
 
-__all__ = ["ENGINES", "LocalEngine", "RayEngine", "RayMissing"]
+__all__ = ["ENGINES", "EngineError", "LocalEngine", "RayEngine", "RayMissing"]
 
 ENGINES = ("local", "ray")
 
 StopFn = Callable[[], bool]
+
+
+class EngineError(ValueError):
+    """A worker of the engine failed (e.g. its model did not load); the message is one line for a person."""
 
 
 class RayMissing(ImportError):
@@ -148,7 +152,8 @@ class RayEngine:
                 except (ray.exceptions.TaskCancelledError, ray.exceptions.RayActorError) as exc:
                     if stop():  # cancelled, or an actor stopped by the same Ctrl-C: those rows are not done
                         continue
-                    raise RuntimeError(f"a Ray worker failed: {exc}") from exc
+                    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+                    raise EngineError(f"A Ray worker failed: {lines[-1] if lines else type(exc).__name__}") from None
                 yield from outcomes
                 submit(actor)
         finally:
