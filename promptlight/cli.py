@@ -448,13 +448,12 @@ def cmd_batch(args) -> int:
             )
     engine = _engine(args, job, on_start=stopper.install)
     failed = finished = 0
-    templates = {t.key: t.template for t in todo}
     progress = _BatchProgress(len(todo))
     stopper.install()
     try:
         for outcome in engine.run(todo, stop=stopper):
             if folder is not None:
-                folder.add(outcome, template=templates.get(outcome["key"]))
+                folder.add(outcome)
             elif outcome["status"] == "ok":
                 line = {"source": outcome["source"], **outcome["record"]}
                 print(json.dumps(line, ensure_ascii=False), flush=True)

@@ -161,8 +161,15 @@ def contrast_lines(result: ResultRecord) -> list[str]:
     ]
 
 
-_UNITS = {"tokens": "token", "words": "word", "sentences": "sentence", "lines": "line", "paragraphs": "paragraph",
-          "messages": "message"}  # fmt: skip
+_UNITS = {
+    "tokens": "token",
+    "words": "word",
+    "sentences": "sentence",
+    "lines": "line",
+    "paragraphs": "paragraph",
+    "messages": "message",
+    "fields": "part",
+}  # fmt: skip (frontend/src/salience.ts SEGMENT_UNITS)
 
 
 def check_summary(check: Mapping[str, Any] | None) -> str:

@@ -242,7 +242,8 @@ export function methodNotes(result: SalienceResult, method: string): string[] {
   return notes;
 }
 
-const CHECK_UNITS: Record<string, string> = { tokens: "token", words: "word", sentences: "sentence", lines: "line", paragraphs: "paragraph", messages: "message" };
+/** A segment of each granularity in words ("line 5", "a random line"); the same names as Python's report. */
+export const SEGMENT_UNITS: Record<string, string> = { tokens: "token", words: "word", sentences: "sentence", lines: "line", paragraphs: "paragraph", messages: "message", fields: "part" };
 
 function shortNumber(v: number | null): string {
   if (v === null) return "n/a";
@@ -255,7 +256,7 @@ function shortNumber(v: number | null): string {
  */
 export function checkSummary(check: FaithfulnessCheck | null | undefined): string {
   if (!check) return "";
-  const unit = CHECK_UNITS[check.granularity] ?? "segment";
+  const unit = SEGMENT_UNITS[check.granularity] ?? "segment";
   const top = check.top1;
   const what = top.size === 1 ? unit : `${top.size} ${unit}s`;
   const moves = top.drop >= 0 ? `lowers f by ${shortNumber(top.drop)} nats` : `raises f by ${shortNumber(-top.drop)} nats`;

@@ -24,7 +24,7 @@ from typing import Any
 
 from promptlight.runs.job import BatchJob
 
-__all__ = ["RUN_FILES", "RunFolder", "RunFolderError", "read_journal"]
+__all__ = ["RUN_FILES", "RunFolder", "RunFolderError", "indexed_journal", "read_journal"]
 
 JOB_FILE = "job.json"
 RECORDS_FILE = "records.jsonl"
@@ -46,22 +46,12 @@ class RunFolderError(ValueError):
     """A folder that cannot hold this run (another job's, not a run folder, not writable)."""
 
 
-def read_journal(path: Path) -> Iterator[dict[str, Any]]:
-    """The complete JSON lines of ``path`` (none if it does not exist); a torn last line is skipped."""
-    if not path.exists():
-        return
-    with path.open("r", encoding="utf-8") as f:
-        for line in f:
-            if not line.endswith("\n"):
-                return  # a write cut short: the row was not done
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                continue
+def indexed_journal(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(byte offset, parsed line)`` of every complete JSON line of ``path`` (none if it does not exist).
 
-
-def _indexed(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(byte offset, parsed line)`` of every complete JSON line of ``path``."""
+    A torn last line (a write cut short: its row was not done) ends the journal; a line that
+    is not JSON is skipped.
+    """
     if not path.exists():
         return
     with path.open("rb") as f:
@@ -74,6 +64,11 @@ def _indexed(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 yield at, json.loads(raw)
             except ValueError:
                 continue
+
+
+def read_journal(path: Path) -> Iterator[dict[str, Any]]:
+    """The complete JSON lines of ``path``, parsed (see :func:`indexed_journal`)."""
+    return (line for _offset, line in indexed_journal(path))
 
 
 def _repair(path: Path) -> None:
@@ -156,22 +151,13 @@ class RunFolder:
 
     # --- the journal ------------------------------------------------------------------------
 
-    def outcomes(self) -> dict[str, dict[str, Any]]:
-        """``{key: outcome}`` of every row × method on disk; a done row wins over an earlier failure."""
-        out: dict[str, dict[str, Any]] = {}
-        for line in read_journal(self.path / ERRORS_FILE):
-            out[line["key"]] = line
-        for line in read_journal(self.path / RECORDS_FILE):
-            out[line["key"]] = line
-        return out
-
     def done_keys(self) -> set[str]:
         """Keys of the rows × methods already done (failed ones are not: a rerun tries them again)."""
         return {line["key"] for line in read_journal(self.path / RECORDS_FILE)}
 
-    def add(self, outcome: Mapping[str, Any], *, template: str | None = None) -> None:
+    def add(self, outcome: Mapping[str, Any]) -> None:
         """Append one outcome to its journal and flush it to disk before returning."""
-        line = {**outcome, "template": template}
+        line = dict(outcome)
         sink = self._records if outcome["status"] == "ok" else self._errors
         try:
             sink.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -199,7 +185,7 @@ class RunFolder:
         index: dict[str, tuple[int, int, str, int]] = {}  # key -> (row, method order, file, offset)
         methods = {m: k for k, m in enumerate(self.job.methods)}
         for name in (ERRORS_FILE, RECORDS_FILE):  # records last: a done row wins over a failure
-            for offset, line in _indexed(self.path / name):
+            for offset, line in indexed_journal(self.path / name):
                 index[line["key"]] = (int(line["row"]), methods.get(line["method"], len(methods)), name, offset)
         schemas = {
             name: pa.schema([(c, getattr(pa, t)()) for c, t in columns.items()])

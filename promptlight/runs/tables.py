@@ -52,12 +52,6 @@ SEGMENT_COLUMNS = {
 }
 
 
-def _segments(record: Any, granularity: str, method: str) -> list[Any]:
-    from promptlight.report import display_segments
-
-    return [s for s in display_segments(record, granularity, method) if s.start < record.prompt_span.end]
-
-
 def rows_of(outcome: Mapping[str, Any], *, granularity: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The ``results`` row and the ``segments`` rows of one outcome (see :mod:`promptlight.runs.worker`)."""
     row: dict[str, Any] = dict.fromkeys(RESULT_COLUMNS)
@@ -74,11 +68,11 @@ def rows_of(outcome: Mapping[str, Any], *, granularity: str) -> tuple[dict[str, 
     )
     if outcome.get("record") is None:
         return row, []
-    from promptlight.report import ranked
+    from promptlight.report import display_segments, ranked
     from promptlight.result import SalienceResult
 
     record = SalienceResult.from_dict(outcome["record"])
-    segments = _segments(record, granularity, outcome["method"])
+    segments = display_segments(record, granularity, outcome["method"])  # prompt segments only
     order = ranked(segments, len(segments))
     check = record.faithfulness or {}
     row.update(

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from promptlight.runs.folder import JOB_FILE, RECORDS_FILE, RESULTS_FILE, SEGMENTS_FILE, RunFolderError
+from promptlight.runs.folder import JOB_FILE, RECORDS_FILE, RESULTS_FILE, SEGMENTS_FILE, RunFolderError, indexed_journal
 
 __all__ = ["RunNotFound", "RunsCatalog", "part_label"]
 
@@ -72,16 +72,7 @@ class _Run:
                 )
             self.results = pq.read_table(self.folder / RESULTS_FILE).to_pylist()
             self.segments = pq.read_table(self.folder / SEGMENTS_FILE).to_pylist()
-            self.offsets = {}
-            with (self.folder / RECORDS_FILE).open("rb") as f:
-                offset = 0
-                for raw in f:
-                    if raw.endswith(b"\n"):
-                        head = raw[:200].decode("utf-8", "replace")
-                        key = head.split('"key": "', 1)[1].split('"', 1)[0] if '"key": "' in head else None
-                        if key:
-                            self.offsets[key] = offset
-                    offset += len(raw)
+            self.offsets = {line["key"]: offset for offset, line in indexed_journal(self.folder / RECORDS_FILE)}
             self.loaded = signature
             return self
 

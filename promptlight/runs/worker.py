@@ -1,7 +1,8 @@
 """Explain one :class:`~promptlight.runs.job.RowTask` on a loaded model: what every engine runs per row.
 
 The outcome is plain data (it crosses from a Ray actor to the driver): ``{"key", "row",
-"source", "method", "status", "error", "seconds", "record"}`` with ``status`` ``"ok"`` (and
+"source", "method", "status", "error", "seconds", "record", "template"}`` (the row's
+prompt template, or ``None``) with ``status`` ``"ok"`` (and
 ``record``, the result's JSON dict) or ``"error"`` (and ``error``, one line for a person). A
 bad row never stops the run.
 """
@@ -53,6 +54,7 @@ def explain_task(lm: Any, job: BatchJob, task: RowTask, *, settings: Mapping[str
         "error": None,
         "seconds": 0.0,
         "record": None,
+        "template": task.template,
     }
     try:
         prompt: Any = task.prompt if isinstance(task.prompt, str) else [dict(m) for m in task.prompt]

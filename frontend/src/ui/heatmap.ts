@@ -4,7 +4,7 @@
  */
 import { colourFor, legendGradient, legendRange, normalise, styleFor, type Scale } from "../colour";
 import { h, preview } from "../dom";
-import { formatScore, type Display, type Piece } from "../salience";
+import { formatScore, SEGMENT_UNITS, type Display, type Piece } from "../salience";
 
 /** What the hover tooltip needs to know about a heatmap span. */
 export interface PieceInfo {
@@ -77,11 +77,9 @@ export function legend(display: Display, bos: Piece | undefined): HTMLElement {
   );
 }
 
-const UNITS: Record<string, string> = { tokens: "token", words: "word", sentences: "sentence", lines: "line", paragraphs: "paragraph", messages: "message", fields: "part" };
-
 /** Where a ranked segment is: "line 5 · chars 120–164" (its place among the granularity's segments, code points). */
 export function locatorText(granularity: string, segment: number, start: number, end: number): string {
-  const unit = UNITS[granularity] ?? "segment";
+  const unit = SEGMENT_UNITS[granularity] ?? "segment";
   return `${unit} ${segment + 1} · chars ${start}–${end}`;
 }
 

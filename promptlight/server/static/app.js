@@ -974,13 +974,15 @@ function methodNotes(result, method) {
 	if (typeof meta.forward_passes === "number") notes.push(`${meta.forward_passes} forward passes`);
 	return notes;
 }
-var CHECK_UNITS = {
+/** A segment of each granularity in words ("line 5", "a random line"); the same names as Python's report. */
+var SEGMENT_UNITS = {
 	tokens: "token",
 	words: "word",
 	sentences: "sentence",
 	lines: "line",
 	paragraphs: "paragraph",
-	messages: "message"
+	messages: "message",
+	fields: "part"
 };
 function shortNumber(v) {
 	if (v === null) return "n/a";
@@ -992,7 +994,7 @@ function shortNumber(v) {
 */
 function checkSummary(check) {
 	if (!check) return "";
-	const unit = CHECK_UNITS[check.granularity] ?? "segment";
+	const unit = SEGMENT_UNITS[check.granularity] ?? "segment";
 	const top = check.top1;
 	let line = `Removing the top ${top.size === 1 ? unit : `${top.size} ${unit}s`} ${top.drop >= 0 ? `lowers f by ${shortNumber(top.drop)} nats` : `raises f by ${shortNumber(-top.drop)} nats`}; a random ${unit}: ${shortNumber(top.random_median)}`;
 	if (top.ratio !== null && top.drop > 0) line += ` (x${top.ratio.toFixed(1)})`;
@@ -1163,18 +1165,9 @@ function legend(display, bos) {
 		}
 	}, ...parts, bos && bos.score !== null ? h("span", { class: "pl-muted pl-small" }, `BOS ${formatScore(bos.score)}${bos.onScale ? "" : " (off scale)"}`) : null);
 }
-var UNITS = {
-	tokens: "token",
-	words: "word",
-	sentences: "sentence",
-	lines: "line",
-	paragraphs: "paragraph",
-	messages: "message",
-	fields: "part"
-};
 /** Where a ranked segment is: "line 5 · chars 120–164" (its place among the granularity's segments, code points). */
 function locatorText(granularity, segment, start, end) {
-	return `${UNITS[granularity] ?? "segment"} ${segment + 1} · chars ${start}–${end}`;
+	return `${SEGMENT_UNITS[granularity] ?? "segment"} ${segment + 1} · chars ${start}–${end}`;
 }
 /** The top segments as buttons, each with its full text and where it is; `onPick(segmentIndex)` when one is activated. */
 function topList(display, k, onPick, granularity = "") {
