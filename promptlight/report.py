@@ -12,6 +12,7 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from promptlight.salience.objective import unsigned_objective
 from promptlight.segments import aggregate_result
 from promptlight.types import ResultRecord, Segment
 
@@ -61,6 +62,14 @@ def colour(value: float | None, *, signed: bool, intensity: float = 1.0) -> tupl
     end = (POSITIVE if v >= 0 else NEGATIVE) if signed else UNSIGNED
     t = abs(v)
     return tuple(round(w + (e - w) * t) for w, e in zip(WHITE, end))  # type: ignore[return-value]
+
+
+def objective_line(result: ResultRecord, method: str | None = None) -> str:
+    """The objective sentence as shown for ``method``: an unsigned method's scores get no sign clause."""
+    name = method or result.method
+    if result.methods.get(name, {}).get("signed", True):
+        return result.objective
+    return unsigned_objective(result.objective, name)
 
 
 def _text_colour(rgb: tuple[int, int, int]) -> str:
@@ -130,7 +139,7 @@ td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .check {{ border-left: 3px solid #888; padding: .2rem .6rem; background: #f4f4f4; }}
 </style></head><body>
 <h1>{page_title}</h1>
-<p class="meta">Model <b>{html.escape(result.model)}</b>. Method <b>{html.escape(name)}</b> ({"signed" if signed else "unsigned"}), granularity <b>{html.escape(granularity)}</b>. {html.escape(result.objective)} Value of f: {result.objective_value:.4f}.{"".join(" " + html.escape(line) + "." for line in contrast_lines(result))}</p>
+<p class="meta">Model <b>{html.escape(result.model)}</b>. Method <b>{html.escape(name)}</b> ({"signed" if signed else "unsigned"}), granularity <b>{html.escape(granularity)}</b>. {html.escape(objective_line(result, name))} Value of f: {result.objective_value:.4f}.{"".join(" " + html.escape(line) + "." for line in contrast_lines(result))}</p>
 {"".join(f'<p class="check">{html.escape(line)}</p>' for line in check_lines(result))}
 {extra}
 <div class="legend"><span>{low}</span><span class="bar"></span><span>{high}</span><span class="meta">colour = score / max |score| over the prompt; hover for raw values</span></div>
@@ -213,7 +222,7 @@ def result_to_terminal(result: ResultRecord, *, granularity: str = "words", colo
     values = normalised(segments)
     lines = [
         f"{name} ({'signed' if signed else 'unsigned'}) at {granularity} level, model {result.model}",
-        result.objective,
+        objective_line(result, name),
         *contrast_lines(result),
         *check_lines(result),
         "",

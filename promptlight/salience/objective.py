@@ -27,6 +27,7 @@ A new objective is a new class here with its own terms, ``describe()`` and ``to_
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -263,8 +264,8 @@ class Contrastive(TeacherForced):
         k, m = (int(t.ids.shape[0]) for t in self.terms)
         return (
             f"f = log p(selection | everything before it) - log p(foil | the same), over the {k} selected target "
-            f"{'token' if k == 1 else 'tokens'} {_shown(self.selected_text, 60)!r} versus the {m} foil "
-            f"{'token' if m == 1 else 'tokens'} {_shown(self.foil, 60)!r}; positive = pushes the selection up "
+            f"{'token' if k == 1 else 'tokens'} {quoted(self.selected_text, 60)} versus the {m} foil "
+            f"{'token' if m == 1 else 'tokens'} {quoted(self.foil, 60)}; positive = pushes the selection up "
             "relative to the foil."
         )
 
@@ -284,10 +285,24 @@ def describe_objective(num_tokens: int, selected_text: str, *, max_chars: int = 
     noun = "token" if num_tokens == 1 else "tokens"
     return (
         f"f = sum of log p(token | everything before it) over the {num_tokens} target {noun} "
-        f"overlapping the selection {_shown(selected_text, max_chars)!r}; a positive score means that part of the "
+        f"overlapping the selection {quoted(selected_text, max_chars)}; a positive score means that part of the "
         "prompt pushes the selected text up (makes it more likely)."
     )
 
 
-def _shown(text: str, max_chars: int) -> str:
-    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+def quoted(text: str, max_chars: int = 60) -> str:
+    """``text`` in curly quotes for a sentence: line breaks shown as ⏎, tabs as ⇥, cut to ``max_chars`` with …
+
+    No backslash escapes, so a selection reads as it looks on screen.
+    """
+    shown = text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+    return "“" + shown.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", "⇥") + "”"
+
+
+def unsigned_objective(objective: str, method: str) -> str:
+    """The objective sentence for an unsigned method: its sign clause replaced, since such scores have none."""
+    cut = re.search(r"; (a )?positive( score)?( =| means)", objective)
+    what = objective[: cut.start()] if cut else objective.removesuffix(".")
+    return (
+        f"{what}; {method} is unsigned: a larger score means that part of the prompt moves f more, in either direction."
+    )
