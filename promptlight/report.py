@@ -12,7 +12,7 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from promptlight.salience.objective import unsigned_objective
+from promptlight.salience.objective import quoted, unsigned_objective
 from promptlight.segments import aggregate_result
 from promptlight.types import ResultRecord, Segment
 
@@ -165,7 +165,7 @@ def contrast_lines(result: ResultRecord) -> list[str]:
     if result.foil is None or result.f_target is None or result.f_foil is None:
         return []
     return [
-        f"log p(selection) = {result.f_target:.4f}, log p(foil {result.foil!r}) = {result.f_foil:.4f}, "
+        f"log p(selection) = {result.f_target:.4f}, log p(foil {quoted(result.foil)}) = {result.f_foil:.4f}, "
         f"margin f = {result.f_target - result.f_foil:+.4f} nats"
     ]
 

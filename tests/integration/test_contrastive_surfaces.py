@@ -88,7 +88,7 @@ def test_the_cli_prints_both_sides_and_the_margin(tmp_path):
         "--color", "never",
     )
     assert code == 0, err
-    assert f"log p(foil {FOIL!r})" in text and "margin f = " in text
+    assert f"log p(foil “{FOIL}”)" in text and "margin f = " in text
     code, _, err = _cli("explain", "--model", "tiny", "--prompt", PROMPT, "--target", TARGET, "--foil", " ")
     assert code == 2 and "foil is empty" in err
 
