@@ -86,7 +86,7 @@ export class App implements AppHandle {
       toggleLeft: () => this.setLeftVisible(!ctx.leftVisible()),
       setModel: (name) => {
         store.model = name;
-        invalidateAll(ctx);
+        invalidateAll(ctx, `The model changed to ${name}`);
         void refreshHealth(ctx);
       },
       toggleRuns: () => this.showRuns(this.runs.el.hidden),

@@ -7,7 +7,7 @@ import { ApiError, errorMessage } from "../api";
 import type { AppContext } from "../context";
 import type { Side } from "../state";
 import { cpLength } from "../text";
-import type { Pair } from "../types";
+import type { Pair, SalienceRequest } from "../types";
 import { alignB, followA, sameSpan } from "./compare";
 
 /** How often a busy pane asks the server how far its call has got. */
@@ -76,7 +76,7 @@ export async function generate(ctx: AppContext, side: Side): Promise<boolean> {
     return false;
   }
   const seq = ++store.seq[side];
-  Object.assign(pane, { busy: "generate", busySince: Date.now(), error: null });
+  Object.assign(pane, { busy: "generate", busySince: Date.now(), error: null, note: null });
   const callId = newCallId(side);
   const unwatch = watchCall(ctx, side, callId, seq);
   ctx.renderPanes();
@@ -104,6 +104,16 @@ export async function generate(ctx: AppContext, side: Side): Promise<boolean> {
     if (seq === store.seq[side]) pane.busy = null;
     ctx.renderAll();
   }
+}
+
+/**
+ * The cache keys a salience call for `sent` answers: its own, and when it is the checked form
+ * of `plain`, the plain request's too (a checked result answers both).
+ */
+function answeredBy(ctx: AppContext, plain: SalienceRequest, sent: SalienceRequest): string[] {
+  const keys = [ctx.store.cacheKey(sent)];
+  if (sent !== plain) keys.push(ctx.store.cacheKey(plain));
+  return keys;
 }
 
 /** A result that took less than this is checked for faithfulness at once (about 17 more suffix passes). */
@@ -138,14 +148,14 @@ export async function explain(ctx: AppContext, side: Side, { check = false } = {
   if (hit) {
     store.seq[side]++; // an answer still on its way for an older request must not replace this one
     if (pane.callId) void ctx.api.cancelCall(pane.callId).catch(() => undefined); // and its work stops
-    Object.assign(pane, { result: hit, resultStale: null, error: null, busy: null });
+    Object.assign(pane, { result: hit, resultStale: null, error: null, note: null, busy: null, callKeys: [] });
     ctx.renderPanes();
     ctx.syncUrl();
     return;
   }
   const seq = ++store.seq[side];
   const began = Date.now();
-  Object.assign(pane, { busy: check ? "check" : "salience", busySince: began, error: null });
+  Object.assign(pane, { busy: check ? "check" : "salience", busySince: began, error: null, note: null, callKeys: answeredBy(ctx, plain ?? req, req) });
   const callId = newCallId(side);
   const unwatch = watchCall(ctx, side, callId, seq);
   ctx.renderPanes();
@@ -167,7 +177,7 @@ export async function explain(ctx: AppContext, side: Side, { check = false } = {
     if (seq === store.seq[side]) pane.error = failure(err);
   } finally {
     unwatch();
-    if (seq === store.seq[side]) pane.busy = null;
+    if (seq === store.seq[side]) Object.assign(pane, { busy: null, callKeys: [] });
     ctx.renderPanes();
     ctx.syncUrl();
   }
@@ -197,15 +207,24 @@ export function markStale(ctx: AppContext, side: Side): void {
   if (pane.result) pane.resultStale = "The selection or text changed since this result was computed.";
 }
 
-/** After a model change: outputs go, results are marked stale. */
-export function invalidateAll(ctx: AppContext): void {
+/**
+ * After a model or chat-template change (`what`, e.g. "The model changed to gemma"): outputs go,
+ * results are marked stale, and a call still running is stopped on the server, with a note in
+ * its pane saying so (its answer would be for the old model).
+ */
+export function invalidateAll(ctx: AppContext, what: string): void {
   const { store } = ctx;
   for (const side of ["A", "B"] as Side[]) {
     store.seq[side]++;
     const p = store.panes[side];
-    Object.assign(p, { generation: null, busy: null });
+    if (p.busy !== null && p.callId) {
+      void ctx.api.cancelCall(p.callId).catch(() => undefined);
+      const doing = p.busy === "generate" ? "generating" : p.busy === "check" ? "checking faithfulness" : "computing salience";
+      p.note = `${what} while this pane was ${doing}: that call was stopped on the server. Press ${p.busy === "generate" ? "Generate" : "Explain"} to run it again.`;
+    }
+    Object.assign(p, { generation: null, busy: null, callId: null, progress: null, callKeys: [] });
     if (store.source === "output") p.span = null; // it selected the old model's output
-    if (p.result) p.resultStale = "The settings changed since this result was computed.";
+    if (p.result) p.resultStale = `${what}, so this result is for the old settings.`;
   }
   if (store.source === "output") store.bOwn = null;
   alignB(ctx);
@@ -217,8 +236,15 @@ export function rerunWhereNeeded(ctx: AppContext, { optionsChanged = false } = {
   const { store } = ctx;
   for (const side of store.activeSides()) {
     const p = store.panes[side];
-    if (!p.result || !store.autoRun) continue;
+    const computing = p.busy === "salience" || p.busy === "check";
+    if (!store.autoRun) continue;
     const req = store.request(side);
+    if (computing) {
+      // The last click wins: a call that no longer answers what is asked is replaced (and stopped).
+      if (req && !(p.callKeys ?? []).includes(store.cacheKey(req))) void explain(ctx, side);
+      continue;
+    }
+    if (!p.result) continue;
     const method = store.method;
     const has = p.result.methods[method];
     const perSegOk = !store.isPerSegment(method) || p.result.segment_scores?.[method]?.granularity === store.granularityName();

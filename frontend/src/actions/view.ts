@@ -148,7 +148,7 @@ export function setChat(ctx: AppContext, on: boolean): void {
   if (on === store.chat) return;
   store.chat = on;
   if (!store.isChat() && store.granularity === "messages") store.granularity = "words";
-  invalidateAll(ctx);
+  invalidateAll(ctx, `The chat template was turned ${on ? "on" : "off"}`);
   afterChange(ctx);
   rerunWhereNeeded(ctx);
 }

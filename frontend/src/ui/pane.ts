@@ -25,6 +25,10 @@ export interface PaneState {
   /** The running call's id (X-Promptlight-Call) and its last progress report, while busy. */
   callId?: string | null;
   progress?: CallProgress | null;
+  /** The cache keys the running salience call answers (so a click that asks the same does not restart it). */
+  callKeys?: string[];
+  /** What happened to this pane's last call when it was not an error (e.g. stopped by a model switch). */
+  note?: string | null;
   /**
    * Pane B in the compare view: how its span relates to pane A's selection. An alignment =
    * it follows A's (align.ts, and which rule found it); "own" = chosen in B, A's is not
@@ -97,6 +101,7 @@ export class PaneView {
   private readonly subtitle = h("div", { class: "pl-muted pl-small pl-ellipsis" });
   private readonly buttons = h("div", { class: "pl-row pl-gap-s pl-wrap" });
   private readonly errorBox = h("div", { class: "pl-error", attrs: { role: "alert" } });
+  private readonly noteBox = h("div", { class: "pl-note", attrs: { role: "status" } });
   private readonly explainBlock = h("div", { class: "pl-block" });
   private readonly otherBlock = h("div", { class: "pl-block" });
   private readonly summary = h("div", { class: "pl-summary" });
@@ -125,6 +130,7 @@ export class PaneView {
       { class: "pl-pane pl-card" },
       h("header", { class: "pl-pane-head" }, h("div", { class: "pl-pane-id" }, this.title, this.subtitle), this.buttons),
       this.errorBox,
+      this.noteBox,
       this.explainBlock,
       this.otherBlock,
       h(
@@ -172,6 +178,8 @@ export class PaneView {
 
     this.errorBox.hidden = !s.error;
     replace(this.errorBox, s.error ? h("strong", null, "Error: ") : null, s.error ?? "");
+    this.noteBox.hidden = !s.note;
+    this.noteBox.textContent = s.note ?? "";
 
     this.renderTexts(ctx, s, text);
     this.renderSalience(ctx, s);
@@ -346,9 +354,15 @@ export class PaneView {
     const info = ctx.methods.find((m) => m.name === ctx.method);
     const selected = sliceCp(r.text, r.selected_span[0], r.selected_span[1]);
     const notices: HTMLElement[] = [];
-    if (s.resultStale) notices.push(h("div", { class: "pl-notice" }, s.resultStale, " ", h("button", { class: "pl-btn pl-btn-small pl-btn-primary", attrs: { type: "button" }, on: { click: () => this.actions.explain() } }, "Explain again")));
-    if (display.notice)
-      notices.push(h("div", { class: "pl-notice" }, display.notice, " ", h("button", { class: "pl-btn pl-btn-small pl-btn-primary", attrs: { type: "button" }, on: { click: () => this.actions.explain() } }, "Run")));
+    const computing = s.busy === "salience" || s.busy === "check";
+    if (computing && (s.resultStale || display.notice)) {
+      // The answer to the last click is on its way: say so, not that something needs a run.
+      notices.push(h("div", { class: "pl-notice pl-notice-pending" }, `Computing ${ctx.method} at ${ctx.granularity}… The heatmap below is the previous result until the new one arrives.`));
+    } else {
+      if (s.resultStale) notices.push(h("div", { class: "pl-notice" }, s.resultStale, " ", h("button", { class: "pl-btn pl-btn-small pl-btn-primary", attrs: { type: "button" }, on: { click: () => this.actions.explain() } }, "Explain again")));
+      if (display.notice)
+        notices.push(h("div", { class: "pl-notice" }, display.notice, " ", h("button", { class: "pl-btn pl-btn-small pl-btn-primary", attrs: { type: "button" }, on: { click: () => this.actions.explain() } }, "Run")));
+    }
     if (display.granularityError) notices.push(h("div", { class: "pl-notice pl-notice-error" }, `${display.granularityError.replace(/\.?$/, ".")} Showing words instead.`));
     replace(
       this.summary,

@@ -7,7 +7,7 @@ import { gainOfSlider } from "../colour";
 import { changedLines, compareHeadline } from "../diff";
 import { buildDisplay } from "../salience";
 import { sliceCp } from "../text";
-import type { Pair, SalienceResult } from "../types";
+import { datasetTarget, type Pair, type SalienceResult } from "../types";
 import type { AppContext } from "../context";
 import { h, replace } from "../dom";
 import type { Side } from "../state";
@@ -31,7 +31,12 @@ export class PanesPanel {
   private actions(side: Side) {
     const ctx = this.ctx;
     return {
-      generate: () => void generate(ctx, side),
+      generate: async (): Promise<void> => {
+        // A row without a dataset target: what was generated is what can be explained, so show it.
+        const ok = await generate(ctx, side);
+        const d = ctx.store.panes[side].datapoint;
+        if (ok && ctx.store.source === "target" && d && !datasetTarget(d)) setSource(ctx, "output");
+      },
       explain: () => void explain(ctx, side),
       commitSpan: (span: [number, number] | null) => commitSpan(ctx, side, span),
       exportJson: () => exportJson(ctx, side),

@@ -1415,6 +1415,10 @@ var PaneView = class {
 		class: "pl-error",
 		attrs: { role: "alert" }
 	});
+	noteBox = h("div", {
+		class: "pl-note",
+		attrs: { role: "status" }
+	});
 	explainBlock = h("div", { class: "pl-block" });
 	otherBlock = h("div", { class: "pl-block" });
 	summary = h("div", { class: "pl-summary" });
@@ -1454,7 +1458,7 @@ var PaneView = class {
 		replace(this.buttons, ...Object.values(this.btns));
 		this.selector = new TargetSelector("Text to explain: click or drag to select words, shift-click to extend, double-click for a line; Enter explains the selection");
 		this.selector.onCommit = (span) => this.actions.commitSpan(span);
-		this.el = h("section", { class: "pl-pane pl-card" }, h("header", { class: "pl-pane-head" }, h("div", { class: "pl-pane-id" }, this.title, this.subtitle), this.buttons), this.errorBox, this.explainBlock, this.otherBlock, h("div", { class: "pl-salience" }, this.summary, h("div", { class: "pl-heat-grid" }, h("div", { class: "pl-heat-col" }, this.heatmap, this.busyBox), this.top)));
+		this.el = h("section", { class: "pl-pane pl-card" }, h("header", { class: "pl-pane-head" }, h("div", { class: "pl-pane-id" }, this.title, this.subtitle), this.buttons), this.errorBox, this.noteBox, this.explainBlock, this.otherBlock, h("div", { class: "pl-salience" }, this.summary, h("div", { class: "pl-heat-grid" }, h("div", { class: "pl-heat-col" }, this.heatmap, this.busyBox), this.top)));
 	}
 	destroy() {
 		this.selector.destroy();
@@ -1491,6 +1495,8 @@ var PaneView = class {
 		b.close.hidden = !this.actions.close;
 		this.errorBox.hidden = !s.error;
 		replace(this.errorBox, s.error ? h("strong", null, "Error: ") : null, s.error ?? "");
+		this.noteBox.hidden = !s.note;
+		this.noteBox.textContent = s.note ?? "";
 		this.renderTexts(ctx, s, text);
 		this.renderSalience(ctx, s);
 	}
@@ -1629,16 +1635,19 @@ var PaneView = class {
 		const info = ctx.methods.find((m) => m.name === ctx.method);
 		const selected = sliceCp(r.text, r.selected_span[0], r.selected_span[1]);
 		const notices = [];
-		if (s.resultStale) notices.push(h("div", { class: "pl-notice" }, s.resultStale, " ", h("button", {
-			class: "pl-btn pl-btn-small pl-btn-primary",
-			attrs: { type: "button" },
-			on: { click: () => this.actions.explain() }
-		}, "Explain again")));
-		if (display.notice) notices.push(h("div", { class: "pl-notice" }, display.notice, " ", h("button", {
-			class: "pl-btn pl-btn-small pl-btn-primary",
-			attrs: { type: "button" },
-			on: { click: () => this.actions.explain() }
-		}, "Run")));
+		if ((s.busy === "salience" || s.busy === "check") && (s.resultStale || display.notice)) notices.push(h("div", { class: "pl-notice pl-notice-pending" }, `Computing ${ctx.method} at ${ctx.granularity}… The heatmap below is the previous result until the new one arrives.`));
+		else {
+			if (s.resultStale) notices.push(h("div", { class: "pl-notice" }, s.resultStale, " ", h("button", {
+				class: "pl-btn pl-btn-small pl-btn-primary",
+				attrs: { type: "button" },
+				on: { click: () => this.actions.explain() }
+			}, "Explain again")));
+			if (display.notice) notices.push(h("div", { class: "pl-notice" }, display.notice, " ", h("button", {
+				class: "pl-btn pl-btn-small pl-btn-primary",
+				attrs: { type: "button" },
+				on: { click: () => this.actions.explain() }
+			}, "Run")));
+		}
 		if (display.granularityError) notices.push(h("div", { class: "pl-notice pl-notice-error" }, `${display.granularityError.replace(/\.?$/, ".")} Showing words instead.`));
 		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r, ctx.method)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, typeof r.f_target === "number" && typeof r.f_foil === "number" ? ` (log p(selection) ${formatScore(r.f_target)} − log p(foil) ${formatScore(r.f_foil)})` : "", notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices, this.checkStrip(r, ctx.granularity, s.busy !== null), this.alternativesStrip(r));
 		const spans = heatmapSpans(display);
@@ -1843,7 +1852,8 @@ async function generate(ctx, side) {
 	Object.assign(pane, {
 		busy: "generate",
 		busySince: Date.now(),
-		error: null
+		error: null,
+		note: null
 	});
 	const callId = newCallId(side);
 	const unwatch = watchCall(ctx, side, callId, seq);
@@ -1869,6 +1879,15 @@ async function generate(ctx, side) {
 		if (seq === store.seq[side]) pane.busy = null;
 		ctx.renderAll();
 	}
+}
+/**
+* The cache keys a salience call for `sent` answers: its own, and when it is the checked form
+* of `plain`, the plain request's too (a checked result answers both).
+*/
+function answeredBy(ctx, plain, sent) {
+	const keys = [ctx.store.cacheKey(sent)];
+	if (sent !== plain) keys.push(ctx.store.cacheKey(plain));
+	return keys;
 }
 /**
 * Explain pane `side`'s selection. `check`: also run the faithfulness check at the shown
@@ -1906,7 +1925,9 @@ async function explain(ctx, side, { check = false } = {}) {
 			result: hit,
 			resultStale: null,
 			error: null,
-			busy: null
+			note: null,
+			busy: null,
+			callKeys: []
 		});
 		ctx.renderPanes();
 		ctx.syncUrl();
@@ -1917,7 +1938,9 @@ async function explain(ctx, side, { check = false } = {}) {
 	Object.assign(pane, {
 		busy: check ? "check" : "salience",
 		busySince: began,
-		error: null
+		error: null,
+		note: null,
+		callKeys: answeredBy(ctx, plain ?? req, req)
 	});
 	const callId = newCallId(side);
 	const unwatch = watchCall(ctx, side, callId, seq);
@@ -1939,7 +1962,10 @@ async function explain(ctx, side, { check = false } = {}) {
 		if (seq === store.seq[side]) pane.error = failure(err);
 	} finally {
 		unwatch();
-		if (seq === store.seq[side]) pane.busy = null;
+		if (seq === store.seq[side]) Object.assign(pane, {
+			busy: null,
+			callKeys: []
+		});
 		ctx.renderPanes();
 		ctx.syncUrl();
 	}
@@ -1965,18 +1991,29 @@ function markStale(ctx, side) {
 	const pane = ctx.store.panes[side];
 	if (pane.result) pane.resultStale = "The selection or text changed since this result was computed.";
 }
-/** After a model change: outputs go, results are marked stale. */
-function invalidateAll(ctx) {
+/**
+* After a model or chat-template change (`what`, e.g. "The model changed to gemma"): outputs go,
+* results are marked stale, and a call still running is stopped on the server, with a note in
+* its pane saying so (its answer would be for the old model).
+*/
+function invalidateAll(ctx, what) {
 	const { store } = ctx;
 	for (const side of ["A", "B"]) {
 		store.seq[side]++;
 		const p = store.panes[side];
+		if (p.busy !== null && p.callId) {
+			ctx.api.cancelCall(p.callId).catch(() => void 0);
+			p.note = `${what} while this pane was ${p.busy === "generate" ? "generating" : p.busy === "check" ? "checking faithfulness" : "computing salience"}: that call was stopped on the server. Press ${p.busy === "generate" ? "Generate" : "Explain"} to run it again.`;
+		}
 		Object.assign(p, {
 			generation: null,
-			busy: null
+			busy: null,
+			callId: null,
+			progress: null,
+			callKeys: []
 		});
 		if (store.source === "output") p.span = null;
-		if (p.result) p.resultStale = "The settings changed since this result was computed.";
+		if (p.result) p.resultStale = `${what}, so this result is for the old settings.`;
 	}
 	if (store.source === "output") store.bOwn = null;
 	alignB(ctx);
@@ -1987,8 +2024,14 @@ function rerunWhereNeeded(ctx, { optionsChanged = false } = {}) {
 	const { store } = ctx;
 	for (const side of store.activeSides()) {
 		const p = store.panes[side];
-		if (!p.result || !store.autoRun) continue;
+		const computing = p.busy === "salience" || p.busy === "check";
+		if (!store.autoRun) continue;
 		const req = store.request(side);
+		if (computing) {
+			if (req && !(p.callKeys ?? []).includes(store.cacheKey(req))) explain(ctx, side);
+			continue;
+		}
+		if (!p.result) continue;
 		const method = store.method;
 		const has = p.result.methods[method];
 		const perSegOk = !store.isPerSegment(method) || p.result.segment_scores?.[method]?.granularity === store.granularityName();
@@ -2143,7 +2186,7 @@ function setChat(ctx, on) {
 	if (on === store.chat) return;
 	store.chat = on;
 	if (!store.isChat() && store.granularity === "messages") store.granularity = "words";
-	invalidateAll(ctx);
+	invalidateAll(ctx, `The chat template was turned ${on ? "on" : "off"}`);
 	afterChange(ctx);
 	rerunWhereNeeded(ctx);
 }
@@ -2484,7 +2527,11 @@ var PanesPanel = class {
 	actions(side) {
 		const ctx = this.ctx;
 		return {
-			generate: () => void generate(ctx, side),
+			generate: async () => {
+				const ok = await generate(ctx, side);
+				const d = ctx.store.panes[side].datapoint;
+				if (ok && ctx.store.source === "target" && d && !datasetTarget(d)) setSource(ctx, "output");
+			},
 			explain: () => void explain(ctx, side),
 			commitSpan: (span) => commitSpan(ctx, side, span),
 			exportJson: () => exportJson(ctx, side),
@@ -4443,7 +4490,7 @@ var App = class {
 			toggleLeft: () => this.setLeftVisible(!ctx.leftVisible()),
 			setModel: (name) => {
 				store.model = name;
-				invalidateAll(ctx);
+				invalidateAll(ctx, `The model changed to ${name}`);
 				refreshHealth(ctx);
 			},
 			toggleRuns: () => this.showRuns(this.runs.el.hidden)
