@@ -13,7 +13,7 @@ import { invalidateAll } from "./actions/calls";
 import { compare, select } from "./actions/compare";
 import { addDatapoint, deleteDatapoint, saveDatapoint } from "./actions/datapoints";
 import { applyView, loadExamples, loadMeta, refreshHealth } from "./actions/view";
-import type { AppContext, MountOptions } from "./context";
+import type { AppContext, BannerTopic, MountOptions } from "./context";
 import { h, replace } from "./dom";
 import { PANELS, type Panel } from "./panels";
 import { Store, type Side } from "./state";
@@ -48,6 +48,8 @@ export class App implements AppHandle {
   private readonly layout: HTMLElement;
   private readonly runs: RunsView;
   private readonly bannerEl = h("div", { class: "pl-banner", attrs: { role: "alert" } });
+  /** What the banner shown is about (null: nothing shown, or nothing a success clears). */
+  private bannerAbout: BannerTopic | null = null;
   /** The examples column was hidden automatically for the compare view (and comes back after it). */
   private autoCollapsed = false;
 
@@ -75,7 +77,7 @@ export class App implements AppHandle {
       renderPanes: () => this.panel("panes").render(),
       renderControls: () => this.renderControls(),
       renderStatus: () => this.header.renderStatus(),
-      showBanner: (msg) => this.showBanner(msg),
+      showBanner: (msg, about) => this.showBanner(msg, about),
       syncUrl: () => this.syncUrl(),
       setLeftVisible: (visible, auto = false) => this.setLeftVisible(visible, auto),
       leftVisible: () => !this.layout.classList.contains("pl-no-left"),
@@ -111,12 +113,12 @@ export class App implements AppHandle {
     const { ctx } = this;
     const urlState = ctx.opts.urlState !== false;
     const link = withoutUnconfirmedRun(urlState ? decodeView(window.location.hash) : {});
-    if (link.reason) this.showBanner(link.reason);
+    if (link.reason) this.showBanner(link.reason, "link");
     const init: InitialView = { ...(ctx.opts.initial ?? {}), ...link.view };
     if (urlState) {
       const onHash = () => {
         const { view: v, reason } = withoutUnconfirmedRun(decodeView(window.location.hash));
-        if (reason) this.showBanner(reason);
+        if (reason) this.showBanner(reason, "link");
         if (!v.compare && ctx.store.comparing) void compare(ctx, null);
         void applyView(ctx, v);
       };
@@ -130,7 +132,7 @@ export class App implements AppHandle {
         try {
           added.push((await ctx.api.createDatapoint({ dataset: init.dataset ?? "notebook", prompt: row.prompt, target: row.target ?? "", source: row.source ?? "" })).id);
         } catch (err) {
-          this.showBanner(`Could not add a datapoint: ${err instanceof Error ? err.message : String(err)}`);
+          this.showBanner(`Could not add a datapoint: ${err instanceof Error ? err.message : String(err)}`, "add");
         }
       }
       await loadExamples(ctx);
@@ -179,7 +181,9 @@ export class App implements AppHandle {
     this.header.leftToggle.setAttribute("aria-pressed", String(visible));
   }
 
-  private showBanner(msg: string | null): void {
+  private showBanner(msg: string | null, about?: BannerTopic): void {
+    if (msg === null && about !== undefined && about !== this.bannerAbout) return; // another action's word stays
+    this.bannerAbout = msg === null ? null : (about ?? null);
     this.bannerEl.hidden = !msg;
     replace(
       this.bannerEl,

@@ -20,6 +20,9 @@ export interface MountOptions {
   showExamples?: boolean;
 }
 
+/** What a banner is about: the action whose failure it reports. */
+export type BannerTopic = "models" | "examples" | "cancel" | "open" | "save" | "add" | "delete" | "link";
+
 export interface AppContext {
   readonly store: Store;
   readonly api: Api;
@@ -32,7 +35,12 @@ export interface AppContext {
   renderPanes(): void;
   renderControls(): void;
   renderStatus(): void;
-  showBanner(message: string | null): void;
+  /**
+   * Show `message` in the app's banner, as the latest word on `about` (what the user tried).
+   * `null` clears it; with `about`, only when the banner shown is about that, so a success
+   * takes its own failure's banner away and leaves others.
+   */
+  showBanner(message: string | null, about?: BannerTopic): void;
   syncUrl(): void;
   /** Show or hide the examples column; `auto` marks a hide the compare view did by itself. */
   setLeftVisible(visible: boolean, auto?: boolean): void;

@@ -119,7 +119,9 @@ def _check_the_compare_view(page, app) -> None:
     delta = b["objective_value"] - a["objective_value"]
     words = lambda v: ("−" if v < 0 else "") + (f"{abs(v):.1f}" if abs(v) >= 100 else f"{abs(v):.3f}")  # noqa: E731
     sign = "+" if delta > 0 else ""
-    expect(head).to_contain_text(f"B vs A: f {words(b['objective_value'])} vs {words(a['objective_value'])} (Δ {sign}{words(delta)} nats)")
+    expect(head).to_contain_text(
+        f"B vs A: f {words(b['objective_value'])} vs {words(a['objective_value'])} (Δ {sign}{words(delta)} nats)"
+    )
     target = lambda r: r["text"][r["target_span"][0] : r["target_span"][1]]  # noqa: E731
     expect(head).to_contain_text("output unchanged" if target(a) == target(b) else "output changed")
     highs = lambda: [app.pane(i).locator(".pl-legend").inner_text().split("BOS")[0] for i in (0, 1)]  # noqa: E731
@@ -139,3 +141,20 @@ def _check_the_compare_view(page, app) -> None:
     report = Path(info.value.path()).read_text(encoding="utf-8")
     assert "B vs A: f" in report and "salmon-note (copy)" in report and "quiche-note" in report
     assert report.count('class="heatmap"') == 2 and "<script" not in report
+
+
+def test_a_banner_goes_once_the_action_it_reported_succeeds(server, ui):
+    page = ui.page
+    app = PromptlightPage(page)
+    app.open(server.url)
+    editor = page.get_by_role("region", name="Datapoint editor")
+    editor.get_by_role("button", name="New", exact=True).click()
+    editor.get_by_role("button", name="Add", exact=True).click()
+    banner = page.locator(".pl-banner")
+    expect(banner).to_contain_text("Write a prompt first")
+    editor.get_by_label(re.compile("^Source")).fill("banner-check")
+    editor.get_by_label(re.compile("^Prompt")).fill("A prompt, written after the first try.")
+    editor.get_by_role("button", name="Add", exact=True).click()
+    expect(app.pane().locator(".pl-pane-title")).to_have_text("banner-check")
+    expect(banner).to_be_hidden()  # fixed, so no longer said; no Dismiss needed
+    assert ui.errors == []

@@ -55,8 +55,9 @@ export async function cancelCall(ctx: AppContext, side: Side): Promise<void> {
   if (!callId) return;
   try {
     await ctx.api.cancelCall(callId);
+    ctx.showBanner(null, "cancel");
   } catch (err) {
-    ctx.showBanner(`Could not cancel the call: ${errorMessage(err)}`);
+    ctx.showBanner(`Could not cancel the call: ${errorMessage(err)}`, "cancel");
   }
 }
 

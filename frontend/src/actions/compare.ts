@@ -49,10 +49,11 @@ async function load(ctx: AppContext, side: Side, id: string, span: Pair | null):
     try {
       d = await ctx.api.datapoint(id);
     } catch (err) {
-      ctx.showBanner(`Could not open example ${id}: ${errorMessage(err)}`);
+      ctx.showBanner(`Could not open example ${id}: ${errorMessage(err)}`, "open");
       return;
     }
   }
+  ctx.showBanner(null, "open");
   const prev = store.panes[side];
   // Pane B asked for without a span keeps the span it follows A with.
   const sameSelection = sameSpan(prev.span, span) || (side === "B" && span === null && store.bOwn === null);

@@ -15,14 +15,15 @@ export async function saveDatapoint(ctx: AppContext, id: string, f: NewDatapoint
     await loadExamples(ctx);
     ctx.editor.load(d);
     await select(ctx, d.id);
+    ctx.showBanner(null, "save");
   } catch (err) {
-    ctx.showBanner(`Could not save: ${errorMessage(err)}`);
+    ctx.showBanner(`Could not save: ${errorMessage(err)}`, "save");
   }
 }
 
 export async function addDatapoint(ctx: AppContext, f: NewDatapoint, compareIt: boolean): Promise<void> {
   if (!f.prompt) {
-    ctx.showBanner("Write a prompt first: a datapoint needs one.");
+    ctx.showBanner("Write a prompt first: a datapoint needs one.", "add");
     return;
   }
   const body: NewDatapoint = { ...f };
@@ -39,8 +40,9 @@ export async function addDatapoint(ctx: AppContext, f: NewDatapoint, compareIt: 
       ctx.editor.load(d);
       await select(ctx, d.id);
     }
+    ctx.showBanner(null, "add");
   } catch (err) {
-    ctx.showBanner(`Could not add the datapoint: ${errorMessage(err)}`);
+    ctx.showBanner(`Could not add the datapoint: ${errorMessage(err)}`, "add");
   }
 }
 
@@ -56,7 +58,8 @@ export async function deleteDatapoint(ctx: AppContext, id: string): Promise<void
     }
     await loadExamples(ctx);
     ctx.renderAll();
+    ctx.showBanner(null, "delete");
   } catch (err) {
-    ctx.showBanner(`Could not delete: ${errorMessage(err)}`);
+    ctx.showBanner(`Could not delete: ${errorMessage(err)}`, "delete");
   }
 }

@@ -28,8 +28,9 @@ export async function loadMeta(ctx: AppContext): Promise<void> {
     store.models = models.value.map((m) => m.name);
     store.chatModels = models.value.filter((m) => m.chat_template).map((m) => m.name);
     if (!store.model || !store.models.includes(store.model)) store.model = store.models[0] ?? "";
+    ctx.showBanner(null, "models");
   } else {
-    ctx.showBanner(`Could not load the models: ${errorMessage(models.reason)}`);
+    ctx.showBanner(`Could not load the models: ${errorMessage(models.reason)}`, "models");
   }
   if (datasets.status === "fulfilled") store.datasets = datasets.value.map((d) => d.name);
   if (methods.status === "fulfilled" && Array.isArray(methods.value) && methods.value.length) {
@@ -48,8 +49,9 @@ export async function loadExamples(ctx: AppContext): Promise<void> {
     ctx.store.examples = await ctx.api.examples();
     ctx.examplesView.setData(ctx.store.examples, ctx.store.datasets);
     ctx.renderControls();
+    ctx.showBanner(null, "examples");
   } catch (err) {
-    ctx.showBanner(`Could not load the examples: ${errorMessage(err)}`);
+    ctx.showBanner(`Could not load the examples: ${errorMessage(err)}`, "examples");
   }
 }
 

@@ -1697,9 +1697,10 @@ async function load(ctx, side, id, span) {
 	if (!d) try {
 		d = await ctx.api.datapoint(id);
 	} catch (err) {
-		ctx.showBanner(`Could not open example ${id}: ${errorMessage(err)}`);
+		ctx.showBanner(`Could not open example ${id}: ${errorMessage(err)}`, "open");
 		return;
 	}
+	ctx.showBanner(null, "open");
 	const prev = store.panes[side];
 	const sameSelection = sameSpan(prev.span, span) || side === "B" && span === null && store.bOwn === null;
 	if (prev.datapoint?.id === d.id && sameSelection && prev.datapoint.prompt === d.prompt && prev.datapoint.target === d.target) {
@@ -1830,8 +1831,9 @@ async function cancelCall(ctx, side) {
 	if (!callId) return;
 	try {
 		await ctx.api.cancelCall(callId);
+		ctx.showBanner(null, "cancel");
 	} catch (err) {
-		ctx.showBanner(`Could not cancel the call: ${errorMessage(err)}`);
+		ctx.showBanner(`Could not cancel the call: ${errorMessage(err)}`, "cancel");
 	}
 }
 /** The pane's message for a failed call: a cancel is not an error, just said. */
@@ -2072,7 +2074,8 @@ async function loadMeta(ctx) {
 		store.models = models.value.map((m) => m.name);
 		store.chatModels = models.value.filter((m) => m.chat_template).map((m) => m.name);
 		if (!store.model || !store.models.includes(store.model)) store.model = store.models[0] ?? "";
-	} else ctx.showBanner(`Could not load the models: ${errorMessage(models.reason)}`);
+		ctx.showBanner(null, "models");
+	} else ctx.showBanner(`Could not load the models: ${errorMessage(models.reason)}`, "models");
 	if (datasets.status === "fulfilled") store.datasets = datasets.value.map((d) => d.name);
 	if (methods.status === "fulfilled" && Array.isArray(methods.value) && methods.value.length) {
 		const order = FALLBACK_METHODS.map((m) => m.name);
@@ -2089,8 +2092,9 @@ async function loadExamples(ctx) {
 		ctx.store.examples = await ctx.api.examples();
 		ctx.examplesView.setData(ctx.store.examples, ctx.store.datasets);
 		ctx.renderControls();
+		ctx.showBanner(null, "examples");
 	} catch (err) {
-		ctx.showBanner(`Could not load the examples: ${errorMessage(err)}`);
+		ctx.showBanner(`Could not load the examples: ${errorMessage(err)}`, "examples");
 	}
 }
 async function refreshHealth(ctx, attempt = 0) {
@@ -2235,13 +2239,14 @@ async function saveDatapoint(ctx, id, f) {
 		await loadExamples(ctx);
 		ctx.editor.load(d);
 		await select(ctx, d.id);
+		ctx.showBanner(null, "save");
 	} catch (err) {
-		ctx.showBanner(`Could not save: ${errorMessage(err)}`);
+		ctx.showBanner(`Could not save: ${errorMessage(err)}`, "save");
 	}
 }
 async function addDatapoint(ctx, f, compareIt) {
 	if (!f.prompt) {
-		ctx.showBanner("Write a prompt first: a datapoint needs one.");
+		ctx.showBanner("Write a prompt first: a datapoint needs one.", "add");
 		return;
 	}
 	const body = { ...f };
@@ -2257,8 +2262,9 @@ async function addDatapoint(ctx, f, compareIt) {
 			ctx.editor.load(d);
 			await select(ctx, d.id);
 		}
+		ctx.showBanner(null, "add");
 	} catch (err) {
-		ctx.showBanner(`Could not add the datapoint: ${errorMessage(err)}`);
+		ctx.showBanner(`Could not add the datapoint: ${errorMessage(err)}`, "add");
 	}
 }
 async function deleteDatapoint(ctx, id) {
@@ -2273,8 +2279,9 @@ async function deleteDatapoint(ctx, id) {
 		}
 		await loadExamples(ctx);
 		ctx.renderAll();
+		ctx.showBanner(null, "delete");
 	} catch (err) {
-		ctx.showBanner(`Could not delete: ${errorMessage(err)}`);
+		ctx.showBanner(`Could not delete: ${errorMessage(err)}`, "delete");
 	}
 }
 // src/diff.ts
@@ -4439,6 +4446,8 @@ var App = class {
 		class: "pl-banner",
 		attrs: { role: "alert" }
 	});
+	/** What the banner shown is about (null: nothing shown, or nothing a success clears). */
+	bannerAbout = null;
 	/** The examples column was hidden automatically for the compare view (and comes back after it). */
 	autoCollapsed = false;
 	constructor(root, opts) {
@@ -4479,7 +4488,7 @@ var App = class {
 			renderPanes: () => this.panel("panes").render(),
 			renderControls: () => this.renderControls(),
 			renderStatus: () => this.header.renderStatus(),
-			showBanner: (msg) => this.showBanner(msg),
+			showBanner: (msg, about) => this.showBanner(msg, about),
 			syncUrl: () => this.syncUrl(),
 			setLeftVisible: (visible, auto = false) => this.setLeftVisible(visible, auto),
 			leftVisible: () => !this.layout.classList.contains("pl-no-left"),
@@ -4517,7 +4526,7 @@ var App = class {
 		const { ctx } = this;
 		const urlState = ctx.opts.urlState !== false;
 		const link = withoutUnconfirmedRun(urlState ? decodeView(window.location.hash) : {});
-		if (link.reason) this.showBanner(link.reason);
+		if (link.reason) this.showBanner(link.reason, "link");
 		const init = {
 			...ctx.opts.initial ?? {},
 			...link.view
@@ -4525,7 +4534,7 @@ var App = class {
 		if (urlState) {
 			const onHash = () => {
 				const { view: v, reason } = withoutUnconfirmedRun(decodeView(window.location.hash));
-				if (reason) this.showBanner(reason);
+				if (reason) this.showBanner(reason, "link");
 				if (!v.compare && ctx.store.comparing) compare(ctx, null);
 				applyView(ctx, v);
 			};
@@ -4547,7 +4556,7 @@ var App = class {
 					source: row.source ?? ""
 				})).id);
 			} catch (err) {
-				this.showBanner(`Could not add a datapoint: ${err instanceof Error ? err.message : String(err)}`);
+				this.showBanner(`Could not add a datapoint: ${err instanceof Error ? err.message : String(err)}`, "add");
 			}
 			await loadExamples(ctx);
 			if (added[0]) init.example = init.example ?? added[0];
@@ -4587,7 +4596,9 @@ var App = class {
 		this.layout.classList.toggle("pl-no-left", !visible);
 		this.header.leftToggle.setAttribute("aria-pressed", String(visible));
 	}
-	showBanner(msg) {
+	showBanner(msg, about) {
+		if (msg === null && about !== void 0 && about !== this.bannerAbout) return;
+		this.bannerAbout = msg === null ? null : about ?? null;
 		this.bannerEl.hidden = !msg;
 		replace(this.bannerEl, msg ?? "", msg ? h("button", {
 			class: "pl-btn pl-btn-small",
