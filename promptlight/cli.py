@@ -99,12 +99,13 @@ def _non_empty(prompt: str, *, what: str) -> str:
 PromptInput = str | list[dict[str, str]]
 
 
-def _prompts_from_args(args) -> list[tuple[str, PromptInput, str, str | None]]:
-    """``[(source, prompt, target, foil)]`` from ``--prompt``, ``--prompt-file``, ``--messages-file`` or ``--dataset``.
+def _prompts_from_args(args) -> list[tuple[str, PromptInput, str, str | None, tuple[str, ...]]]:
+    """``[(source, prompt, target, foil, stop)]`` from ``--prompt``, ``--prompt-file``, ``--messages-file`` or ``--dataset``.
 
     ``prompt`` is text or a chat (a list of messages): ``--messages-file``, a dataset row's
     ``messages`` column, or any text prompt under ``--chat`` (one user message). A dataset
-    row's ``foil`` column (if any) is its foil; otherwise ``None``.
+    row's ``foil`` column (if any) is its foil; otherwise ``None``. ``stop``: the row's own
+    stop strings (its ``stop`` column, :attr:`Example.stop`), ``()`` outside a dataset.
     """
     from promptlight.chat import check_messages, messages_of
 
@@ -114,11 +115,17 @@ def _prompts_from_args(args) -> list[tuple[str, PromptInput, str, str | None]]:
         return [{"role": "user", "content": text}] if chat else text
 
     if args.prompt is not None:
-        return [("prompt", wrap(_non_empty(args.prompt, what="--prompt")), "", None)]
+        return [("prompt", wrap(_non_empty(args.prompt, what="--prompt")), "", None, ())]
     if args.prompt_file is not None:
         text = _read_text_file(args.prompt_file, what="Prompt file")
         return [
-            (Path(args.prompt_file).name, wrap(_non_empty(text, what=f"Prompt file {args.prompt_file!r}")), "", None)
+            (
+                Path(args.prompt_file).name,
+                wrap(_non_empty(text, what=f"Prompt file {args.prompt_file!r}")),
+                "",
+                None,
+                (),
+            )
         ]
     if getattr(args, "messages_file", None) is not None:
         raw = _read_text_file(args.messages_file, what="Messages file")
@@ -131,7 +138,7 @@ def _prompts_from_args(args) -> list[tuple[str, PromptInput, str, str | None]]:
             ) from None
         messages = data.get("messages") if isinstance(data, dict) else data
         checked = check_messages(messages, field=f"messages file {args.messages_file!r}")
-        return [(Path(args.messages_file).name, [m.to_dict() for m in checked], "", None)]
+        return [(Path(args.messages_file).name, [m.to_dict() for m in checked], "", None, ())]
     from promptlight.data import load_dataset
 
     dataset = load_dataset(args.dataset)
@@ -140,7 +147,13 @@ def _prompts_from_args(args) -> list[tuple[str, PromptInput, str, str | None]]:
         examples = [dataset.by_source(args.source)]
     foils = [ex.fields.get("foil") for ex in examples]
     return [
-        (ex.source, messages_of(ex.fields) or wrap(ex.prompt), ex.target, f if isinstance(f, str) and f else None)
+        (
+            ex.source,
+            messages_of(ex.fields) or wrap(ex.prompt),
+            ex.target,
+            f if isinstance(f, str) and f else None,
+            ex.stop,
+        )
         for ex, f in zip(examples, foils)
     ]
 
@@ -173,7 +186,13 @@ def _add_generation_arguments(parser: argparse.ArgumentParser) -> None:
         "--top-k", type=int, default=0, metavar="K", help="sample among the K likeliest (default 0: off)"
     )
     parser.add_argument("--seed", type=int, default=None, help="random seed for sampling")
-    parser.add_argument("--stop", action="append", default=[], metavar="TEXT", help="stop at this text (repeatable)")
+    parser.add_argument(
+        "--stop",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="stop at this text (repeatable); without it, a dataset row's own stop column applies",
+    )
 
 
 def _add_method_arguments(parser: argparse.ArgumentParser) -> None:
@@ -274,10 +293,11 @@ def cmd_generate(args) -> int:
     lm = _load_model(args)
     from promptlight.chat import model_text
 
-    for source, given, _target, _foil in prompts:
+    for source, given, _target, _foil, own_stop in prompts:
         _check_prompt_length(lm, given, what=f"The prompt of {source!r}")
         prompt, _reply = model_text(lm, given)
-        gen = lm.generate(prompt, **_generation_options(args))
+        options = _generation_options(args)
+        gen = lm.generate(prompt, **{**options, "stop": options["stop"] or own_stop})  # --stop wins over the row's
         if args.format == "json":
             print(json.dumps({**gen.to_dict(), "source": source}, ensure_ascii=False), flush=True)
         else:
@@ -328,7 +348,7 @@ def cmd_explain(args) -> int:
     method, options = _method_options(args)
     _check_generation_numbers(args)
     out_path = _output_path(args)
-    (_, prompt, _, _), *_ = _prompts_from_args(args)
+    (_, prompt, _, _, _), *_ = _prompts_from_args(args)
     target = args.target
     if args.target_file is not None:
         target = _read_text_file(args.target_file, what="Target file")

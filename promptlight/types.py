@@ -51,7 +51,8 @@ class Span:
 class Example:
     """One dataset row: a prompt, an optional target (expected output) and where it came from.
 
-    ``fields`` keeps any extra columns of the row, read-only.
+    ``fields`` keeps any extra columns of the row, read-only. Two of them mean something to
+    promptlight: ``messages`` (the row is a chat) and ``stop`` (see :attr:`stop`).
     """
 
     prompt: str
@@ -64,8 +65,33 @@ class Example:
             raise TypeError(f"Example.prompt must be a str, got {type(self.prompt).__name__}.")
         object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
 
+    @property
+    def stop(self) -> tuple[str, ...]:
+        """The stop strings this row suggests for generating from its prompt (its ``stop`` column).
+
+        A few-shot prompt carries ``"\\n\\n"`` so generation ends with its answer instead of
+        inventing the next example. Used when the user gives no stop strings of their own.
+        """
+        return stop_strings(self.fields.get("stop"))
+
     def to_dict(self) -> dict[str, Any]:
         return {"prompt": self.prompt, "target": self.target, "source": self.source, **dict(self.fields)}
+
+
+def stop_strings(value: Any) -> tuple[str, ...]:
+    """A ``stop`` column's value as stop strings: a string is one, a list of strings is several.
+
+    None or ``""`` (an empty CSV cell) is none. Raises ``ValueError`` naming the value for
+    anything else (a number, a list holding an empty string, ...).
+    """
+    if value is None or value == "":
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(s, str) and s for s in items):
+        raise ValueError(
+            f'"stop" must be a non-empty string or a list of non-empty strings (e.g. "\\n\\n"), got {value!r}.'
+        )
+    return tuple(items)
 
 
 @dataclasses.dataclass(frozen=True)

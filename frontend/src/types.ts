@@ -101,6 +101,22 @@ export function messagesOf(d: { fields?: Record<string, unknown> }): ChatMessage
 }
 
 /**
+ * The stop strings a datapoint suggests for generating from it (its `fields.stop`: a string or
+ * a list of strings, as Python's `Example.stop`); [] when none or malformed. A few-shot prompt
+ * carries "\n\n", so generation ends with its answer. Used when the settings give none.
+ */
+export function datasetStop(d: { fields?: Record<string, unknown> }): string[] {
+  const raw = d.fields?.stop;
+  const items = typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw : [];
+  return items.every((s) => typeof s === "string" && s !== "") ? (items as string[]) : [];
+}
+
+/** Stop strings as the settings field writes them: comma-separated, a newline as \n, a tab as \t. */
+export function stopText(stop: string[]): string {
+  return stop.map((x) => x.replace(/\n/g, "\\n").replace(/\t/g, "\\t")).join(", ");
+}
+
+/**
  * What a datapoint asks the model to explain: its target, or for a chat whose last message is
  * the assistant's (and no target of its own), that reply.
  */

@@ -69,7 +69,7 @@ from typing import Any
 from promptlight.data.dataset import DatasetError
 from promptlight.data.spec import url_stem
 from promptlight.jsonshape import depth_problem
-from promptlight.types import Example
+from promptlight.types import Example, stop_strings
 
 __all__ = [
     "FORMATS",
@@ -211,6 +211,10 @@ def rows_to_examples(
             problem = f"the prompt is empty. Write the prompt text, or delete this {what}."
             raise _fail(origin, where, problem, line=line)
         extra = {k: v for k, v in row.items() if k not in _KNOWN_KEYS}
+        try:
+            stop_strings(extra.get("stop"))
+        except ValueError as exc:
+            raise _fail(origin, where, str(exc), line=line) from None
         shape = depth_problem(extra)
         if shape:
             raise _fail(origin, where, f"its extra columns {shape}.", line=line)

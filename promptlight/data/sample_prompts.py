@@ -239,15 +239,25 @@ def menu_prompt(*, first_recommendation: str, principles: Sequence[str] = ()) ->
 
 def _build() -> tuple[Example, ...]:
     rows: list[Example] = []
-    rows += [Example(prompt=p, target=t, source=f"math-cot-{i}") for i, (p, t) in enumerate(_MATH, 1)]
-    rows += [Example(prompt=p, target=t, source=f"headline-{i}") for i, (p, t) in enumerate(_HEADLINES, 1)]
+    # The few-shot prompts separate their examples with a blank line: generating stops there, at
+    # the end of the answer, instead of writing an example of its own (the ``stop`` column).
+    shots = {"stop": "\n\n"}
+    rows += [Example(prompt=p, target=t, source=f"math-cot-{i}", fields=shots) for i, (p, t) in enumerate(_MATH, 1)]
+    rows += [
+        Example(prompt=p, target=t, source=f"headline-{i}", fields=shots) for i, (p, t) in enumerate(_HEADLINES, 1)
+    ]
     rows += [Example(prompt=p, target="", source=f"ideas-{i}") for i, p in enumerate(_IDEAS, 1)]
     rows += [
-        Example(prompt=menu_prompt(first_recommendation=MENU_MISTAKE_RECOMMENDATION), source="fewshot-mistake"),
-        Example(prompt=menu_prompt(first_recommendation=MENU_FIXED_RECOMMENDATION), source="fewshot-fixed"),
+        Example(
+            prompt=menu_prompt(first_recommendation=MENU_MISTAKE_RECOMMENDATION), source="fewshot-mistake", fields=shots
+        ),
+        Example(
+            prompt=menu_prompt(first_recommendation=MENU_FIXED_RECOMMENDATION), source="fewshot-fixed", fields=shots
+        ),
         Example(
             prompt=menu_prompt(first_recommendation=MENU_FIXED_RECOMMENDATION, principles=MENU_CONSTITUTION),
             source="fewshot-constitution",
+            fields=shots,
         ),
     ]
     return tuple(rows)

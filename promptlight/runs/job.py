@@ -87,6 +87,10 @@ class BatchJob:
             "check": self.check,
         }
 
+    def generation_for(self, own_stop: Sequence[str] = ()) -> dict[str, Any]:
+        """The generation settings for one row: the job's, with the row's own stop strings when the job gives none."""
+        return {**self.generation, "stop": tuple(self.generation.get("stop") or own_stop)}
+
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.identity(),
@@ -121,7 +125,8 @@ class RowTask:
 
     ``prompt`` is text or a chat (``[{"role", "content"}]``); ``target`` is the dataset's
     (``""`` when none); ``fields`` the template's parts (``[{"name", "start", "end"}]`` into the
-    prompt text) or ``()``; ``template`` the template's text or ``None``.
+    prompt text) or ``()``; ``template`` the template's text or ``None``; ``stop`` the row's
+    own stop strings (:attr:`~promptlight.types.Example.stop`), used when the job gives none.
     """
 
     key: str
@@ -133,9 +138,12 @@ class RowTask:
     foil: str | None
     fields: tuple[Mapping[str, Any], ...] = ()
     template: str | None = None
+    stop: tuple[str, ...] = ()
 
 
-def _key(job: BatchJob, source: str, method: str, prompt: Any, target: str, foil: str | None, fields: Any) -> str:
+def _key(
+    job: BatchJob, source: str, method: str, prompt: Any, target: str, foil: str | None, fields: Any, stop: Any
+) -> str:
     generated = job.target_rule == "generate" or not target
     content = {
         "source": source,
@@ -144,7 +152,7 @@ def _key(job: BatchJob, source: str, method: str, prompt: Any, target: str, foil
         "dtype": job.dtype,
         "prompt": prompt,
         "target": None if generated else target,
-        "generation": job.to_dict()["generation"] if generated else None,
+        "generation": _generation_key(job, stop) if generated else None,
         "selection": job.target_rule,
         "foil": foil,
         "method": method,
@@ -155,6 +163,13 @@ def _key(job: BatchJob, source: str, method: str, prompt: Any, target: str, foil
     }
     blob = json.dumps(content, sort_keys=True, ensure_ascii=False, default=list)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:24]
+
+
+def _generation_key(job: BatchJob, stop: Sequence[str]) -> dict[str, Any]:
+    """The generation settings as keyed: the job's, plus the row's stop strings only where they apply
+    (so a row without any keeps the key it had before rows could carry them)."""
+    settings = job.to_dict()["generation"]
+    return {**settings, "stop": list(stop)} if stop and not job.generation.get("stop") else settings
 
 
 def tasks_for(
@@ -191,10 +206,17 @@ def tasks_for(
         target = "" if job.target_rule == "generate" else ex.target
         for method in job.methods:
             key = _key(
-                job, ex.source, method, prompt if isinstance(prompt, str) else list(prompt), target, foil, list(fields)
+                job,
+                ex.source,
+                method,
+                prompt if isinstance(prompt, str) else list(prompt),
+                target,
+                foil,
+                list(fields),
+                ex.stop,
             )
             seen[key] = seen.get(key, 0) + 1
             if seen[key] > 1:  # the same row twice in a dataset: each occurrence is a row of its own
                 key = f"{key}-{seen[key]}"
-            tasks.append(RowTask(key, k, ex.source, method, prompt, target, foil, fields, template))
+            tasks.append(RowTask(key, k, ex.source, method, prompt, target, foil, fields, template, ex.stop))
     return tasks

@@ -65,10 +65,11 @@ def explain_task(lm: Any, job: BatchJob, task: RowTask, *, settings: Mapping[str
                 f"the prompt is {n} tokens long; the limit is {settings['max_prompt_tokens']} (max_prompt_tokens)"
             )
         target: str | None = task.target or None
+        generation = job.generation_for(task.stop)
         if reply is not None:
             target = None  # the chat's own trailing reply is the target
         elif target is None:
-            target = lm.generate(text, **dict(job.generation)).text
+            target = lm.generate(text, **generation).text
             if not target:
                 raise ValueError("the model generated nothing for this prompt (an end-of-text token first)")
         span = selection_in(reply if reply is not None else str(target), job.target_rule)
@@ -79,7 +80,7 @@ def explain_task(lm: Any, job: BatchJob, task: RowTask, *, settings: Mapping[str
             target_span=span,
             method=task.method,
             granularity=job.granularity,
-            generation=job.generation,
+            generation=generation,
             foil=task.foil,
             options=job.options.get(task.method, {}),
             settings=settings,

@@ -105,7 +105,9 @@ def test_salience_workflow_on_tiny(server, ui):
             expect(objective).to_contain_text("grad_l2 is unsigned: a larger score means")
             expect(objective).not_to_contain_text("positive score")
         else:
-            expect(objective).to_contain_text("a positive score means that part of the prompt pushes the selected text up")
+            expect(objective).to_contain_text(
+                "a positive score means that part of the prompt pushes the selected text up"
+            )
         assert any(p.hot for p in app.heat()), method
         ui.shot(f"method-{method}")
 
@@ -144,7 +146,9 @@ def test_salience_workflow_on_tiny(server, ui):
     first_item = app.pane().locator(".pl-top-item").first
     expect(first_item.locator(".pl-top-text")).to_have_text(whole.strip())
     seg_end = top[-1].offset + len(top[-1].text)
-    expect(first_item.locator(".pl-top-where")).to_have_text(f"line {top[0].segment + 1} · chars {top[0].offset}–{seg_end}")
+    expect(first_item.locator(".pl-top-where")).to_have_text(
+        f"line {top[0].segment + 1} · chars {top[0].offset}–{seg_end}"
+    )
     hot = app.heatmap().locator(f'.pl-seg[data-seg="{top[0].segment}"]').first
     hot.hover()
     expect(app.tooltip()).to_be_visible()
@@ -203,7 +207,6 @@ def test_salience_workflow_on_tiny(server, ui):
     assert ui.errors == []
 
 
-
 def test_a_whitespace_only_selection_is_refused_with_a_note(server, ui):
     """Clicking the leading space of a target selects nothing to explain: the view says so and sends nothing."""
     app = PromptlightPage(ui.page)
@@ -246,3 +249,28 @@ def test_generation_fields_refuse_values_the_server_would(server, ui):
         app.button("Generate").click()
     body = json.loads(info.value.post_data or "{}")
     assert body["temperature"] == 0.7 and body["max_new_tokens"] == 40
+
+
+def test_a_few_shot_row_generates_with_its_own_stop_string_unless_one_is_set(server, ui):
+    app = PromptlightPage(ui.page)
+    app.open(server.url)
+
+    def generated_with() -> list[str]:
+        with ui.page.expect_request(lambda r: r.url.endswith("/api/generate")) as info:
+            app.button("Generate").click()
+        app.wait_idle()
+        return json.loads(info.value.post_data or "{}")["stop"]
+
+    app.select("fewshot-mistake")
+    app.set_generation(max_new_tokens="8")
+    stop_field = ui.page.get_by_label("Stop strings", exact=True)
+    expect(stop_field).to_have_value("")
+    expect(stop_field).to_have_attribute("placeholder", "this example's: \\n\\n")
+    assert generated_with() == ["\n\n"]  # the row's blank line: no invented fifth example
+    app.set_generation(stop="###")
+    assert generated_with() == ["###"]  # the user's own stop strings win
+    app.set_generation(stop="")
+    app.select("ideas-1")  # a list prompt: no stop string of its own
+    expect(stop_field).to_have_attribute("placeholder", "e.g. \\n\\n, ###")
+    assert generated_with() == []
+    assert ui.errors == []

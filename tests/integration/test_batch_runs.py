@@ -321,3 +321,30 @@ def test_the_runs_api_reads_run_folders_by_name_only(tiny, tmp_path):
     with TestClient(bare, base_url="http://127.0.0.1") as client:
         assert client.get("/api/runs").json() == []
         assert "--runs DIR" in client.get("/api/runs/a/rows").json()["error"]["message"]
+
+
+def test_a_generated_target_stops_at_the_rows_own_stop_strings_unless_the_job_gives_some(tiny, tmp_path):
+    prompt = ROWS[0]["prompt"]
+    sampling = {"max_new_tokens": 8, "temperature": 2.0, "seed": 0}  # seeded: the same text every run
+    free = tiny.generate(prompt, **sampling)
+    assert free.finish_reason == "length"
+    # A token whose text first appears where it stands (not at the start): stopping there keeps some text.
+    cut = next(
+        text
+        for span in free.token_spans[1:]
+        if (text := free.text[span.start : span.end]).strip() and free.text.find(text) == span.start > 0
+    )
+    data = _rows(tmp_path, [{"prompt": prompt, "source": "own", "stop": [cut]}, {"prompt": prompt, "source": "free"}])
+
+    def targets(out, *more) -> dict[str, str]:
+        code, _o, err = _batch(data, out, "--method", "grad_l2", "--max-new-tokens", "8", "--temperature", "2", "--seed", "0", *more)
+        assert code == 0, err
+        records = {line["source"]: line["record"] for line in _journal(out)}
+        return {source: r["text"][r["target_span"][0] : r["target_span"][1]] for source, r in records.items()}
+
+    got = targets(tmp_path / "a")
+    assert got["free"] == free.text
+    assert got["own"] == tiny.generate(prompt, **sampling, stop=(cut,)).text
+    assert len(got["own"]) < len(free.text) and cut not in got["own"]
+    given = targets(tmp_path / "b", "--stop", "text that never comes")  # the job's stop strings win
+    assert given == {"own": free.text, "free": free.text}

@@ -64,3 +64,23 @@ def test_the_example_dataset_runs_in_batch(tmp_path):
     records = [r["record"] for r in lines]
     assert [bool(r["messages"]) for r in records] == [False, False, False, True]
     assert records[1]["foil"] == " Avoid it."  # the row's own foil column
+
+
+def test_generate_stops_at_a_rows_own_stop_strings_unless_stop_is_given(tmp_path):
+    def generate(row: dict, *extra: str) -> dict:
+        data = tmp_path / "row.jsonl"
+        data.write_text(json.dumps(row) + "\n", encoding="utf-8")
+        code, out, err = _cli("generate", "--model", "tiny", "--dataset", str(data), "--max-new-tokens", "8", "--format", "json", *extra)
+        assert code == 0, err
+        return json.loads(out)
+
+    row = {"prompt": "Suggestion: quiche. Analysis:", "source": "a"}
+    free = generate(row)  # greedy: the same text every time
+    assert free["finish_reason"] == "length" and len(free["tokens"]) == 8
+    cut = free["tokens"][3]["text"]  # a piece of the free text, so stopping there is visible
+    own = generate({**row, "stop": [cut]})
+    assert own["finish_reason"] == "stop", own
+    assert free["text"].startswith(own["text"]) and len(own["text"]) < len(free["text"])
+    assert cut not in own["text"]
+    given = generate({**row, "stop": [cut]}, "--stop", "text that never comes")  # the user's --stop wins
+    assert given["text"] == free["text"] and given["finish_reason"] == "length"

@@ -660,3 +660,28 @@ def test_round_trip_txt(prompts):
     assert [e.prompt for e in examples] == prompts
     expected = ["notes"] if len(prompts) == 1 else [f"notes#{i}" for i in range(1, len(prompts) + 1)]
     assert [e.source for e in examples] == expected
+
+
+# --- a row's own stop strings ------------------------------------------------------------
+
+
+def test_a_rows_stop_column_gives_its_stop_strings(tmp_path):
+    jsonl = write(tmp_path, "s.jsonl", '{"prompt": "a", "stop": "\\n\\n"}\n{"prompt": "b", "stop": ["###", "\\n"]}\n{"prompt": "c"}\n')
+    assert [ex.stop for ex in load_dataset(str(jsonl))] == [("\n\n",), ("###", "\n"), ()]
+    table = write(tmp_path, "s.csv", "prompt,stop\nx,###\ny,\n")  # an empty cell is no stop
+    assert [ex.stop for ex in load_dataset(str(table))] == [("###",), ()]
+
+
+@pytest.mark.parametrize("value", ["3", '["ok", ""]', '{"a": 1}'])
+def test_a_bad_stop_value_is_refused_naming_the_row(tmp_path, value):
+    path = write(tmp_path, "bad.jsonl", '{"prompt": "a"}\n{"prompt": "b", "stop": ' + value + "}\n")
+    error = load_error(str(path))
+    assert "line 2" in str(error) and '"stop" must be a non-empty string or a list of non-empty strings' in str(error)
+
+
+def test_the_few_shot_samples_stop_at_their_blank_line():
+    rows = {ex.source: ex for ex in load_dataset("sample_prompts")}
+    for source in ("fewshot-mistake", "fewshot-fixed", "fewshot-constitution", "math-cot-1", "headline-1"):
+        assert rows[source].stop == ("\n\n",), source
+        assert "\n\n" in rows[source].prompt  # the separator really is how its examples are set apart
+    assert rows["ideas-1"].stop == ()

@@ -7,7 +7,7 @@ import { ApiError, errorMessage } from "../api";
 import type { AppContext } from "../context";
 import type { Side } from "../state";
 import { cpLength } from "../text";
-import type { Pair, SalienceRequest } from "../types";
+import { datasetStop, type Pair, type SalienceRequest } from "../types";
 import { alignB, followA, sameSpan } from "./compare";
 
 /** How often a busy pane asks the server how far its call has got. */
@@ -82,7 +82,9 @@ export async function generate(ctx: AppContext, side: Side): Promise<boolean> {
   const unwatch = watchCall(ctx, side, callId, seq);
   ctx.renderPanes();
   try {
-    const g = await ctx.api.generate(store.model, store.promptInput(d), store.gen, callId);
+    // No stop strings in the settings: the row's own (a few-shot prompt stops at its blank line).
+    const settings = store.gen.stop.length ? store.gen : { ...store.gen, stop: datasetStop(d) };
+    const g = await ctx.api.generate(store.model, store.promptInput(d), settings, callId);
     if (seq !== store.seq[side]) return false;
     // A new text drops the selection made on the old one; a first generation keeps a span
     // that came with the view (a link to a selection of the output) if it fits the text.

@@ -6,7 +6,7 @@
 import { gainOfSlider } from "../colour";
 import { h, replace, uniqueId } from "../dom";
 import type { Store } from "../state";
-import { DEFAULT_GENERATION, type GenerationSettings } from "../types";
+import { DEFAULT_GENERATION, datasetStop, stopText, type GenerationSettings } from "../types";
 import type { ExplainSource } from "../viewstate";
 import { MethodOptions, type OnOption } from "./method-options";
 
@@ -251,6 +251,7 @@ export class Toolbar {
   /** On every redraw: only what other actions change (the compare picker). */
   render(): void {
     this.renderCompareSelect();
+    this.renderStopHint();
   }
 
   /** After the choices changed: every control. */
@@ -310,8 +311,17 @@ export class Toolbar {
     setIf("top_p", String(g.top_p));
     setIf("top_k", String(g.top_k));
     setIf("seed", String(g.seed));
-    setIf("stop", g.stop.map((x) => x.replace(/\n/g, "\\n").replace(/\t/g, "\\t")).join(", "));
+    setIf("stop", stopText(g.stop));
     this.renderCompareSelect();
+  }
+
+  /** The stop field's hint: when it is empty, the selected example's own stop strings apply. */
+  private renderStopHint(): void {
+    const d = this.store.panes.A.datapoint;
+    const own = d ? datasetStop(d) : [];
+    const input = this.genInputs.stop;
+    input.placeholder = own.length ? `this example's: ${stopText(own)}` : "e.g. \\n\\n, ###";
+    input.title = `Comma-separated; \\n means a newline. Generation stops before the first one.${own.length ? ` Left empty, this example's own stop strings apply (${stopText(own)}).` : ""}`;
   }
 
   renderIntensity(): void {

@@ -242,6 +242,104 @@ function codePoints(s) {
 	for (const ch of s) out.push(ch.codePointAt(0));
 	return out;
 }
+// src/types.ts
+var DEFAULT_GENERATION = {
+	max_new_tokens: 64,
+	temperature: 0,
+	top_p: 1,
+	top_k: 0,
+	seed: 0,
+	stop: []
+};
+var ROLES$1 = [
+	"system",
+	"user",
+	"assistant"
+];
+/** The messages a datapoint carries in `fields.messages` (a chat row), or null. */
+function messagesOf(d) {
+	const raw = d.fields?.messages;
+	if (!Array.isArray(raw) || raw.length === 0) return null;
+	const out = [];
+	for (const m of raw) {
+		if (!m || typeof m !== "object") return null;
+		const { role, content } = m;
+		if (typeof role !== "string" || !ROLES$1.includes(role) || typeof content !== "string") return null;
+		out.push({
+			role,
+			content
+		});
+	}
+	return out;
+}
+/**
+* The stop strings a datapoint suggests for generating from it (its `fields.stop`: a string or
+* a list of strings, as Python's `Example.stop`); [] when none or malformed. A few-shot prompt
+* carries "\n\n", so generation ends with its answer. Used when the settings give none.
+*/
+function datasetStop(d) {
+	const raw = d.fields?.stop;
+	const items = typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw : [];
+	return items.every((s) => typeof s === "string" && s !== "") ? items : [];
+}
+/** Stop strings as the settings field writes them: comma-separated, a newline as \n, a tab as \t. */
+function stopText(stop) {
+	return stop.map((x) => x.replace(/\n/g, "\\n").replace(/\t/g, "\\t")).join(", ");
+}
+/**
+* What a datapoint asks the model to explain: its target, or for a chat whose last message is
+* the assistant's (and no target of its own), that reply.
+*/
+function datasetTarget(d) {
+	const messages = messagesOf(d);
+	const last = messages?.[messages.length - 1];
+	return !d.target && last?.role === "assistant" ? last.content : d.target;
+}
+/** A chat's messages as the model reads them before the reply: a trailing assistant message used as the target is left out. */
+function promptMessages(d) {
+	const messages = messagesOf(d);
+	if (!messages) return null;
+	const last = messages[messages.length - 1];
+	return !d.target && last.role === "assistant" && messages.length > 1 ? messages.slice(0, -1) : messages;
+}
+/** The plain-text view of a chat that a chat datapoint keeps as its `prompt` (as promptlight.chat.preview writes it). */
+function chatPreview(messages) {
+	return messages.map((m) => `${m.role}: ${m.content}`).join("\n\n");
+}
+/** The four methods, used until `/api/methods` answers (and if it cannot). */
+var FALLBACK_METHODS = [
+	{
+		name: "grad_l2",
+		signed: false,
+		level: "tokens",
+		description: "Gradient L2 norm: how strongly each token's embedding moves f. Unsigned."
+	},
+	{
+		name: "grad_dot_input",
+		signed: true,
+		level: "tokens",
+		description: "Gradient · input: signed first-order effect of each token on f."
+	},
+	{
+		name: "integrated_gradients",
+		signed: true,
+		level: "tokens",
+		description: "Integrated gradients from a zero baseline; sums to f(input) − f(baseline) up to the completeness gap."
+	},
+	{
+		name: "occlusion",
+		signed: true,
+		level: "segments",
+		description: "Leave one segment out: f(full) − f(without the segment). Computed per granularity."
+	}
+];
+var BASE_GRANULARITIES = [
+	"tokens",
+	"words",
+	"sentences",
+	"lines",
+	"paragraphs"
+];
 // src/align.ts
 /**
 * The compare view's second pane follows the first one's selection: given the text pane A
@@ -1003,90 +1101,6 @@ function checkSummary(check) {
 	if (!top.above_random) line += ". The top segment does no better than a random one here: read this heatmap with care";
 	return line + ".";
 }
-// src/types.ts
-var DEFAULT_GENERATION = {
-	max_new_tokens: 64,
-	temperature: 0,
-	top_p: 1,
-	top_k: 0,
-	seed: 0,
-	stop: []
-};
-var ROLES$1 = [
-	"system",
-	"user",
-	"assistant"
-];
-/** The messages a datapoint carries in `fields.messages` (a chat row), or null. */
-function messagesOf(d) {
-	const raw = d.fields?.messages;
-	if (!Array.isArray(raw) || raw.length === 0) return null;
-	const out = [];
-	for (const m of raw) {
-		if (!m || typeof m !== "object") return null;
-		const { role, content } = m;
-		if (typeof role !== "string" || !ROLES$1.includes(role) || typeof content !== "string") return null;
-		out.push({
-			role,
-			content
-		});
-	}
-	return out;
-}
-/**
-* What a datapoint asks the model to explain: its target, or for a chat whose last message is
-* the assistant's (and no target of its own), that reply.
-*/
-function datasetTarget(d) {
-	const messages = messagesOf(d);
-	const last = messages?.[messages.length - 1];
-	return !d.target && last?.role === "assistant" ? last.content : d.target;
-}
-/** A chat's messages as the model reads them before the reply: a trailing assistant message used as the target is left out. */
-function promptMessages(d) {
-	const messages = messagesOf(d);
-	if (!messages) return null;
-	const last = messages[messages.length - 1];
-	return !d.target && last.role === "assistant" && messages.length > 1 ? messages.slice(0, -1) : messages;
-}
-/** The plain-text view of a chat that a chat datapoint keeps as its `prompt` (as promptlight.chat.preview writes it). */
-function chatPreview(messages) {
-	return messages.map((m) => `${m.role}: ${m.content}`).join("\n\n");
-}
-/** The four methods, used until `/api/methods` answers (and if it cannot). */
-var FALLBACK_METHODS = [
-	{
-		name: "grad_l2",
-		signed: false,
-		level: "tokens",
-		description: "Gradient L2 norm: how strongly each token's embedding moves f. Unsigned."
-	},
-	{
-		name: "grad_dot_input",
-		signed: true,
-		level: "tokens",
-		description: "Gradient · input: signed first-order effect of each token on f."
-	},
-	{
-		name: "integrated_gradients",
-		signed: true,
-		level: "tokens",
-		description: "Integrated gradients from a zero baseline; sums to f(input) − f(baseline) up to the completeness gap."
-	},
-	{
-		name: "occlusion",
-		signed: true,
-		level: "segments",
-		description: "Leave one segment out: f(full) − f(without the segment). Computed per granularity."
-	}
-];
-var BASE_GRANULARITIES = [
-	"tokens",
-	"words",
-	"sentences",
-	"lines",
-	"paragraphs"
-];
 // src/ui/heatmap.ts
 /**
 * DOM for a Display (salience.ts): the heatmap spans, the legend and the ranked segments.
@@ -1861,7 +1875,11 @@ async function generate(ctx, side) {
 	const unwatch = watchCall(ctx, side, callId, seq);
 	ctx.renderPanes();
 	try {
-		const g = await ctx.api.generate(store.model, store.promptInput(d), store.gen, callId);
+		const settings = store.gen.stop.length ? store.gen : {
+			...store.gen,
+			stop: datasetStop(d)
+		};
+		const g = await ctx.api.generate(store.model, store.promptInput(d), settings, callId);
 		if (seq !== store.seq[side]) return false;
 		const changed = pane.generation !== null && pane.generation.text !== g.text;
 		pane.generation = g;
@@ -2972,6 +2990,7 @@ var Toolbar = class {
 	/** On every redraw: only what other actions change (the compare picker). */
 	render() {
 		this.renderCompareSelect();
+		this.renderStopHint();
 	}
 	/** After the choices changed: every control. */
 	renderControls() {
@@ -3022,8 +3041,16 @@ var Toolbar = class {
 		setIf("top_p", String(g.top_p));
 		setIf("top_k", String(g.top_k));
 		setIf("seed", String(g.seed));
-		setIf("stop", g.stop.map((x) => x.replace(/\n/g, "\\n").replace(/\t/g, "\\t")).join(", "));
+		setIf("stop", stopText(g.stop));
 		this.renderCompareSelect();
+	}
+	/** The stop field's hint: when it is empty, the selected example's own stop strings apply. */
+	renderStopHint() {
+		const d = this.store.panes.A.datapoint;
+		const own = d ? datasetStop(d) : [];
+		const input = this.genInputs.stop;
+		input.placeholder = own.length ? `this example's: ${stopText(own)}` : "e.g. \\n\\n, ###";
+		input.title = `Comma-separated; \\n means a newline. Generation stops before the first one.${own.length ? ` Left empty, this example's own stop strings apply (${stopText(own)}).` : ""}`;
 	}
 	renderIntensity() {
 		this.intensityOut.textContent = `×${gainOfSlider(this.store.intensity).toFixed(2)}`;
