@@ -45,6 +45,16 @@ export class ApiError extends Error {
   }
 }
 
+/** A cached-only answer: the value, or null when the server has none (404 `not_cached`). */
+async function orNotCached<T>(answer: Promise<T>): Promise<T | null> {
+  try {
+    return await answer;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "not_cached") return null;
+    throw err;
+  }
+}
+
 /** A readable message for anything thrown by a call. */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) return err.readable;
@@ -195,6 +205,14 @@ export class Api {
   }
   salience(req: SalienceRequest, callId?: string): Promise<SalienceResult> {
     return this.request("POST", "/api/salience", req, `Salience (${req.method}) on ${req.model}`, callId);
+  }
+  /** The server's cached generation for this request, or null: nothing is computed (`cached_only`). */
+  cachedGeneration(model: string, input: PromptInput, settings: GenerationSettings): Promise<Generation | null> {
+    return orNotCached(this.request("POST", "/api/generate?cached_only=true", { model, ...input, ...settings }));
+  }
+  /** The server's cached salience result for this request, or null: nothing is computed (`cached_only`). */
+  cachedSalience(req: SalienceRequest): Promise<SalienceResult | null> {
+    return orNotCached(this.request("POST", "/api/salience?cached_only=true", req));
   }
   /** Progress of the model call named `callId`. */
   callProgress(callId: string): Promise<CallProgress> {

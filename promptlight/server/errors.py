@@ -25,6 +25,7 @@ CODES: dict[str, tuple[int, ...]] = {
     "unauthorized": (401,),
     "forbidden": (403,),
     "not_found": (404,),
+    "not_cached": (404,),
     "method_not_allowed": (405,),
     "read_only": (409,),
     "cancelled": (409,),

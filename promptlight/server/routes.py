@@ -108,6 +108,7 @@ _MODEL_ERRORS: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(prefix="/api", responses=_ERRORS)
 State = Depends(get_state)
+_CACHED_ONLY = Query(False, description="answer only from the results cache: 404 not_cached instead of computing")
 
 
 # --- about the server ---------------------------------------------------------------------
@@ -278,8 +279,12 @@ async def _cached_call(
     compute: Callable[[Any], Any],
     classify: Callable[[Exception], ApiError],
     request: Request | None = None,
+    cached_only: bool = False,
 ) -> JSONResponse:
     """Answer from the cache, or run ``compute(lm)`` on the worker and cache its (JSON) value.
+
+    ``cached_only``: answer from the cache or not at all (404 ``not_cached``), never computing:
+    what a page opened from a link asks first, to show a result it already has.
 
     The call gets a :class:`CallHandle` (its id in the ``X-Promptlight-Call`` response header):
     ``GET /api/calls/{id}`` reads its progress, ``POST /api/calls/{id}/cancel`` stops it, and a
@@ -299,6 +304,13 @@ async def _cached_call(
         hit = await run_in_threadpool(_cached, state.store, key)
         if hit is not None:
             return JSONResponse({**hit, "cached": True})
+    if cached_only:
+        why = "the request is not deterministic (it samples without a seed)" if key_parts is None else "none is cached"
+        raise ApiError(
+            404,
+            "not_cached",
+            f"No cached {kind} result for this request ({why}); send it without cached_only to compute it.",
+        )
 
     def job(lm: Any) -> tuple[Any, bool]:
         job_key = key_for(worker.fingerprint)
@@ -389,7 +401,9 @@ def _model_failure(model: str, exc: Exception) -> ApiError:
     responses=_MODEL_ERRORS,
     summary="Continue a prompt (cached when deterministic)",
 )
-async def generate(body: schemas.GenerateRequest, request: Request, state: AppState = State) -> JSONResponse:
+async def generate(
+    body: schemas.GenerateRequest, request: Request, state: AppState = State, cached_only: bool = _CACHED_ONLY
+) -> JSONResponse:
     settings = state.settings
     worker = _worker(state, body.model)
     if body.max_new_tokens > settings.max_new_tokens:
@@ -422,6 +436,7 @@ async def generate(body: schemas.GenerateRequest, request: Request, state: AppSt
         compute=compute,
         classify=classify,
         request=request,
+        cached_only=cached_only,
     )
 
 
@@ -452,7 +467,9 @@ def _validate_salience(body: schemas.SalienceRequest, settings: Settings) -> dic
     responses=_MODEL_ERRORS,
     summary="Sequence salience of (a span of) the target over the prompt",
 )
-async def salience(body: schemas.SalienceRequest, request: Request, state: AppState = State) -> JSONResponse:
+async def salience(
+    body: schemas.SalienceRequest, request: Request, state: AppState = State, cached_only: bool = _CACHED_ONLY
+) -> JSONResponse:
     settings = state.settings
     worker = _worker(state, body.model)
     # Off the event loop: a user's regex granularity is compiled here (bounded, but up to ~60 ms).
@@ -515,4 +532,5 @@ async def salience(body: schemas.SalienceRequest, request: Request, state: AppSt
         compute=compute,
         classify=classify,
         request=request,
+        cached_only=cached_only,
     )

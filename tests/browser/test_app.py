@@ -274,3 +274,42 @@ def test_a_few_shot_row_generates_with_its_own_stop_string_unless_one_is_set(ser
     expect(stop_field).to_have_attribute("placeholder", "e.g. \\n\\n, ###")
     assert generated_with() == []
     assert ui.errors == []
+
+
+def test_a_link_without_run_shows_the_result_the_server_already_has_and_computes_nothing(server, ui):
+    from urllib.parse import urlencode
+
+    app = PromptlightPage(ui.page)
+    app.open(server.url)
+    app.select("math-cot-3")
+    with app.expect_call("salience"):
+        app.button("Explain").click()
+    app.wait_idle()
+    f = re.search(r"· f = (\S+) nats", app.pane().locator(".pl-objective").inner_text()).group(1)
+    view = app.view()
+    assert view["run"] == ["1"], view
+
+    def opened(fragment: dict[str, str]) -> PromptlightPage:
+        page = ui.page.context.new_page()
+        cached_asks: list[str] = []
+        page.on("request", lambda r: cached_asks.append(r.url) if "cached_only=true" in r.url else None)
+        other = PromptlightPage(page)
+        other.cached_asks = cached_asks  # type: ignore[attr-defined]
+        page.goto(f"{server.url}#{urlencode(fragment)}")
+        expect(other.rows.first).to_be_visible()
+        return other
+
+    link = {k: v[0] for k, v in view.items() if k != "run"}
+    shared = opened(link)
+    objective = shared.pane().locator(".pl-objective")
+    expect(objective).to_contain_text(f"· f = {f} nats")  # the same result, restored
+    expect(shared.pane().locator(".pl-summary-head")).to_contain_text("cached")
+    assert shared.salience_calls == [] and shared.check_calls == [] and shared.generate_calls == []
+    assert any("/api/salience?cached_only=true" in u for u in shared.cached_asks)  # type: ignore[attr-defined]
+
+    # A view nobody computed shows no result, and still computes nothing.
+    fresh = opened({**link, "method": "occlusion", "granularity": "lines"})
+    expect(fresh.pane().locator(".pl-pane-title")).to_have_text("math-cot-3")
+    expect(fresh.pane().get_by_text("Select the part of the text to explain and press Explain")).to_be_visible()
+    assert fresh.salience_calls == [] and fresh.check_calls == []
+    assert ui.errors == []

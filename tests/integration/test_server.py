@@ -228,6 +228,26 @@ def test_cache_can_be_turned_off(make_client):
     assert client.post("/api/generate", json=body).json()["cached"] is False
 
 
+def test_cached_only_answers_from_the_cache_or_not_at_all(client):
+    """What a page opened from a link asks first: never a model call, a 404 not_cached on a miss."""
+    salience = {"prompt": "Dislikes: eggs.\nDish: quiche.", "target": " Avoid it.", "method": "grad_l2"}
+    generation = {"prompt": "The quick brown fox", "max_new_tokens": 4}
+    for route, body in (("/api/salience", salience), ("/api/generate", generation)):
+        miss = client.post(f"{route}?cached_only=true", json=body)
+        error = assert_envelope(miss, 404, "not_cached")
+        assert "without cached_only" in error["message"]
+        assert client.post(route, json=body).json()["cached"] is False  # so the miss computed nothing
+        hit = client.post(f"{route}?cached_only=true", json=body)
+        assert hit.status_code == 200 and hit.json()["cached"] is True
+        assert {**hit.json(), "cached": False} == {**client.post(route, json=body).json(), "cached": False}
+    # Sampling without a seed is never cached, so never answered cached-only.
+    sampled = {**generation, "temperature": 1.0, "seed": None}
+    error = assert_envelope(client.post("/api/generate?cached_only=true", json=sampled), 404, "not_cached")
+    assert "not deterministic" in error["message"]
+    # Bad input is still a 422 naming its field, not a miss.
+    assert_envelope(client.post("/api/salience?cached_only=true", json={**salience, "method": "nope"}), 422, "invalid_request", "method")
+
+
 def test_generate_defaults_to_the_first_model_and_honours_stop(client):
     gen = client.post("/api/generate", json={"prompt": "Hello", "max_new_tokens": 20}).json()
     assert gen["model"] == "tiny"

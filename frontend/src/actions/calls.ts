@@ -7,7 +7,7 @@ import { ApiError, errorMessage } from "../api";
 import type { AppContext } from "../context";
 import type { Side } from "../state";
 import { cpLength } from "../text";
-import { datasetStop, type Pair, type SalienceRequest } from "../types";
+import { datasetStop, type Datapoint, type GenerationSettings, type Pair, type SalienceRequest } from "../types";
 import { alignB, followA, sameSpan } from "./compare";
 
 /** How often a busy pane asks the server how far its call has got. */
@@ -66,6 +66,12 @@ function failure(err: unknown): string {
   return err instanceof ApiError && err.code === "cancelled" ? "Cancelled: the call was stopped on the server." : errorMessage(err);
 }
 
+/** The generation settings for datapoint `d`: with no stop strings of their own, the row's (a few-shot prompt stops at its blank line). */
+function generationFor(ctx: AppContext, d: Datapoint): GenerationSettings {
+  const gen = ctx.store.gen;
+  return gen.stop.length ? gen : { ...gen, stop: datasetStop(d) };
+}
+
 export async function generate(ctx: AppContext, side: Side): Promise<boolean> {
   const { store } = ctx;
   const pane = store.panes[side];
@@ -82,9 +88,7 @@ export async function generate(ctx: AppContext, side: Side): Promise<boolean> {
   const unwatch = watchCall(ctx, side, callId, seq);
   ctx.renderPanes();
   try {
-    // No stop strings in the settings: the row's own (a few-shot prompt stops at its blank line).
-    const settings = store.gen.stop.length ? store.gen : { ...store.gen, stop: datasetStop(d) };
-    const g = await ctx.api.generate(store.model, store.promptInput(d), settings, callId);
+    const g = await ctx.api.generate(store.model, store.promptInput(d), generationFor(ctx, d), callId);
     if (seq !== store.seq[side]) return false;
     // A new text drops the selection made on the old one; a first generation keeps a span
     // that came with the view (a link to a selection of the output) if it fits the text.
@@ -185,6 +189,41 @@ export async function explain(ctx: AppContext, side: Side, { check = false } = {
     ctx.syncUrl();
   }
   if (autoCheck && seq === store.seq[side]) void explain(ctx, side, { check: true });
+}
+
+/**
+ * Show what the server already has for pane `side`, computing nothing: the output (when the
+ * model output is explained) and the salience result, from the server's cache. A page opened
+ * from a link without run=1 restores a result made before this way; on a miss nothing changes.
+ */
+export async function restoreCached(ctx: AppContext, side: Side): Promise<void> {
+  const { store } = ctx;
+  const pane = store.panes[side];
+  const d = pane.datapoint;
+  if (!d || !store.model || pane.result || pane.busy !== null) return;
+  const seq = store.seq[side];
+  const current = () => seq === store.seq[side] && pane === store.panes[side] && pane.busy === null;
+  try {
+    if (store.source === "output" && !pane.generation) {
+      const g = await ctx.api.cachedGeneration(store.model, store.promptInput(d), generationFor(ctx, d));
+      if (!g || !current()) return;
+      pane.generation = g;
+      if (pane.span !== null && pane.span[1] > cpLength(g.text)) pane.span = null;
+      if (side === "A") followA(ctx);
+      else alignB(ctx);
+    }
+    const req = store.request(side);
+    if (!req) return;
+    const hit = store.cache.get(store.cacheKey(req)) ?? (await ctx.api.cachedSalience(req));
+    if (!hit || !current()) return;
+    store.cache.set(store.cacheKey(req), hit);
+    Object.assign(pane, { result: hit, resultStale: null });
+  } catch {
+    return; // nothing to restore (the server is unreachable or refuses the request): the pane stays as it was
+  } finally {
+    ctx.renderAll();
+  }
+  ctx.syncUrl();
 }
 
 export function commitSpan(ctx: AppContext, side: Side, span: Pair | null): void {

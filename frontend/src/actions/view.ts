@@ -8,7 +8,7 @@ import type { AppContext } from "../context";
 import type { Side } from "../state";
 import { DEFAULT_GENERATION, FALLBACK_METHODS, type Pair } from "../types";
 import type { ExplainSource, InitialView, OptionValue, ViewState } from "../viewstate";
-import { explain, generate, invalidateAll, markStale, rerunWhereNeeded } from "./calls";
+import { explain, generate, invalidateAll, markStale, rerunWhereNeeded, restoreCached } from "./calls";
 import { alignB, compare, followA, select } from "./compare";
 
 export async function loadMeta(ctx: AppContext): Promise<void> {
@@ -100,6 +100,10 @@ export async function applyView(ctx: AppContext, v: InitialView | ViewState): Pr
     // Pane B's span follows A's selection, so A's text comes first.
     if (store.comparing && store.bOwn === null && store.panes.A.span && store.source === "output" && !store.panes.A.generation) await generate(ctx, "A");
     await Promise.all([explain(ctx, "A"), store.comparing ? explain(ctx, "B") : Promise.resolve()]);
+  } else if (v.example) {
+    // Not asked to run: still show what the server already has for this view (no computing).
+    await restoreCached(ctx, "A");
+    if (store.comparing) await restoreCached(ctx, "B");
   }
 }
 

@@ -20,6 +20,15 @@ var ApiError = class extends Error {
 		return text;
 	}
 };
+/** A cached-only answer: the value, or null when the server has none (404 `not_cached`). */
+async function orNotCached(answer) {
+	try {
+		return await answer;
+	} catch (err) {
+		if (err instanceof ApiError && err.code === "not_cached") return null;
+		throw err;
+	}
+}
 /** A readable message for anything thrown by a call. */
 function errorMessage(err) {
 	if (err instanceof ApiError) return err.readable;
@@ -144,6 +153,18 @@ var Api = class {
 	}
 	salience(req, callId) {
 		return this.request("POST", "/api/salience", req, `Salience (${req.method}) on ${req.model}`, callId);
+	}
+	/** The server's cached generation for this request, or null: nothing is computed (`cached_only`). */
+	cachedGeneration(model, input, settings) {
+		return orNotCached(this.request("POST", "/api/generate?cached_only=true", {
+			model,
+			...input,
+			...settings
+		}));
+	}
+	/** The server's cached salience result for this request, or null: nothing is computed (`cached_only`). */
+	cachedSalience(req) {
+		return orNotCached(this.request("POST", "/api/salience?cached_only=true", req));
 	}
 	/** Progress of the model call named `callId`. */
 	callProgress(callId) {
@@ -1854,6 +1875,14 @@ async function cancelCall(ctx, side) {
 function failure(err) {
 	return err instanceof ApiError && err.code === "cancelled" ? "Cancelled: the call was stopped on the server." : errorMessage(err);
 }
+/** The generation settings for datapoint `d`: with no stop strings of their own, the row's (a few-shot prompt stops at its blank line). */
+function generationFor(ctx, d) {
+	const gen = ctx.store.gen;
+	return gen.stop.length ? gen : {
+		...gen,
+		stop: datasetStop(d)
+	};
+}
 async function generate(ctx, side) {
 	const { store } = ctx;
 	const pane = store.panes[side];
@@ -1875,11 +1904,7 @@ async function generate(ctx, side) {
 	const unwatch = watchCall(ctx, side, callId, seq);
 	ctx.renderPanes();
 	try {
-		const settings = store.gen.stop.length ? store.gen : {
-			...store.gen,
-			stop: datasetStop(d)
-		};
-		const g = await ctx.api.generate(store.model, store.promptInput(d), settings, callId);
+		const g = await ctx.api.generate(store.model, store.promptInput(d), generationFor(ctx, d), callId);
 		if (seq !== store.seq[side]) return false;
 		const changed = pane.generation !== null && pane.generation.text !== g.text;
 		pane.generation = g;
@@ -1990,6 +2015,43 @@ async function explain(ctx, side, { check = false } = {}) {
 		ctx.syncUrl();
 	}
 	if (autoCheck && seq === store.seq[side]) explain(ctx, side, { check: true });
+}
+/**
+* Show what the server already has for pane `side`, computing nothing: the output (when the
+* model output is explained) and the salience result, from the server's cache. A page opened
+* from a link without run=1 restores a result made before this way; on a miss nothing changes.
+*/
+async function restoreCached(ctx, side) {
+	const { store } = ctx;
+	const pane = store.panes[side];
+	const d = pane.datapoint;
+	if (!d || !store.model || pane.result || pane.busy !== null) return;
+	const seq = store.seq[side];
+	const current = () => seq === store.seq[side] && pane === store.panes[side] && pane.busy === null;
+	try {
+		if (store.source === "output" && !pane.generation) {
+			const g = await ctx.api.cachedGeneration(store.model, store.promptInput(d), generationFor(ctx, d));
+			if (!g || !current()) return;
+			pane.generation = g;
+			if (pane.span !== null && pane.span[1] > cpLength(g.text)) pane.span = null;
+			if (side === "A") followA(ctx);
+			else alignB(ctx);
+		}
+		const req = store.request(side);
+		if (!req) return;
+		const hit = store.cache.get(store.cacheKey(req)) ?? await ctx.api.cachedSalience(req);
+		if (!hit || !current()) return;
+		store.cache.set(store.cacheKey(req), hit);
+		Object.assign(pane, {
+			result: hit,
+			resultStale: null
+		});
+	} catch {
+		return;
+	} finally {
+		ctx.renderAll();
+	}
+	ctx.syncUrl();
 }
 function commitSpan(ctx, side, span) {
 	const { store } = ctx;
@@ -2163,6 +2225,9 @@ async function applyView(ctx, v) {
 	if (v.run) {
 		if (store.comparing && store.bOwn === null && store.panes.A.span && store.source === "output" && !store.panes.A.generation) await generate(ctx, "A");
 		await Promise.all([explain(ctx, "A"), store.comparing ? explain(ctx, "B") : Promise.resolve()]);
+	} else if (v.example) {
+		await restoreCached(ctx, "A");
+		if (store.comparing) await restoreCached(ctx, "B");
 	}
 }
 function setSource(ctx, v) {
