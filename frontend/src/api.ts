@@ -190,6 +190,10 @@ export class Api {
   datapoint(id: string): Promise<Datapoint> {
     return this.request("GET", `/api/datapoints/${encodeURIComponent(id)}`);
   }
+  /** Add a dataset file's rows as datapoints (read by the server's loaders, all rows or none). */
+  uploadDataset(filename: string, content: string): Promise<{ dataset: string; added: number; ids: string[] }> {
+    return this.request("POST", "/api/datasets", { filename, content }, `Adding ${filename}`);
+  }
   createDatapoint(d: NewDatapoint): Promise<Datapoint> {
     return this.request("POST", "/api/datapoints", d);
   }

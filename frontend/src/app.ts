@@ -11,7 +11,7 @@
 import { Api } from "./api";
 import { invalidateAll } from "./actions/calls";
 import { compare, select } from "./actions/compare";
-import { addDatapoint, deleteDatapoint, saveDatapoint } from "./actions/datapoints";
+import { addDatapoint, deleteDatapoint, saveDatapoint, uploadDataset } from "./actions/datapoints";
 import { applyView, loadExamples, loadMeta, refreshHealth } from "./actions/view";
 import type { AppContext, BannerTopic, MountOptions } from "./context";
 import { h, replace } from "./dom";
@@ -62,7 +62,7 @@ export class App implements AppHandle {
       api,
       opts,
       cleanups: [],
-      examplesView: new ExamplesTable({ onSelect: (id) => void select(ctx, id), onCompare: (id) => void compare(ctx, id) }),
+      examplesView: new ExamplesTable({ onSelect: (id) => void select(ctx, id), onCompare: (id) => void compare(ctx, id), onFile: (file) => void uploadDataset(ctx, file) }),
       editor: new Editor({
         onSave: (id, f) => void saveDatapoint(ctx, id, f),
         onAdd: (f, cmp) => void addDatapoint(ctx, f, cmp),

@@ -21,7 +21,7 @@ export interface MountOptions {
 }
 
 /** What a banner is about: the action whose failure it reports. */
-export type BannerTopic = "models" | "examples" | "cancel" | "open" | "save" | "add" | "delete" | "link";
+export type BannerTopic = "models" | "examples" | "cancel" | "open" | "save" | "add" | "delete" | "link" | "upload";
 
 export interface AppContext {
   readonly store: Store;

@@ -150,6 +150,39 @@ def datasets(state: AppState = State) -> list[dict[str, Any]]:
     return state.catalog.dataset_list()
 
 
+@router.post(
+    "/datasets",
+    status_code=201,
+    response_model=schemas.DatasetUploaded,
+    summary="Add a dataset file's rows (.jsonl, .csv, .txt) as your datapoints",
+)
+def upload_dataset(body: schemas.DatasetUpload, state: AppState = State) -> dict[str, Any]:
+    """Read the file with the CLI's loaders (same columns, same errors), then store every row or none."""
+    from pathlib import PurePath
+
+    from promptlight.data import DatasetError
+    from promptlight.data.loaders import FORMATS, FORMATS_TEXT, parse_bytes
+
+    name = PurePath(body.filename).name
+    fmt = PurePath(name).suffix.lower()
+    if fmt not in FORMATS:
+        raise invalid(f"{name!r} is not a dataset file this server reads; give a {FORMATS_TEXT} file.", "filename")
+    stem = PurePath(name).stem
+    dataset = body.dataset or stem
+    if not re.match(schemas.DATASET_NAME_PATTERN, dataset):
+        raise invalid(f"{dataset!r} cannot name a dataset (no colons or control characters); pass dataset.", "dataset")
+    try:
+        examples = parse_bytes(body.content.encode("utf-8"), fmt=fmt, origin=name, stem=stem)
+    except DatasetError as exc:
+        raise invalid(str(exc), "content") from None
+    rows = [
+        {"dataset": dataset, "prompt": ex.prompt, "target": ex.target, "source": ex.source, "fields": dict(ex.fields)}
+        for ex in examples
+    ]
+    stored = state.store.create_datapoints(rows)
+    return {"dataset": dataset, "added": len(stored), "ids": [user_datapoint(d)["id"] for d in stored]}
+
+
 # --- examples and datapoints ----------------------------------------------------------------
 
 

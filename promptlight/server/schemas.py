@@ -70,6 +70,22 @@ class DatapointCreate(StrictBody):
     fields: Fields = Field(default_factory=dict, description="extra columns, any JSON object")
 
 
+class DatasetUpload(StrictBody):
+    """``POST /api/datasets`` body: a dataset file's text, read with the same loaders as the CLI."""
+
+    filename: Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_utf8)] = Field(
+        description="the file's name; its extension (.jsonl, .csv, .txt) says how to read it"
+    )
+    content: Text = Field(description="the whole file, as UTF-8 text")
+    dataset: DatasetName | None = Field(None, description="dataset to file the rows under (default: the file's stem)")
+
+
+class DatasetUploaded(BaseModel):
+    dataset: str
+    added: int = Field(description="how many rows became datapoints")
+    ids: list[str] = Field(description="their ids, in file order")
+
+
 class DatapointUpdate(StrictBody):
     """``PUT`` body: every field optional; only the given ones change."""
 

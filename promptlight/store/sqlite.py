@@ -20,7 +20,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -273,6 +273,41 @@ class Store:
             )
             row = conn.execute("SELECT * FROM datapoints WHERE id = ?", (cur.lastrowid,)).fetchone()
         return _datapoint(row)
+
+    def create_datapoints(self, rows: Sequence[Mapping[str, Any]]) -> list[Datapoint]:
+        """Add every row (the keywords of :meth:`create_datapoint`) in one transaction: all or none."""
+        now = _now()
+        values = [
+            (
+                r["dataset"],
+                r["prompt"],
+                r.get("target", ""),
+                r.get("source", ""),
+                _fields_json(r.get("fields")),
+                now,
+                now,
+            )
+            for r in rows
+        ]
+        with self._write() as conn:
+            ids = [
+                int(
+                    conn.execute(
+                        "INSERT INTO datapoints (dataset, prompt, target, source, fields, created, updated) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        row,
+                    ).lastrowid
+                    or 0
+                )
+                for row in values
+            ]
+            if not ids:
+                return []
+            # One writer at a time (BEGIN IMMEDIATE), so these ids are the only ones in their range.
+            found = {
+                r[0]: r for r in conn.execute("SELECT * FROM datapoints WHERE id BETWEEN ? AND ?", (min(ids), max(ids)))
+            }
+        return [_datapoint(found[i]) for i in ids]
 
     def get_datapoint(self, datapoint_id: int) -> Datapoint | None:
         with self._read() as conn:

@@ -158,3 +158,44 @@ def test_a_banner_goes_once_the_action_it_reported_succeeds(server, ui):
     expect(app.pane().locator(".pl-pane-title")).to_have_text("banner-check")
     expect(banner).to_be_hidden()  # fixed, so no longer said; no Dismiss needed
     assert ui.errors == []
+
+
+def test_a_dataset_file_added_from_the_ui_becomes_rows_to_explain(server, ui):
+    page = ui.page
+    app = PromptlightPage(page)
+    app.open(server.url)
+    before = len(app.row_ids())
+    file_input = page.get_by_label("Dataset file to add")
+    note = page.locator(".pl-examples-note")
+    banner = page.locator(".pl-banner")
+
+    rows = '{"prompt": "Dish: leek soup.\\nVerdict:", "target": " Try it.", "source": "soup"}\n{"prompt": "Dish: egg tart.\\nVerdict:"}\n'
+    file_input.set_input_files({"name": "menu.jsonl", "mimeType": "application/jsonl", "buffer": rows.encode()})
+    expect(note).to_have_text("Added 2 rows from menu.jsonl as the dataset “menu”.")
+    expect(page.get_by_label("Dataset", exact=True).first).to_have_value("menu")
+    assert app.row_sources() == ["soup", "menu#2"]
+    expect(app.pane().locator(".pl-pane-title")).to_have_text("soup")
+    with app.expect_call("salience"):
+        app.button("Explain").click()
+    app.wait_idle()
+    expect(app.pane().locator(".pl-objective")).to_contain_text("Try it.")
+    ui.shot("file-added")
+
+    # A bad file: the loaders' message, naming the place; nothing is added.
+    file_input.set_input_files({"name": "bad.csv", "mimeType": "text/csv", "buffer": b"target\n Try it.\n"})
+    expect(banner).to_contain_text("Could not add bad.csv:")
+    expect(banner).to_contain_text("prompt")
+    page.get_by_label("Dataset", exact=True).first.select_option("")
+    assert len(app.row_ids()) == before + 2
+    file_input.set_input_files({"name": "latin1.txt", "mimeType": "text/plain", "buffer": "Caf\xe9 menu".encode("latin-1")})
+    expect(banner).to_have_text(re.compile("^latin1.txt is not UTF-8 text"))
+
+    # Dropped on the table, the same; the success takes the upload's banner away.
+    drop = page.evaluate_handle(
+        "() => { const dt = new DataTransfer(); dt.items.add(new File(['First idea\\n---\\nSecond idea\\n'], 'ideas.txt', {type: 'text/plain'})); return dt; }"
+    )
+    page.locator("section.pl-examples").dispatch_event("drop", {"dataTransfer": drop})
+    expect(note).to_have_text("Added 2 rows from ideas.txt as the dataset “ideas”.")
+    expect(banner).to_be_hidden()
+    assert app.row_sources() == ["ideas#1", "ideas#2"]
+    assert ui.errors == []

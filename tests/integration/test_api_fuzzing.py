@@ -35,6 +35,7 @@ OPERATIONS = [
     ("GET", "/api/granularities"),
     ("GET", "/api/models"),
     ("GET", "/api/datasets"),
+    ("POST", "/api/datasets"),
     ("GET", "/api/examples"),
     ("GET", "/api/datapoints/{datapoint_id}"),
     ("PUT", "/api/datapoints/{datapoint_id}"),

@@ -741,3 +741,46 @@ def test_ablation_samples_are_capped_by_the_setting(client):
     assert answer.status_code == 422, answer.text
     error = answer.json()["error"]
     assert error["field"] == "options.samples" and "max_ablation_samples" in error["message"]
+
+
+# --- uploading a dataset file --------------------------------------------------------------
+
+
+def _user_rows(client, dataset: str) -> list[dict]:
+    return [r for r in client.get("/api/examples", params={"dataset": dataset}).json() if r["id"].startswith("u:")]
+
+
+def test_an_uploaded_file_becomes_datapoints_with_the_cli_s_columns(client):
+    content = (
+        '{"prompt": "Dish: quiche.\\nVerdict:", "target": " Avoid it.", "source": "quiche", "foil": " Try it."}\n'
+        '{"prompt": "Q: 2 + 2?\\nA:", "stop": "\\n\\n"}\n'
+    )
+    answer = client.post("/api/datasets", json={"filename": "menu.jsonl", "content": content})
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["dataset"] == "menu" and body["added"] == 2 and len(body["ids"]) == 2
+    rows = _user_rows(client, "menu")
+    assert [r["id"] for r in rows] == body["ids"]
+    assert [r["source"] for r in rows] == ["quiche", "menu#2"]  # the loaders' names, as the CLI gives them
+    assert rows[0]["target"] == " Avoid it." and rows[0]["fields"] == {"foil": " Try it."}
+    assert rows[1]["fields"] == {"stop": "\n\n"}
+    # CSV and text files too, under a name of the user's choosing.
+    csv_answer = client.post("/api/datasets", json={"filename": "t.csv", "content": "prompt,target\nOne:,\" two\"\n", "dataset": "mine"})
+    assert csv_answer.status_code == 201 and csv_answer.json()["added"] == 1
+    txt_answer = client.post("/api/datasets", json={"filename": "p.txt", "content": "First prompt\n---\nSecond prompt\n", "dataset": "mine"})
+    assert txt_answer.status_code == 201 and txt_answer.json()["added"] == 2
+    assert [r["prompt"] for r in _user_rows(client, "mine")] == ["One:", "First prompt", "Second prompt"]
+    assert any(d["name"] == "mine" for d in client.get("/api/datasets").json())
+
+
+def test_a_bad_file_is_refused_naming_its_line_and_nothing_is_stored(client):
+    before = len(client.get("/api/examples").json())
+    content = '{"prompt": "fine"}\n{"target": "no prompt here"}\n'
+    error = assert_envelope(client.post("/api/datasets", json={"filename": "bad.jsonl", "content": content}), 422, "invalid_request", "content")
+    assert "line 2" in error["message"] and '"prompt"' in error["message"]
+    assert len(client.get("/api/examples").json()) == before  # not even the good first row
+    error = assert_envelope(client.post("/api/datasets", json={"filename": "notes.pdf", "content": "x"}), 422, "invalid_request", "filename")
+    assert "'notes.pdf'" in error["message"] and ".jsonl, .csv or .txt" in error["message"]
+    error = assert_envelope(client.post("/api/datasets", json={"filename": "a:b.txt", "content": "x"}), 422, "invalid_request", "dataset")
+    assert "'a:b'" in error["message"]
+    assert_envelope(client.post("/api/datasets", json={"filename": "empty.csv", "content": ""}), 422, "invalid_request", "content")

@@ -46,6 +46,30 @@ export async function addDatapoint(ctx: AppContext, f: NewDatapoint, compareIt: 
   }
 }
 
+/**
+ * Add a dataset file's rows as datapoints: the server reads it with the CLI's loaders and
+ * stores every row or none; the table then shows that dataset with its first row selected.
+ */
+export async function uploadDataset(ctx: AppContext, file: File): Promise<void> {
+  let content: string;
+  try {
+    content = new TextDecoder("utf-8", { fatal: true }).decode(await file.arrayBuffer());
+  } catch {
+    ctx.showBanner(`${file.name} is not UTF-8 text: save it as UTF-8 and add it again.`, "upload");
+    return;
+  }
+  try {
+    const added = await ctx.api.uploadDataset(file.name, content);
+    await loadExamples(ctx);
+    ctx.examplesView.setDataset(added.dataset);
+    ctx.examplesView.say(`Added ${added.added} row${added.added === 1 ? "" : "s"} from ${file.name} as the dataset “${added.dataset}”.`);
+    ctx.showBanner(null, "upload");
+    if (added.ids[0]) await select(ctx, added.ids[0]);
+  } catch (err) {
+    ctx.showBanner(`Could not add ${file.name}: ${errorMessage(err)}`, "upload");
+  }
+}
+
 export async function deleteDatapoint(ctx: AppContext, id: string): Promise<void> {
   const { store } = ctx;
   try {

@@ -9,7 +9,12 @@ import type { Datapoint } from "../types";
 export interface ExamplesCallbacks {
   onSelect(id: string): void;
   onCompare(id: string): void;
+  /** A dataset file chosen or dropped on the table (.jsonl, .csv, .txt). */
+  onFile?(file: File): void;
 }
+
+/** The dataset files the server reads (the CLI's loaders). */
+export const DATASET_FILES = ".jsonl,.csv,.txt";
 
 /** Case-insensitive match of every whitespace-separated word of `query` anywhere in the row. */
 export function matchesQuery(d: Datapoint, query: string): boolean {
@@ -25,6 +30,7 @@ export class ExamplesTable {
   private readonly search: HTMLInputElement;
   private readonly datasetSelect: HTMLSelectElement;
   private readonly count: HTMLElement;
+  private readonly note = h("p", { class: "pl-muted pl-small pl-examples-note", attrs: { "aria-live": "polite" } });
   private readonly tbody: HTMLTableSectionElement;
   private readonly scroller: HTMLElement;
   private all: Datapoint[] = [];
@@ -58,10 +64,29 @@ export class ExamplesTable {
       this.tbody,
     );
     this.scroller = h("div", { class: "pl-table-scroll" }, table);
+    const fileInput = h("input", {
+      class: "pl-sr-only",
+      attrs: { type: "file", accept: DATASET_FILES, "aria-label": "Dataset file to add", tabindex: "-1" },
+      on: {
+        change: () => {
+          const file = fileInput.files?.[0];
+          if (file) cb.onFile?.(file);
+          fileInput.value = ""; // the same file again is a new choice
+        },
+      },
+    });
+    const addFile = cb.onFile
+      ? h(
+          "button",
+          { class: "pl-btn pl-btn-small", attrs: { type: "button", title: "Add the rows of a .jsonl, .csv or .txt file as your datapoints (or drop the file on this table)" }, on: { click: () => fileInput.click() } },
+          "Add a file…",
+        )
+      : null;
     this.el = h(
       "section",
       { class: "pl-card pl-examples", attrs: { "aria-label": "Examples" } },
-      h("div", { class: "pl-card-head" }, h("h2", null, "Examples"), this.count),
+      h("div", { class: "pl-card-head" }, h("h2", null, "Examples"), h("div", { class: "pl-row pl-gap-s" }, this.count, addFile, cb.onFile ? fileInput : null)),
+      this.note,
       h(
         "div",
         { class: "pl-row pl-filters" },
@@ -72,6 +97,25 @@ export class ExamplesTable {
       ),
       this.scroller,
     );
+    if (cb.onFile) {
+      const onFile = cb.onFile;
+      const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes("Files");
+      this.el.addEventListener("dragover", (e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        this.el.classList.add("pl-drop");
+      });
+      this.el.addEventListener("dragleave", (e) => {
+        if (e.target === this.el) this.el.classList.remove("pl-drop");
+      });
+      this.el.addEventListener("drop", (e) => {
+        this.el.classList.remove("pl-drop");
+        const file = e.dataTransfer?.files?.[0];
+        if (!file) return;
+        e.preventDefault();
+        onFile(file);
+      });
+    }
   }
 
   setData(examples: Datapoint[], datasetNames: string[]): void {
@@ -84,6 +128,11 @@ export class ExamplesTable {
       this.datasetSelect.value = names.includes(current) ? current : "";
     }
     this.refresh();
+  }
+
+  /** A line under the heading (e.g. what a file added); empty hides it. */
+  say(text: string): void {
+    this.note.textContent = text;
   }
 
   setDataset(name: string): void {

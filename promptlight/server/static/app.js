@@ -134,6 +134,13 @@ var Api = class {
 	datapoint(id) {
 		return this.request("GET", `/api/datapoints/${encodeURIComponent(id)}`);
 	}
+	/** Add a dataset file's rows as datapoints (read by the server's loaders, all rows or none). */
+	uploadDataset(filename, content) {
+		return this.request("POST", "/api/datasets", {
+			filename,
+			content
+		}, `Adding ${filename}`);
+	}
 	createDatapoint(d) {
 		return this.request("POST", "/api/datapoints", d);
 	}
@@ -2350,6 +2357,29 @@ async function addDatapoint(ctx, f, compareIt) {
 		ctx.showBanner(`Could not add the datapoint: ${errorMessage(err)}`, "add");
 	}
 }
+/**
+* Add a dataset file's rows as datapoints: the server reads it with the CLI's loaders and
+* stores every row or none; the table then shows that dataset with its first row selected.
+*/
+async function uploadDataset(ctx, file) {
+	let content;
+	try {
+		content = new TextDecoder("utf-8", { fatal: true }).decode(await file.arrayBuffer());
+	} catch {
+		ctx.showBanner(`${file.name} is not UTF-8 text: save it as UTF-8 and add it again.`, "upload");
+		return;
+	}
+	try {
+		const added = await ctx.api.uploadDataset(file.name, content);
+		await loadExamples(ctx);
+		ctx.examplesView.setDataset(added.dataset);
+		ctx.examplesView.say(`Added ${added.added} row${added.added === 1 ? "" : "s"} from ${file.name} as the dataset “${added.dataset}”.`);
+		ctx.showBanner(null, "upload");
+		if (added.ids[0]) await select(ctx, added.ids[0]);
+	} catch (err) {
+		ctx.showBanner(`Could not add ${file.name}: ${errorMessage(err)}`, "upload");
+	}
+}
 async function deleteDatapoint(ctx, id) {
 	const { store } = ctx;
 	try {
@@ -3600,6 +3630,8 @@ var Editor = class {
 * filter. Keyboard: arrow keys / Home / End move the selection, Enter or Space selects,
 * C opens the focused row in the compare pane.
 */
+/** The dataset files the server reads (the CLI's loaders). */
+var DATASET_FILES = ".jsonl,.csv,.txt";
 /** Case-insensitive match of every whitespace-separated word of `query` anywhere in the row. */
 function matchesQuery(d, query) {
 	const words = query.toLowerCase().split(/\s+/).filter(Boolean);
@@ -3613,6 +3645,10 @@ var ExamplesTable = class {
 	search;
 	datasetSelect;
 	count;
+	note = h("p", {
+		class: "pl-muted pl-small pl-examples-note",
+		attrs: { "aria-live": "polite" }
+	});
 	tbody;
 	scroller;
 	all = [];
@@ -3652,16 +3688,57 @@ var ExamplesTable = class {
 			attrs: { "aria-label": "Examples. Arrow keys move, Enter selects, C compares." }
 		}, h("thead", null, h("tr", null, h("th", { attrs: { scope: "col" } }, "Dataset"), h("th", { attrs: { scope: "col" } }, "Source"), h("th", { attrs: { scope: "col" } }, "Prompt"), h("th", { attrs: { scope: "col" } }, "Target"))), this.tbody);
 		this.scroller = h("div", { class: "pl-table-scroll" }, table);
+		const fileInput = h("input", {
+			class: "pl-sr-only",
+			attrs: {
+				type: "file",
+				accept: DATASET_FILES,
+				"aria-label": "Dataset file to add",
+				tabindex: "-1"
+			},
+			on: { change: () => {
+				const file = fileInput.files?.[0];
+				if (file) cb.onFile?.(file);
+				fileInput.value = "";
+			} }
+		});
+		const addFile = cb.onFile ? h("button", {
+			class: "pl-btn pl-btn-small",
+			attrs: {
+				type: "button",
+				title: "Add the rows of a .jsonl, .csv or .txt file as your datapoints (or drop the file on this table)"
+			},
+			on: { click: () => fileInput.click() }
+		}, "Add a file…") : null;
 		this.el = h("section", {
 			class: "pl-card pl-examples",
 			attrs: { "aria-label": "Examples" }
-		}, h("div", { class: "pl-card-head" }, h("h2", null, "Examples"), this.count), h("div", { class: "pl-row pl-filters" }, h("label", {
+		}, h("div", { class: "pl-card-head" }, h("h2", null, "Examples"), h("div", { class: "pl-row pl-gap-s" }, this.count, addFile, cb.onFile ? fileInput : null)), this.note, h("div", { class: "pl-row pl-filters" }, h("label", {
 			class: "pl-sr-only",
 			attrs: { for: searchId }
 		}, "Search examples"), this.search, h("label", {
 			class: "pl-sr-only",
 			attrs: { for: dsId }
 		}, "Dataset"), this.datasetSelect), this.scroller);
+		if (cb.onFile) {
+			const onFile = cb.onFile;
+			const hasFiles = (e) => Array.from(e.dataTransfer?.types ?? []).includes("Files");
+			this.el.addEventListener("dragover", (e) => {
+				if (!hasFiles(e)) return;
+				e.preventDefault();
+				this.el.classList.add("pl-drop");
+			});
+			this.el.addEventListener("dragleave", (e) => {
+				if (e.target === this.el) this.el.classList.remove("pl-drop");
+			});
+			this.el.addEventListener("drop", (e) => {
+				this.el.classList.remove("pl-drop");
+				const file = e.dataTransfer?.files?.[0];
+				if (!file) return;
+				e.preventDefault();
+				onFile(file);
+			});
+		}
 	}
 	setData(examples, datasetNames) {
 		this.all = examples;
@@ -3673,6 +3750,10 @@ var ExamplesTable = class {
 			this.datasetSelect.value = names.includes(current) ? current : "";
 		}
 		this.refresh();
+	}
+	/** A line under the heading (e.g. what a file added); empty hides it. */
+	say(text) {
+		this.note.textContent = text;
 	}
 	setDataset(name) {
 		if (this.datasetNames.includes(name)) {
@@ -4557,7 +4638,8 @@ var App = class {
 			cleanups: [],
 			examplesView: new ExamplesTable({
 				onSelect: (id) => void select(ctx, id),
-				onCompare: (id) => void compare(ctx, id)
+				onCompare: (id) => void compare(ctx, id),
+				onFile: (file) => void uploadDataset(ctx, file)
 			}),
 			editor: new Editor({
 				onSave: (id, f) => void saveDatapoint(ctx, id, f),
