@@ -13,6 +13,7 @@ import type {
   GenerationSettings,
   Health,
   MethodInfo,
+  ModelFile,
   ModelInfo,
   CallProgress,
   NewDatapoint,
@@ -179,6 +180,14 @@ export class Api {
   }
   models(): Promise<ModelInfo[]> {
     return this.request("GET", "/api/models");
+  }
+  /** What the server may load on request (`serve --model-dirs`). */
+  modelFiles(): Promise<{ dirs: string[]; files: ModelFile[] }> {
+    return this.request("GET", "/api/model-files");
+  }
+  /** Load the listed model `id` (the answer's `state` is "loading"; /api/health says when it is ready). */
+  addModel(id: string): Promise<ModelInfo> {
+    return this.request("POST", "/api/models", { file: id }, `Loading ${id}`);
   }
   datasets(): Promise<DatasetInfo[]> {
     return this.request("GET", "/api/datasets");

@@ -12,7 +12,7 @@ import { Api } from "./api";
 import { invalidateAll } from "./actions/calls";
 import { compare, select } from "./actions/compare";
 import { addDatapoint, deleteDatapoint, saveDatapoint, uploadDataset } from "./actions/datapoints";
-import { applyView, loadExamples, loadMeta, refreshHealth } from "./actions/view";
+import { applyView, loadExamples, loadMeta, loadModelFile, refreshHealth } from "./actions/view";
 import type { AppContext, BannerTopic, MountOptions } from "./context";
 import { h, replace } from "./dom";
 import { PANELS, type Panel } from "./panels";
@@ -92,6 +92,7 @@ export class App implements AppHandle {
         void refreshHealth(ctx);
       },
       toggleRuns: () => this.showRuns(this.runs.el.hidden),
+      loadModelFile: (id) => void loadModelFile(ctx, id),
     });
     this.runs = new RunsView(api, () => this.showRuns(false));
     this.runs.el.hidden = true;

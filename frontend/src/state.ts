@@ -6,7 +6,7 @@
  */
 import { isRegexGranularity, REGEX_PREFIX } from "./aggregate";
 import type { Activity } from "./api";
-import { BASE_GRANULARITIES, DEFAULT_GENERATION, FALLBACK_METHODS, promptMessages, type Datapoint, type GenerationSettings, type MethodInfo, type PromptInput, type SalienceRequest, type SalienceResult } from "./types";
+import { BASE_GRANULARITIES, DEFAULT_GENERATION, FALLBACK_METHODS, promptMessages, type Datapoint, type GenerationSettings, type MethodInfo, type ModelFile, type PromptInput, type SalienceRequest, type SalienceResult } from "./types";
 import { emptyPane, explainedText, type PaneState } from "./ui/pane";
 import type { ExplainSource, OptionValue, ViewState } from "./viewstate";
 
@@ -14,6 +14,9 @@ export type Side = "A" | "B";
 
 export class Store {
   models: string[] = [];
+  /** Models the server may load on request (`--model-dirs`), and those folders' names. */
+  modelFiles: ModelFile[] = [];
+  modelDirs: string[] = [];
   model = "";
   datasets: string[] = [];
   examples: Datapoint[] = [];

@@ -285,6 +285,15 @@ export interface ModelInfo {
   chat_template?: boolean | null;
 }
 
+/** A model under `serve --model-dirs` that can be loaded on request (`GET /api/model-files`). */
+export interface ModelFile {
+  id: string;
+  kind: "folder" | "gguf";
+  name: string;
+  /** The name it is loaded under, or null. */
+  loaded_as: string | null;
+}
+
 export interface DatasetInfo {
   name: string;
   spec: string;

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ def create_app(
     model_loader: Callable[[str], Any] | None = None,
     token_cors: bool = False,
     runs: str | os.PathLike[str] | None = None,
+    model_dirs: Sequence[str | os.PathLike[str]] = (),
 ) -> FastAPI:
     """The promptlight web app.
 
@@ -70,6 +71,8 @@ def create_app(
     ``Authorization: Bearer`` header, from any origin (the notebook widget, whose page origin is
     not known in advance; see guard.py). Needs ``settings.token``. ``runs``: a folder of batch
     run folders (``promptlight batch --out``) shown read-only under ``/api/runs``.
+    ``model_dirs``: folders whose model folders and ``.gguf`` files a client may load
+    (``GET /api/model-files``, ``POST /api/models``); nothing outside them.
 
     Raises ``ValueError`` for a wiring mistake (no models, a reserved dataset name, a
     non-loopback host without a token) and ``StoreError`` for an unusable database file.
@@ -85,6 +88,9 @@ def create_app(
     if token_cors and not settings.token:
         raise ValueError("token_cors=True needs an access token (settings.token): the token is what lets a page in.")
     check_dataset_names(list(datasets))
+    from promptlight.server.model_files import check_model_dirs
+
+    dirs = check_model_dirs(model_dirs)
     runs_catalog = None
     if runs is not None:
         from promptlight.runs.views import RunsCatalog
@@ -104,8 +110,21 @@ def create_app(
         )
         for name, spec in models.items()
     }
+
+    def new_worker(name: str, spec: str) -> ModelWorker:
+        worker = ModelWorker(
+            name, spec, queue_size=settings.queue_size, loader=_loader_for(spec, model_loader, settings)
+        )
+        worker.start()
+        return worker
+
     state = AppState(
-        settings=settings, store=store, catalog=Catalog(loaded, store, specs=_dataset_specs(datasets)), workers=workers
+        settings=settings,
+        store=store,
+        catalog=Catalog(loaded, store, specs=_dataset_specs(datasets)),
+        workers=workers,
+        model_dirs=dirs,
+        new_worker=new_worker,
     )
 
     @contextlib.asynccontextmanager
@@ -115,7 +134,7 @@ def create_app(
         try:
             yield
         finally:
-            for worker in workers.values():
+            for worker in state.workers.values():  # with any loaded on request since
                 worker.stop()
             store.close()
 

@@ -14,9 +14,11 @@ import dataclasses
 import logging
 import math
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -44,6 +46,12 @@ class AppState:
     workers: dict[str, ModelWorker]
     #: Model calls by id (``X-Promptlight-Call``), for progress and cancelling; finished ones age out.
     calls: dict[str, CallHandle] = dataclasses.field(default_factory=dict)
+    #: ``--model-dirs``: folders whose models a client may load (``POST /api/models``).
+    model_dirs: list[Path] = dataclasses.field(default_factory=list)
+    #: ``(name, spec) -> a started worker``: how create_app loads a model; None = none can be added.
+    new_worker: Callable[[str, str], ModelWorker] | None = None
+    #: Held while a model is added: ``workers`` is replaced (copy, then swap), never changed in place.
+    adding: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
 
 #: How a client names its call: ``X-Promptlight-Call: <id>``.
@@ -143,6 +151,60 @@ def granularities() -> list[str]:
 @router.get("/models", response_model=list[schemas.ModelOut], summary="The models this server was started with")
 def models(state: AppState = State) -> list[dict[str, Any]]:
     return [w.describe() for w in state.workers.values()]
+
+
+@router.get(
+    "/model-files", response_model=schemas.ModelFilesOut, summary="Models under --model-dirs that can be loaded"
+)
+def model_files(state: AppState = State) -> dict[str, Any]:
+    from promptlight.server.model_files import find_model_files
+
+    loaded = {w.spec: name for name, w in state.workers.items()}
+    return {
+        "dirs": [d.name for d in state.model_dirs],
+        "files": [
+            {"id": m.id, "kind": m.kind, "name": m.name, "loaded_as": loaded.get(str(m.path))}
+            for m in find_model_files(state.model_dirs)
+        ],
+    }
+
+
+@router.post(
+    "/models",
+    status_code=201,
+    response_model=schemas.ModelOut,
+    summary="Load a model listed by /api/model-files (200 if it is loaded already)",
+    responses={200: {"model": schemas.ModelOut, "description": "the model was already loaded under this name"}},
+)
+def add_model(body: schemas.ModelAdd, state: AppState = State) -> Any:
+    from promptlight.server.model_files import model_file
+
+    if not state.model_dirs or state.new_worker is None:
+        raise ApiError(
+            404, "not_found", "This server loads no models on request; start it with --model-dirs DIR.", field="file"
+        )
+    found = model_file(state.model_dirs, body.file)
+    if found is None:
+        raise ApiError(
+            404,
+            "not_found",
+            f"No model {body.file!r} under --model-dirs ({', '.join(d.name for d in state.model_dirs)}); "
+            "GET /api/model-files lists the ones there are.",
+            field="file",
+        )
+    spec = str(found.path)
+    with state.adding:
+        for worker in state.workers.values():
+            if worker.spec == spec:
+                return JSONResponse(worker.describe(), status_code=200)
+        name, n = found.name, 1
+        while name in state.workers:
+            n += 1
+            name = f"{found.name}-{n}"
+        worker = state.new_worker(name, spec)
+        state.workers = {**state.workers, name: worker}
+    log.info("loading model %s from %s on request", name, spec)
+    return worker.describe()
 
 
 @router.get("/datasets", response_model=list[schemas.DatasetOut], summary="Datasets, with their row counts")

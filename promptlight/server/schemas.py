@@ -317,6 +317,24 @@ class ModelOut(BaseModel):
     chat_template: bool | None = Field(None, description="whether the model can read messages (has a chat template)")
 
 
+class ModelFileOut(BaseModel):
+    id: str = Field(description="what POST /api/models takes: the --model-dirs folder's name, then the path inside it")
+    kind: Literal["folder", "gguf"]
+    name: str = Field(description="the model's name once loaded (a suffix -2, -3 if taken)")
+    loaded_as: str | None = Field(description="the name it is loaded under, or null")
+
+
+class ModelFilesOut(BaseModel):
+    dirs: list[str] = Field(description="the --model-dirs folders' names (empty: none)")
+    files: list[ModelFileOut]
+
+
+class ModelAdd(StrictBody):
+    file: Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_utf8)] = Field(
+        description="an id from GET /api/model-files"
+    )
+
+
 class DatasetOut(BaseModel):
     name: str
     spec: str | None = Field(description="null for a dataset that holds only your datapoints")

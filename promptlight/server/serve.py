@@ -38,6 +38,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         f"NAME: names it (default: {' '.join(DEFAULT_DATASETS)})",
     )
     parser.add_argument(
+        "--model-dirs",
+        metavar="DIR",
+        nargs="+",
+        default=[],
+        help="folders of model folders and .gguf files the web app may load on request (never other paths)",
+    )
+    parser.add_argument(
         "--runs",
         metavar="DIR",
         default=None,
@@ -131,7 +138,13 @@ def run_serve(args: argparse.Namespace) -> int:
     from promptlight.store import StoreError
 
     try:
-        app = create_app(models=models, datasets=datasets, settings=settings, runs=getattr(args, "runs", None))
+        app = create_app(
+            models=models,
+            datasets=datasets,
+            settings=settings,
+            runs=getattr(args, "runs", None),
+            model_dirs=getattr(args, "model_dirs", None) or (),
+        )
     except (DatasetError, StoreError, ValueError, TypeError) as exc:
         return _fail(str(exc))
 

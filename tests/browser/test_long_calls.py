@@ -1,6 +1,7 @@
-"""Long model calls in the browser: the last click wins (a cached answer replaces a call still
-running, which stops on the server), a pane that is computing says so instead of asking for a
-run, and a model switch during a call says what happened to it.
+"""Long model calls and model choice in the browser: the last click wins (a cached answer
+replaces a call still running, which stops on the server), a pane that is computing says so
+instead of asking for a run, a model switch during a call says what happened to it, and a
+model under ``--model-dirs`` loads from the picker.
 
 Integrated gradients with 1000 path points, one per forward pass, takes about 10 s on the
 tiny model here: long enough to act while it runs.
@@ -22,8 +23,13 @@ SLOW_IG = (("steps", "1000"), ("batch size", "1"))
 
 
 @pytest.fixture(scope="module")
-def server(start_server):
-    server = start_server("long-calls", models=["tiny", "second:tiny"], extra=["--max-ig-steps", "1000"])
+def server(start_server, tmp_path_factory):
+    from promptlight.models.tiny import build_tiny
+
+    shelf = tmp_path_factory.mktemp("models") / "shelf"
+    build_tiny(shelf / "tiny-b")  # a model folder the app may load on request
+    extra = ["--max-ig-steps", "1000", "--model-dirs", str(shelf)]
+    server = start_server("long-calls", models=["tiny", "second:tiny"], extra=extra)
     yield server
     server.stop()
 
@@ -131,4 +137,25 @@ def test_generate_on_a_row_without_a_target_shows_the_output_to_explain(server, 
     expect(app.radio("What to explain", "Model output")).to_have_attribute("aria-checked", "true")
     expect(app.button("Explain")).to_be_enabled()
     assert app.explained_text() != ""
+    assert ui.errors == []
+
+
+def test_a_model_under_model_dirs_loads_from_the_picker_and_answers(server, ui):
+    app = PromptlightPage(ui.page)
+    app.open(server.url)
+    picker = ui.page.get_by_role("combobox", name="Model", exact=True)
+    expect(picker.locator("optgroup")).to_have_attribute("label", "Load from shelf")
+    expect(picker.locator("optgroup option")).to_have_text(["shelf/tiny-b (folder)"])
+    with ui.page.expect_response(lambda r: r.url.endswith("/api/models") and r.request.method == "POST") as added:
+        picker.select_option("file:shelf/tiny-b")
+    assert added.value.status == 201 and added.value.json()["name"] == "tiny-b"
+    expect(ui.page.locator(".pl-model-state")).to_have_text("● ready", timeout=60_000)
+    expect(picker).to_have_value("tiny-b")
+    expect(picker.locator("optgroup")).to_have_count(0)  # loaded: listed among the models now
+    app.select("math-cot-4")
+    with app.expect_call("salience") as call:
+        app.button("Explain").click()
+    assert call.value.request.post_data_json["model"] == "tiny-b"
+    app.wait_idle()
+    expect(app.pane().locator(".pl-summary-head")).to_contain_text("grad_l2")
     assert ui.errors == []

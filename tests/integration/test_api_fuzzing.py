@@ -34,6 +34,8 @@ OPERATIONS = [
     ("GET", "/api/methods"),
     ("GET", "/api/granularities"),
     ("GET", "/api/models"),
+    ("POST", "/api/models"),
+    ("GET", "/api/model-files"),
     ("GET", "/api/datasets"),
     ("POST", "/api/datasets"),
     ("GET", "/api/examples"),

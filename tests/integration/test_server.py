@@ -784,3 +784,73 @@ def test_a_bad_file_is_refused_naming_its_line_and_nothing_is_stored(client):
     error = assert_envelope(client.post("/api/datasets", json={"filename": "a:b.txt", "content": "x"}), 422, "invalid_request", "dataset")
     assert "'a:b'" in error["message"]
     assert_envelope(client.post("/api/datasets", json={"filename": "empty.csv", "content": ""}), 422, "invalid_request", "content")
+
+
+# --- loading a model from --model-dirs -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """A --model-dirs folder: a tiny model folder two levels down, a broken .gguf, a link out, a plain folder."""
+    from promptlight.models.tiny import build_tiny
+
+    root = tmp_path_factory.mktemp("shelf") / "shelf"
+    build_tiny(root / "minis" / "tiny-a")
+    (root / "minis" / "broken.gguf").write_bytes(b"not a gguf file")
+    (root / "notes").mkdir()
+    (root / "notes" / "readme.txt").write_text("no models here")
+    outside = tmp_path_factory.mktemp("elsewhere")
+    build_tiny(outside / "secret-model")
+    (root / "linked").symlink_to(outside / "secret-model")
+    return root
+
+
+def test_the_models_under_model_dirs_are_listed_and_nothing_else(make_client, model_dir):
+    client = make_client(model_dirs=[model_dir])
+    listing = client.get("/api/model-files").json()
+    assert listing["dirs"] == ["shelf"]
+    assert [(f["id"], f["kind"], f["name"], f["loaded_as"]) for f in listing["files"]] == [
+        ("shelf/minis/broken.gguf", "gguf", "broken", None),
+        ("shelf/minis/tiny-a", "folder", "tiny-a", None),
+    ]  # the link out of the folder is not offered
+    plain = make_client(db_path=model_dir.parent / "plain.db")
+    assert plain.get("/api/model-files").json() == {"dirs": [], "files": []}
+    error = assert_envelope(plain.post("/api/models", json={"file": "shelf/minis/tiny-a"}), 404, "not_found", "file")
+    assert "--model-dirs" in error["message"]
+
+
+def test_a_listed_model_loads_on_request_and_explains_like_the_same_model_given_at_start(make_client, model_dir):
+    client = make_client(model_dirs=[model_dir])
+    added = client.post("/api/models", json={"file": "shelf/minis/tiny-a"})
+    assert added.status_code == 201, added.text
+    assert added.json()["name"] == "tiny-a"
+    models = wait_loaded(client)
+    assert models["tiny-a"]["state"] == "loaded", models
+    assert [m["name"] for m in client.get("/api/models").json()] == ["tiny", "tiny-a"]
+    again = client.post("/api/models", json={"file": "shelf/minis/tiny-a"})
+    assert again.status_code == 200 and again.json()["name"] == "tiny-a"  # not loaded twice
+    assert client.get("/api/model-files").json()["files"][1]["loaded_as"] == "tiny-a"
+    body = {"prompt": "Dislikes: eggs.\nDish: quiche.", "target": " Avoid it.", "method": "grad_l2"}
+    on_request = client.post("/api/salience", json={**body, "model": "tiny-a"}).json()
+    at_start = client.post("/api/salience", json={**body, "model": "tiny"}).json()  # the same weights, built alike
+    assert on_request["objective_value"] == pytest.approx(at_start["objective_value"], rel=1e-5)
+    # A file that is not a model: its worker reports the error; the server carries on.
+    assert client.post("/api/models", json={"file": "shelf/minis/broken.gguf"}).status_code == 201
+    broken = wait_loaded(client)["broken"]
+    assert broken["state"] == "error" and broken["error"], broken
+    assert client.get("/api/health").status_code == 200
+
+
+@pytest.mark.parametrize("file", ["shelf/linked", "../elsewhere", "shelf/../../etc/passwd", "/etc/passwd", "shelf/notes"])
+def test_anything_but_a_listed_id_is_refused(make_client, model_dir, file):
+    client = make_client(model_dirs=[model_dir])
+    error = assert_envelope(client.post("/api/models", json={"file": file}), 404, "not_found", "file")
+    assert "GET /api/model-files" in error["message"]
+    assert [m["name"] for m in client.get("/api/models").json()] == ["tiny"]
+
+
+def test_model_dirs_must_be_folders(tmp_path):
+    from promptlight.server.app import create_app
+
+    with pytest.raises(ValueError, match="is not a folder"):
+        create_app(models={"tiny": "tiny"}, datasets={}, db_path=tmp_path / "x.db", model_dirs=[tmp_path / "missing"])

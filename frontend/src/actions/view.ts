@@ -11,10 +11,42 @@ import type { ExplainSource, InitialView, OptionValue, ViewState } from "../view
 import { explain, generate, invalidateAll, markStale, rerunWhereNeeded, restoreCached } from "./calls";
 import { alignB, compare, followA, select } from "./compare";
 
+/** The models the server has, and those it may load on request; the header's picker shows both. */
+export async function refreshModels(ctx: AppContext): Promise<void> {
+  const { store, api } = ctx;
+  const [models, files] = await Promise.allSettled([api.models(), api.modelFiles()]);
+  if (models.status === "fulfilled") {
+    store.models = models.value.map((m) => m.name);
+    store.chatModels = models.value.filter((m) => m.chat_template).map((m) => m.name);
+    if (!store.model || !store.models.includes(store.model)) store.model = store.models[0] ?? "";
+    ctx.showBanner(null, "models");
+  } else {
+    ctx.showBanner(`Could not load the models: ${errorMessage(models.reason)}`, "models");
+  }
+  if (files.status === "fulfilled") {
+    store.modelDirs = files.value.dirs;
+    store.modelFiles = files.value.files;
+  }
+}
+
+/** Load model file `id` (from `--model-dirs`) on the server and switch to it; it answers once loaded. */
+export async function loadModelFile(ctx: AppContext, id: string): Promise<void> {
+  try {
+    const added = await ctx.api.addModel(id);
+    await refreshModels(ctx);
+    ctx.store.model = added.name;
+    invalidateAll(ctx, `The model changed to ${added.name}`);
+    void refreshHealth(ctx);
+  } catch (err) {
+    ctx.showBanner(`Could not load ${id}: ${errorMessage(err)}`, "models");
+  }
+  ctx.renderControls();
+}
+
 export async function loadMeta(ctx: AppContext): Promise<void> {
   const { store, api } = ctx;
-  const [models, datasets, methods, grans, settings] = await Promise.allSettled([
-    api.models(),
+  const [, datasets, methods, grans, settings] = await Promise.allSettled([
+    refreshModels(ctx),
     api.datasets(),
     api.methods(),
     api.granularities(),
@@ -23,14 +55,6 @@ export async function loadMeta(ctx: AppContext): Promise<void> {
   if (settings.status === "fulfilled") {
     const cap = settings.value.settings.find((row) => row.name === "max_new_tokens")?.value;
     if (typeof cap === "number" && cap >= 1) store.maxNewTokens = cap;
-  }
-  if (models.status === "fulfilled") {
-    store.models = models.value.map((m) => m.name);
-    store.chatModels = models.value.filter((m) => m.chat_template).map((m) => m.name);
-    if (!store.model || !store.models.includes(store.model)) store.model = store.models[0] ?? "";
-    ctx.showBanner(null, "models");
-  } else {
-    ctx.showBanner(`Could not load the models: ${errorMessage(models.reason)}`, "models");
   }
   if (datasets.status === "fulfilled") store.datasets = datasets.value.map((d) => d.name);
   if (methods.status === "fulfilled" && Array.isArray(methods.value) && methods.value.length) {
@@ -65,6 +89,11 @@ export async function refreshHealth(ctx: AppContext, attempt = 0): Promise<void>
     else if (!m.loaded) store.modelStatus = "loading…";
     else store.modelStatus = m.busy ? `busy${m.queued ? `, ${m.queued} queued` : ""}` : "ready";
     ctx.renderStatus();
+    if (m && attempt > 0 && (m.loaded || m.error)) {
+      // It finished loading while watched: what it can do (a chat template) is known now.
+      await refreshModels(ctx);
+      ctx.renderControls();
+    }
     if (m && !m.loaded && !m.error && attempt < 200) {
       const t = window.setTimeout(() => void refreshHealth(ctx, attempt + 1), 3000);
       ctx.cleanups.push(() => window.clearTimeout(t));

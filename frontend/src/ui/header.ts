@@ -6,9 +6,14 @@ import type { Store } from "../state";
 export interface HeaderActions {
   toggleLeft(): void;
   setModel(name: string): void;
+  /** Load a model the server lists under --model-dirs (by its id), then use it. */
+  loadModelFile(id: string): void;
   /** Show or hide the Runs view (batch runs of `serve --runs DIR`). */
   toggleRuns(): void;
 }
+
+/** The picker's value for a model file to load (not a loaded model's name). */
+const FILE_PREFIX = "file:";
 
 export class Header {
   readonly el: HTMLElement;
@@ -23,7 +28,11 @@ export class Header {
 
   constructor(store: Store, actions: HeaderActions) {
     this.store = store;
-    this.modelSelect.addEventListener("change", () => actions.setModel(this.modelSelect.value));
+    this.modelSelect.addEventListener("change", () => {
+      const value = this.modelSelect.value;
+      if (value.startsWith(FILE_PREFIX)) actions.loadModelFile(value.slice(FILE_PREFIX.length));
+      else actions.setModel(value);
+    });
     this.leftToggle = h(
       "button",
       { class: "pl-btn pl-btn-small", attrs: { type: "button", "aria-pressed": "true", title: "Show or hide the examples and the editor" }, on: { click: () => actions.toggleLeft() } },
@@ -49,10 +58,22 @@ export class Header {
 
   renderModels(): void {
     const s = this.store;
-    replace(this.modelSelect, ...(s.models.length ? s.models : [s.model || "—"]).map((m) => h("option", { attrs: { value: m } }, m)));
+    const loadable = s.modelFiles.filter((f) => f.loaded_as === null);
+    replace(
+      this.modelSelect,
+      ...(s.models.length ? s.models : [s.model || "—"]).map((m) => h("option", { attrs: { value: m } }, m)),
+      loadable.length
+        ? h(
+            "optgroup",
+            { attrs: { label: `Load from ${s.modelDirs.join(", ")}` } },
+            ...loadable.map((f) => h("option", { attrs: { value: FILE_PREFIX + f.id, title: `${f.kind === "gguf" ? ".gguf file" : "model folder"} ${f.id}` } }, `${f.id} (${f.kind})`)),
+          )
+        : null,
+    );
     this.modelSelect.value = s.model;
-    this.modelSelect.disabled = s.models.length <= 1;
-    this.modelSelect.classList.toggle("pl-select-plain", s.models.length <= 1);
+    const one = s.models.length <= 1 && loadable.length === 0;
+    this.modelSelect.disabled = one;
+    this.modelSelect.classList.toggle("pl-select-plain", one);
   }
 
   onActivity(running: Activity[]): void {

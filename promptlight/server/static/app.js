@@ -124,6 +124,14 @@ var Api = class {
 	models() {
 		return this.request("GET", "/api/models");
 	}
+	/** What the server may load on request (`serve --model-dirs`). */
+	modelFiles() {
+		return this.request("GET", "/api/model-files");
+	}
+	/** Load the listed model `id` (the answer's `state` is "loading"; /api/health says when it is ready). */
+	addModel(id) {
+		return this.request("POST", "/api/models", { file: id }, `Loading ${id}`);
+	}
 	datasets() {
 		return this.request("GET", "/api/datasets");
 	}
@@ -2144,10 +2152,38 @@ function editedName(source, taken) {
 * Loading what the server offers, applying a view (from the URL or the notebook), and the
 * toolbar's choices: what to explain, the method and its options, the granularity.
 */
+/** The models the server has, and those it may load on request; the header's picker shows both. */
+async function refreshModels(ctx) {
+	const { store, api } = ctx;
+	const [models, files] = await Promise.allSettled([api.models(), api.modelFiles()]);
+	if (models.status === "fulfilled") {
+		store.models = models.value.map((m) => m.name);
+		store.chatModels = models.value.filter((m) => m.chat_template).map((m) => m.name);
+		if (!store.model || !store.models.includes(store.model)) store.model = store.models[0] ?? "";
+		ctx.showBanner(null, "models");
+	} else ctx.showBanner(`Could not load the models: ${errorMessage(models.reason)}`, "models");
+	if (files.status === "fulfilled") {
+		store.modelDirs = files.value.dirs;
+		store.modelFiles = files.value.files;
+	}
+}
+/** Load model file `id` (from `--model-dirs`) on the server and switch to it; it answers once loaded. */
+async function loadModelFile(ctx, id) {
+	try {
+		const added = await ctx.api.addModel(id);
+		await refreshModels(ctx);
+		ctx.store.model = added.name;
+		invalidateAll(ctx, `The model changed to ${added.name}`);
+		refreshHealth(ctx);
+	} catch (err) {
+		ctx.showBanner(`Could not load ${id}: ${errorMessage(err)}`, "models");
+	}
+	ctx.renderControls();
+}
 async function loadMeta(ctx) {
 	const { store, api } = ctx;
-	const [models, datasets, methods, grans, settings] = await Promise.allSettled([
-		api.models(),
+	const [, datasets, methods, grans, settings] = await Promise.allSettled([
+		refreshModels(ctx),
 		api.datasets(),
 		api.methods(),
 		api.granularities(),
@@ -2157,12 +2193,6 @@ async function loadMeta(ctx) {
 		const cap = settings.value.settings.find((row) => row.name === "max_new_tokens")?.value;
 		if (typeof cap === "number" && cap >= 1) store.maxNewTokens = cap;
 	}
-	if (models.status === "fulfilled") {
-		store.models = models.value.map((m) => m.name);
-		store.chatModels = models.value.filter((m) => m.chat_template).map((m) => m.name);
-		if (!store.model || !store.models.includes(store.model)) store.model = store.models[0] ?? "";
-		ctx.showBanner(null, "models");
-	} else ctx.showBanner(`Could not load the models: ${errorMessage(models.reason)}`, "models");
 	if (datasets.status === "fulfilled") store.datasets = datasets.value.map((d) => d.name);
 	if (methods.status === "fulfilled" && Array.isArray(methods.value) && methods.value.length) {
 		const order = FALLBACK_METHODS.map((m) => m.name);
@@ -2193,6 +2223,10 @@ async function refreshHealth(ctx, attempt = 0) {
 		else if (!m.loaded) store.modelStatus = "loading…";
 		else store.modelStatus = m.busy ? `busy${m.queued ? `, ${m.queued} queued` : ""}` : "ready";
 		ctx.renderStatus();
+		if (m && attempt > 0 && (m.loaded || m.error)) {
+			await refreshModels(ctx);
+			ctx.renderControls();
+		}
 		if (m && !m.loaded && !m.error && attempt < 200) {
 			const t = window.setTimeout(() => void refreshHealth(ctx, attempt + 1), 3e3);
 			ctx.cleanups.push(() => window.clearTimeout(t));
@@ -3220,6 +3254,9 @@ var PANELS = [
 */
 var Store = class {
 	models = [];
+	/** Models the server may load on request (`--model-dirs`), and those folders' names. */
+	modelFiles = [];
+	modelDirs = [];
 	model = "";
 	datasets = [];
 	examples = [];
@@ -3888,6 +3925,8 @@ var ExamplesTable = class {
 	}
 };
 // src/ui/header.ts
+/** The picker's value for a model file to load (not a loaded model's name). */
+var FILE_PREFIX = "file:";
 var Header = class {
 	el;
 	leftToggle;
@@ -3906,7 +3945,11 @@ var Header = class {
 	tick;
 	constructor(store, actions) {
 		this.store = store;
-		this.modelSelect.addEventListener("change", () => actions.setModel(this.modelSelect.value));
+		this.modelSelect.addEventListener("change", () => {
+			const value = this.modelSelect.value;
+			if (value.startsWith(FILE_PREFIX)) actions.loadModelFile(value.slice(5));
+			else actions.setModel(value);
+		});
 		this.leftToggle = h("button", {
 			class: "pl-btn pl-btn-small",
 			attrs: {
@@ -3933,10 +3976,15 @@ var Header = class {
 	}
 	renderModels() {
 		const s = this.store;
-		replace(this.modelSelect, ...(s.models.length ? s.models : [s.model || "—"]).map((m) => h("option", { attrs: { value: m } }, m)));
+		const loadable = s.modelFiles.filter((f) => f.loaded_as === null);
+		replace(this.modelSelect, ...(s.models.length ? s.models : [s.model || "—"]).map((m) => h("option", { attrs: { value: m } }, m)), loadable.length ? h("optgroup", { attrs: { label: `Load from ${s.modelDirs.join(", ")}` } }, ...loadable.map((f) => h("option", { attrs: {
+			value: FILE_PREFIX + f.id,
+			title: `${f.kind === "gguf" ? ".gguf file" : "model folder"} ${f.id}`
+		} }, `${f.id} (${f.kind})`))) : null);
 		this.modelSelect.value = s.model;
-		this.modelSelect.disabled = s.models.length <= 1;
-		this.modelSelect.classList.toggle("pl-select-plain", s.models.length <= 1);
+		const one = s.models.length <= 1 && loadable.length === 0;
+		this.modelSelect.disabled = one;
+		this.modelSelect.classList.toggle("pl-select-plain", one);
 	}
 	onActivity(running) {
 		this.store.running = running;
@@ -4676,7 +4724,8 @@ var App = class {
 				invalidateAll(ctx, `The model changed to ${name}`);
 				refreshHealth(ctx);
 			},
-			toggleRuns: () => this.showRuns(this.runs.el.hidden)
+			toggleRuns: () => this.showRuns(this.runs.el.hidden),
+			loadModelFile: (id) => void loadModelFile(ctx, id)
 		});
 		this.runs = new RunsView(api, () => this.showRuns(false));
 		this.runs.el.hidden = true;
