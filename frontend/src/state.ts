@@ -6,6 +6,7 @@
  */
 import { isRegexGranularity, REGEX_PREFIX } from "./aggregate";
 import type { Activity } from "./api";
+import { PassRates } from "./estimate";
 import { BASE_GRANULARITIES, DEFAULT_GENERATION, FALLBACK_METHODS, promptMessages, type Datapoint, type GenerationSettings, type MethodInfo, type ModelFile, type PromptInput, type SalienceRequest, type SalienceResult } from "./types";
 import { emptyPane, explainedText, type PaneState } from "./ui/pane";
 import type { ExplainSource, OptionValue, ViewState } from "./viewstate";
@@ -13,6 +14,8 @@ import type { ExplainSource, OptionValue, ViewState } from "./viewstate";
 export type Side = "A" | "B";
 
 export class Store {
+  /** Seconds per pass learned from this session's calls: how auto-run knows a call will be long. */
+  readonly rates = new PassRates();
   models: string[] = [];
   /** Models the server may load on request (`--model-dirs`), and those folders' names. */
   modelFiles: ModelFile[] = [];

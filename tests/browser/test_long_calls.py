@@ -159,3 +159,38 @@ def test_a_model_under_model_dirs_loads_from_the_picker_and_answers(server, ui):
     app.wait_idle()
     expect(app.pane().locator(".pl-summary-head")).to_contain_text("grad_l2")
     assert ui.errors == []
+
+
+def test_an_auto_run_expected_to_be_long_waits_for_the_user_and_says_why(server, ui):
+    app = PromptlightPage(ui.page)
+    app.open(server.url)
+    app.select("headline-2")
+    app.set_method("integrated_gradients")
+    options = ui.page.get_by_role("group", name="Method options")
+    for label, value in SLOW_IG:  # no result yet: nothing auto-runs
+        field = options.get_by_label(label, exact=True)
+        field.fill(value)
+        field.press("Tab")
+    with app.expect_call("salience", timeout=120_000):
+        app.button("Explain").click()  # an explicit click never asks: it runs (about 10 s), and is timed
+    app.wait_idle(timeout=120_000)
+    calls = len(app.salience_calls)
+    app.drag_units(0, 2)  # a new selection: Auto-run would start the same long call
+    confirm = app.pane().locator(".pl-confirm")
+    expect(confirm).to_contain_text("integrated_gradients at words would take about")
+    expect(confirm).to_contain_text("(1000 path steps;")
+    expect(confirm).to_contain_text("when integrated_gradients last ran on this model), so Auto-run waits for you.")
+    assert len(app.salience_calls) == calls, "nothing was sent"
+    expect(app.pane().locator(".pl-busy")).to_be_hidden()
+    ui.shot("waits")
+    # A fast method needs no confirm, and the note goes with the change.
+    app.set_method("grad_l2")
+    expect(confirm).to_be_hidden()
+    app.wait_idle()
+    app.set_method("integrated_gradients")
+    expect(confirm).to_be_visible()
+    confirm.get_by_role("button", name="Run it").click()
+    expect(app.pane().locator(".pl-busy .pl-progress")).to_contain_text("/1000", timeout=15_000)
+    app.pane().locator(".pl-busy").get_by_role("button", name="Cancel").click()
+    _wait_until_idle(server)
+    assert ui.errors == []

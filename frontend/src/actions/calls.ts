@@ -7,7 +7,8 @@ import { ApiError, errorMessage } from "../api";
 import type { AppContext } from "../context";
 import type { Side } from "../state";
 import { cpLength } from "../text";
-import { datasetStop, type Datapoint, type GenerationSettings, type Pair, type SalienceRequest } from "../types";
+import { aboutSeconds, CONFIRM_SECONDS, passesDone, passesPlanned } from "../estimate";
+import { datasetStop, type Datapoint, type GenerationSettings, type Pair, type SalienceRequest, type SalienceResult } from "../types";
 import { alignB, followA, sameSpan } from "./compare";
 
 /** How often a busy pane asks the server how far its call has got. */
@@ -123,15 +124,40 @@ function answeredBy(ctx: AppContext, plain: SalienceRequest, sent: SalienceReque
   return keys;
 }
 
+/**
+ * Why an auto-run of `req` in pane `side` should wait for the user (a sentence), or null: null
+ * unless the call is expected to take over CONFIRM_SECONDS, from what earlier calls took.
+ */
+function longCall(ctx: AppContext, side: Side, req: SalienceRequest): string | null {
+  const { store } = ctx;
+  const defaults = Object.fromEntries((store.methodInfo(req.method)?.options ?? []).map((o) => [o.name, o.default]));
+  const work = passesPlanned(req.method, { ...defaults, ...req.options }, promptSegments(store.panes[side].result, req.granularity));
+  const expected = work && store.rates.estimate(req.model, req.method, work);
+  if (!work || !expected || expected.seconds <= CONFIRM_SECONDS) return null;
+  return (
+    `${req.method} at ${req.granularity} would take ${aboutSeconds(expected.seconds)} here ` +
+    `(${work.passes} ${work.unit}; ${expected.basis}), so Auto-run waits for you.`
+  );
+}
+
+/** How many segments of the prompt `result` has at `granularity` (words when it has none of those). */
+function promptSegments(result: SalienceResult | null, granularity: string): number {
+  if (!result) return 0;
+  const end = result.prompt_span[1];
+  return (result.boundaries[granularity] ?? result.boundaries.words ?? []).filter(([start]) => start < end).length;
+}
+
 /** A result that took less than this is checked for faithfulness at once (about 17 more suffix passes). */
 export const AUTO_CHECK_MS = 3000;
 
 /**
  * Explain pane `side`'s selection. `check`: also run the faithfulness check at the shown
  * granularity (a cached checked result answers a plain request too). A plain result that
- * came back within AUTO_CHECK_MS is checked right after.
+ * came back within AUTO_CHECK_MS is checked right after. `auto`: an auto-run (not a click
+ * on Explain), which waits for the user instead of starting a call expected to take more
+ * than CONFIRM_SECONDS (the pane says how long, and why it thinks so).
  */
-export async function explain(ctx: AppContext, side: Side, { check = false } = {}): Promise<void> {
+export async function explain(ctx: AppContext, side: Side, { check = false, auto = false } = {}): Promise<void> {
   const { store } = ctx;
   const pane = store.panes[side];
   if (!pane.datapoint) return;
@@ -155,11 +181,20 @@ export async function explain(ctx: AppContext, side: Side, { check = false } = {
   if (hit) {
     store.seq[side]++; // an answer still on its way for an older request must not replace this one
     if (pane.callId) void ctx.api.cancelCall(pane.callId).catch(() => undefined); // and its work stops
-    Object.assign(pane, { result: hit, resultStale: null, error: null, note: null, busy: null, callKeys: [] });
+    Object.assign(pane, { result: hit, resultStale: null, error: null, note: null, confirm: null, busy: null, callKeys: [] });
     ctx.renderPanes();
     ctx.syncUrl();
     return;
   }
+  if (auto) {
+    const long = longCall(ctx, side, req);
+    if (long) {
+      pane.confirm = long;
+      ctx.renderPanes();
+      return;
+    }
+  }
+  pane.confirm = null;
   const seq = ++store.seq[side];
   const began = Date.now();
   Object.assign(pane, { busy: check ? "check" : "salience", busySince: began, error: null, note: null, callKeys: answeredBy(ctx, plain ?? req, req) });
@@ -170,6 +205,8 @@ export async function explain(ctx: AppContext, side: Side, { check = false } = {
   try {
     const result = await ctx.api.salience(req, callId);
     store.cache.set(store.cacheKey(req), result);
+    const work = passesDone(result, req.method);
+    if (work && !result.cached && !req.check) store.rates.learn(req.model, req.method, work, (Date.now() - began) / 1000);
     // One gradient pass answers its sibling methods too (they take no options of their own).
     // (Not a checked result: its check ranks this method's scores, not its siblings'.)
     if (!req.check && Object.keys(req.options).length === 0) {
@@ -239,7 +276,7 @@ export function commitSpan(ctx: AppContext, side: Side, span: Pair | null): void
   markStale(ctx, side);
   ctx.renderPanes();
   ctx.syncUrl();
-  if (store.autoRun && pane.datapoint) void explain(ctx, side);
+  if (store.autoRun && pane.datapoint) void explain(ctx, side, { auto: true });
   if (side === "A") followA(ctx);
 }
 
@@ -264,7 +301,7 @@ export function invalidateAll(ctx: AppContext, what: string): void {
       const doing = p.busy === "generate" ? "generating" : p.busy === "check" ? "checking faithfulness" : "computing salience";
       p.note = `${what} while this pane was ${doing}: that call was stopped on the server. Press ${p.busy === "generate" ? "Generate" : "Explain"} to run it again.`;
     }
-    Object.assign(p, { generation: null, busy: null, callId: null, progress: null, callKeys: [] });
+    Object.assign(p, { generation: null, busy: null, callId: null, progress: null, callKeys: [], confirm: null });
     if (store.source === "output") p.span = null; // it selected the old model's output
     if (p.result) p.resultStale = `${what}, so this result is for the old settings.`;
   }
@@ -278,18 +315,19 @@ export function rerunWhereNeeded(ctx: AppContext, { optionsChanged = false } = {
   const { store } = ctx;
   for (const side of store.activeSides()) {
     const p = store.panes[side];
+    p.confirm = null; // what is asked now decides again
     const computing = p.busy === "salience" || p.busy === "check";
     if (!store.autoRun) continue;
     const req = store.request(side);
     if (computing) {
       // The last click wins: a call that no longer answers what is asked is replaced (and stopped).
-      if (req && !(p.callKeys ?? []).includes(store.cacheKey(req))) void explain(ctx, side);
+      if (req && !(p.callKeys ?? []).includes(store.cacheKey(req))) void explain(ctx, side, { auto: true });
       continue;
     }
     if (!p.result) continue;
     const method = store.method;
     const has = p.result.methods[method];
     const perSegOk = !store.isPerSegment(method) || p.result.segment_scores?.[method]?.granularity === store.granularityName();
-    if (!req || !has || !perSegOk || p.resultStale || optionsChanged) void explain(ctx, side);
+    if (!req || !has || !perSegOk || p.resultStale || optionsChanged) void explain(ctx, side, { auto: true });
   }
 }

@@ -39,7 +39,7 @@ export async function compare(ctx: AppContext, id: string | null, span: Pair | n
   if (!store.comparing && ctx.leftVisible()) ctx.setLeftVisible(false, true); // two panes need the width
   store.comparing = true;
   await load(ctx, "B", id, span);
-  if (store.autoRun && store.panes.A.result && !store.panes.B.result) void explain(ctx, "B");
+  if (store.autoRun && store.panes.A.result && !store.panes.B.result) void explain(ctx, "B", { auto: true });
 }
 
 async function load(ctx: AppContext, side: Side, id: string, span: Pair | null): Promise<void> {
@@ -127,7 +127,7 @@ export function followA(ctx: AppContext): void {
   const a = store.panes.A;
   const b = store.panes.B;
   // A generation under way goes on to explain (or not, for a bare Generate) by itself.
-  if (store.autoRun && b.busy !== "generate" && (a.result || b.result) && explainedText(b, store.source) !== null) void explain(ctx, "B");
+  if (store.autoRun && b.busy !== "generate" && (a.result || b.result) && explainedText(b, store.source) !== null) void explain(ctx, "B", { auto: true });
 }
 
 /** The "Follow A" button: drop B's own span. */
@@ -138,5 +138,5 @@ export function followAgain(ctx: AppContext): void {
   const moved = alignB(ctx);
   ctx.renderPanes();
   ctx.syncUrl();
-  if (moved && store.autoRun) void explain(ctx, "B");
+  if (moved && store.autoRun) void explain(ctx, "B", { auto: true });
 }

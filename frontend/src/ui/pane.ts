@@ -29,6 +29,8 @@ export interface PaneState {
   callKeys?: string[];
   /** What happened to this pane's last call when it was not an error (e.g. stopped by a model switch). */
   note?: string | null;
+  /** An auto-run held back because it would be long: what it would cost, until the user runs it. */
+  confirm?: string | null;
   /**
    * Pane B in the compare view: how its span relates to pane A's selection. An alignment =
    * it follows A's (align.ts, and which rule found it); "own" = chosen in B, A's is not
@@ -102,6 +104,7 @@ export class PaneView {
   private readonly buttons = h("div", { class: "pl-row pl-gap-s pl-wrap" });
   private readonly errorBox = h("div", { class: "pl-error", attrs: { role: "alert" } });
   private readonly noteBox = h("div", { class: "pl-note", attrs: { role: "status" } });
+  private readonly confirmBox = h("div", { class: "pl-notice pl-confirm", attrs: { role: "status" } });
   private readonly explainBlock = h("div", { class: "pl-block" });
   private readonly otherBlock = h("div", { class: "pl-block" });
   private readonly summary = h("div", { class: "pl-summary" });
@@ -131,6 +134,7 @@ export class PaneView {
       h("header", { class: "pl-pane-head" }, h("div", { class: "pl-pane-id" }, this.title, this.subtitle), this.buttons),
       this.errorBox,
       this.noteBox,
+      this.confirmBox,
       this.explainBlock,
       this.otherBlock,
       h(
@@ -180,6 +184,13 @@ export class PaneView {
     replace(this.errorBox, s.error ? h("strong", null, "Error: ") : null, s.error ?? "");
     this.noteBox.hidden = !s.note;
     this.noteBox.textContent = s.note ?? "";
+    this.confirmBox.hidden = !s.confirm;
+    replace(
+      this.confirmBox,
+      s.confirm ?? "",
+      s.confirm ? " " : null,
+      s.confirm ? h("button", { class: "pl-btn pl-btn-small pl-btn-primary", attrs: { type: "button" }, on: { click: () => this.actions.explain() } }, "Run it") : null,
+    );
 
     this.renderTexts(ctx, s, text);
     this.renderSalience(ctx, s);

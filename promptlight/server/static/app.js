@@ -278,6 +278,121 @@ function codePoints(s) {
 	for (const ch of s) out.push(ch.codePointAt(0));
 	return out;
 }
+// src/estimate.ts
+/** What integrated gradients' steps="auto" usually takes: 16 then 32 steps. */
+var AUTO_IG_STEPS = 48;
+var num = (v, fallback) => typeof v === "number" && Number.isFinite(v) ? v : fallback;
+/**
+* The passes a call of `method` with `options` (defaults filled in) makes over a prompt of
+* `segments` segments at the chosen granularity; null for a method this table does not know.
+*/
+function passesPlanned(method, options, segments) {
+	switch (method) {
+		case "grad_l2":
+		case "grad_dot_input": return {
+			kind: "gradient",
+			passes: 1,
+			unit: "gradient pass"
+		};
+		case "integrated_gradients": return {
+			kind: "gradient",
+			passes: options.steps === "auto" ? AUTO_IG_STEPS : num(options.steps, 32),
+			unit: "path steps"
+		};
+		case "occlusion": return {
+			kind: "forward",
+			passes: segments + 1,
+			unit: "forward passes"
+		};
+		case "kernel_shap": return {
+			kind: "forward",
+			passes: Math.min(num(options.samples, 64), Math.max(2 ** Math.min(segments, 30) - 2, 0)) + 2,
+			unit: "forward passes"
+		};
+		case "lime": return {
+			kind: "forward",
+			passes: num(options.samples, 64) + 1,
+			unit: "forward passes"
+		};
+		case "context_cite": return {
+			kind: "forward",
+			passes: num(options.samples, 64) + num(options.holdout, 16) + 1,
+			unit: "forward passes"
+		};
+		default: return null;
+	}
+}
+/** The passes a finished result of `method` made (its own report where it gives one), or null. */
+function passesDone(result, method) {
+	const meta = result.methods[method];
+	if (!meta) return null;
+	if (method === "integrated_gradients") {
+		const tries = Array.isArray(meta.tries) ? meta.tries : [];
+		const steps = tries.length ? tries.reduce((sum, t) => sum + num(t.steps, 0), 0) : num(meta.steps, 0);
+		return steps > 0 ? {
+			kind: "gradient",
+			passes: steps,
+			unit: "path steps"
+		} : null;
+	}
+	if (typeof meta.forward_passes === "number") return {
+		kind: "forward",
+		passes: meta.forward_passes,
+		unit: "forward passes"
+	};
+	if (typeof meta.segments_scored === "number") return {
+		kind: "forward",
+		passes: meta.segments_scored + 1,
+		unit: "forward passes"
+	};
+	if (meta.level === "tokens") return {
+		kind: "gradient",
+		passes: 1,
+		unit: "gradient pass"
+	};
+	return null;
+}
+/** Seconds per pass, learned from finished calls: by model and method, and by model and kind. */
+var PassRates = class {
+	rates = /* @__PURE__ */ new Map();
+	/** A call of `method` on `model` that made `work` took `seconds` (a cached answer teaches nothing). */
+	learn(model, method, work, seconds) {
+		if (!(work.passes > 0) || !(seconds > 0)) return;
+		const rate = seconds / work.passes;
+		this.rates.set(`${model}|${method}`, rate);
+		this.rates.set(`${model}|${work.kind}`, rate);
+	}
+	/** The expected seconds of `work` by `method` on `model`, and what it is based on; null when nothing is known. */
+	estimate(model, method, work) {
+		const own = this.rates.get(`${model}|${method}`);
+		if (own !== void 0) return {
+			seconds: own * work.passes,
+			basis: `${fmt(own)} per ${singular(work.unit)} when ${method} last ran on this model`
+		};
+		const kind = this.rates.get(`${model}|${work.kind}`);
+		if (kind !== void 0) return {
+			seconds: kind * work.passes,
+			basis: `${fmt(kind)} per ${singular(work.unit)}, from another method on this model`
+		};
+		const gradient = this.rates.get(`${model}|gradient`);
+		if (work.kind === "forward" && gradient !== void 0) return {
+			seconds: gradient / 2 * work.passes,
+			basis: `half of a gradient pass (${fmt(gradient)}) per forward pass`
+		};
+		return null;
+	}
+};
+function fmt(seconds) {
+	return seconds >= 1 ? `${seconds.toFixed(1)} s` : `${Math.max(1, Math.round(seconds * 1e3))} ms`;
+}
+function singular(unit) {
+	return unit.replace(/passes$/, "pass").replace(/steps$/, "step");
+}
+/** "about 40 s", "about 2 min": an estimate as a person reads it. */
+function aboutSeconds(seconds) {
+	if (seconds < 90) return `about ${Math.max(1, Math.round(seconds))} s`;
+	return `about ${Math.round(seconds / 60)} min`;
+}
 // src/types.ts
 var DEFAULT_GENERATION = {
 	max_new_tokens: 64,
@@ -1469,6 +1584,10 @@ var PaneView = class {
 		class: "pl-note",
 		attrs: { role: "status" }
 	});
+	confirmBox = h("div", {
+		class: "pl-notice pl-confirm",
+		attrs: { role: "status" }
+	});
 	explainBlock = h("div", { class: "pl-block" });
 	otherBlock = h("div", { class: "pl-block" });
 	summary = h("div", { class: "pl-summary" });
@@ -1508,7 +1627,7 @@ var PaneView = class {
 		replace(this.buttons, ...Object.values(this.btns));
 		this.selector = new TargetSelector("Text to explain: click or drag to select words, shift-click to extend, double-click for a line; Enter explains the selection");
 		this.selector.onCommit = (span) => this.actions.commitSpan(span);
-		this.el = h("section", { class: "pl-pane pl-card" }, h("header", { class: "pl-pane-head" }, h("div", { class: "pl-pane-id" }, this.title, this.subtitle), this.buttons), this.errorBox, this.noteBox, this.explainBlock, this.otherBlock, h("div", { class: "pl-salience" }, this.summary, h("div", { class: "pl-heat-grid" }, h("div", { class: "pl-heat-col" }, this.heatmap, this.busyBox), this.top)));
+		this.el = h("section", { class: "pl-pane pl-card" }, h("header", { class: "pl-pane-head" }, h("div", { class: "pl-pane-id" }, this.title, this.subtitle), this.buttons), this.errorBox, this.noteBox, this.confirmBox, this.explainBlock, this.otherBlock, h("div", { class: "pl-salience" }, this.summary, h("div", { class: "pl-heat-grid" }, h("div", { class: "pl-heat-col" }, this.heatmap, this.busyBox), this.top)));
 	}
 	destroy() {
 		this.selector.destroy();
@@ -1547,6 +1666,12 @@ var PaneView = class {
 		replace(this.errorBox, s.error ? h("strong", null, "Error: ") : null, s.error ?? "");
 		this.noteBox.hidden = !s.note;
 		this.noteBox.textContent = s.note ?? "";
+		this.confirmBox.hidden = !s.confirm;
+		replace(this.confirmBox, s.confirm ?? "", s.confirm ? " " : null, s.confirm ? h("button", {
+			class: "pl-btn pl-btn-small pl-btn-primary",
+			attrs: { type: "button" },
+			on: { click: () => this.actions.explain() }
+		}, "Run it") : null);
 		this.renderTexts(ctx, s, text);
 		this.renderSalience(ctx, s);
 	}
@@ -1739,7 +1864,7 @@ async function compare(ctx, id, span = null) {
 	if (!store.comparing && ctx.leftVisible()) ctx.setLeftVisible(false, true);
 	store.comparing = true;
 	await load(ctx, "B", id, span);
-	if (store.autoRun && store.panes.A.result && !store.panes.B.result) explain(ctx, "B");
+	if (store.autoRun && store.panes.A.result && !store.panes.B.result) explain(ctx, "B", { auto: true });
 }
 async function load(ctx, side, id, span) {
 	const { store } = ctx;
@@ -1820,7 +1945,7 @@ function followA(ctx) {
 	const { store } = ctx;
 	const a = store.panes.A;
 	const b = store.panes.B;
-	if (store.autoRun && b.busy !== "generate" && (a.result || b.result) && explainedText(b, store.source) !== null) explain(ctx, "B");
+	if (store.autoRun && b.busy !== "generate" && (a.result || b.result) && explainedText(b, store.source) !== null) explain(ctx, "B", { auto: true });
 }
 /** The "Follow A" button: drop B's own span. */
 function followAgain(ctx) {
@@ -1830,7 +1955,7 @@ function followAgain(ctx) {
 	const moved = alignB(ctx);
 	ctx.renderPanes();
 	ctx.syncUrl();
-	if (moved && store.autoRun) explain(ctx, "B");
+	if (moved && store.autoRun) explain(ctx, "B", { auto: true });
 }
 // src/actions/calls.ts
 /**
@@ -1950,11 +2075,34 @@ function answeredBy(ctx, plain, sent) {
 	return keys;
 }
 /**
+* Why an auto-run of `req` in pane `side` should wait for the user (a sentence), or null: null
+* unless the call is expected to take over CONFIRM_SECONDS, from what earlier calls took.
+*/
+function longCall(ctx, side, req) {
+	const { store } = ctx;
+	const defaults = Object.fromEntries((store.methodInfo(req.method)?.options ?? []).map((o) => [o.name, o.default]));
+	const work = passesPlanned(req.method, {
+		...defaults,
+		...req.options
+	}, promptSegments(store.panes[side].result, req.granularity));
+	const expected = work && store.rates.estimate(req.model, req.method, work);
+	if (!work || !expected || expected.seconds <= 5) return null;
+	return `${req.method} at ${req.granularity} would take ${aboutSeconds(expected.seconds)} here (${work.passes} ${work.unit}; ${expected.basis}), so Auto-run waits for you.`;
+}
+/** How many segments of the prompt `result` has at `granularity` (words when it has none of those). */
+function promptSegments(result, granularity) {
+	if (!result) return 0;
+	const end = result.prompt_span[1];
+	return (result.boundaries[granularity] ?? result.boundaries.words ?? []).filter(([start]) => start < end).length;
+}
+/**
 * Explain pane `side`'s selection. `check`: also run the faithfulness check at the shown
 * granularity (a cached checked result answers a plain request too). A plain result that
-* came back within AUTO_CHECK_MS is checked right after.
+* came back within AUTO_CHECK_MS is checked right after. `auto`: an auto-run (not a click
+* on Explain), which waits for the user instead of starting a call expected to take more
+* than CONFIRM_SECONDS (the pane says how long, and why it thinks so).
 */
-async function explain(ctx, side, { check = false } = {}) {
+async function explain(ctx, side, { check = false, auto = false } = {}) {
 	const { store } = ctx;
 	const pane = store.panes[side];
 	if (!pane.datapoint) return;
@@ -1986,6 +2134,7 @@ async function explain(ctx, side, { check = false } = {}) {
 			resultStale: null,
 			error: null,
 			note: null,
+			confirm: null,
 			busy: null,
 			callKeys: []
 		});
@@ -1993,6 +2142,15 @@ async function explain(ctx, side, { check = false } = {}) {
 		ctx.syncUrl();
 		return;
 	}
+	if (auto) {
+		const long = longCall(ctx, side, req);
+		if (long) {
+			pane.confirm = long;
+			ctx.renderPanes();
+			return;
+		}
+	}
+	pane.confirm = null;
 	const seq = ++store.seq[side];
 	const began = Date.now();
 	Object.assign(pane, {
@@ -2009,6 +2167,8 @@ async function explain(ctx, side, { check = false } = {}) {
 	try {
 		const result = await ctx.api.salience(req, callId);
 		store.cache.set(store.cacheKey(req), result);
+		const work = passesDone(result, req.method);
+		if (work && !result.cached && !req.check) store.rates.learn(req.model, req.method, work, (Date.now() - began) / 1e3);
 		if (!req.check && Object.keys(req.options).length === 0) {
 			for (const [m, meta] of Object.entries(result.methods ?? {})) if (meta.level === "tokens" && (store.methodInfo(m)?.options ?? []).length === 0) store.cache.set(store.cacheKey(req, m), result);
 		}
@@ -2080,7 +2240,7 @@ function commitSpan(ctx, side, span) {
 	markStale(ctx, side);
 	ctx.renderPanes();
 	ctx.syncUrl();
-	if (store.autoRun && pane.datapoint) explain(ctx, side);
+	if (store.autoRun && pane.datapoint) explain(ctx, side, { auto: true });
 	if (side === "A") followA(ctx);
 }
 /** Note that the shown result no longer matches the selection (kept on screen until replaced). */
@@ -2107,7 +2267,8 @@ function invalidateAll(ctx, what) {
 			busy: null,
 			callId: null,
 			progress: null,
-			callKeys: []
+			callKeys: [],
+			confirm: null
 		});
 		if (store.source === "output") p.span = null;
 		if (p.result) p.resultStale = `${what}, so this result is for the old settings.`;
@@ -2121,18 +2282,19 @@ function rerunWhereNeeded(ctx, { optionsChanged = false } = {}) {
 	const { store } = ctx;
 	for (const side of store.activeSides()) {
 		const p = store.panes[side];
+		p.confirm = null;
 		const computing = p.busy === "salience" || p.busy === "check";
 		if (!store.autoRun) continue;
 		const req = store.request(side);
 		if (computing) {
-			if (req && !(p.callKeys ?? []).includes(store.cacheKey(req))) explain(ctx, side);
+			if (req && !(p.callKeys ?? []).includes(store.cacheKey(req))) explain(ctx, side, { auto: true });
 			continue;
 		}
 		if (!p.result) continue;
 		const method = store.method;
 		const has = p.result.methods[method];
 		const perSegOk = !store.isPerSegment(method) || p.result.segment_scores?.[method]?.granularity === store.granularityName();
-		if (!req || !has || !perSegOk || p.resultStale || optionsChanged) explain(ctx, side);
+		if (!req || !has || !perSegOk || p.resultStale || optionsChanged) explain(ctx, side, { auto: true });
 	}
 }
 // src/names.ts
@@ -3253,6 +3415,8 @@ var PANELS = [
 * `actions/` change it; the panels in `ui/` draw it.
 */
 var Store = class {
+	/** Seconds per pass learned from this session's calls: how auto-run knows a call will be long. */
+	rates = new PassRates();
 	models = [];
 	/** Models the server may load on request (`--model-dirs`), and those folders' names. */
 	modelFiles = [];
