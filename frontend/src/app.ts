@@ -40,6 +40,10 @@ export interface AppHandle {
   destroy(): void;
 }
 
+
+/** Below this app width (px) the examples column hides itself; below COMPACT_PX the layout is compact. */
+const NARROW_PX = 1200;
+const COMPACT_PX = 900;
 export class App implements AppHandle {
   private readonly root: HTMLElement;
   private readonly ctx: AppContext;
@@ -52,6 +56,8 @@ export class App implements AppHandle {
   private bannerAbout: BannerTopic | null = null;
   /** The examples column was hidden automatically for the compare view (and comes back after it). */
   private autoCollapsed = false;
+  /** Narrower than NARROW_PX: the examples column is hidden by itself (the Examples button shows it). */
+  private narrow = false;
 
   constructor(root: HTMLElement, opts: MountOptions) {
     this.root = root;
@@ -81,7 +87,7 @@ export class App implements AppHandle {
       syncUrl: () => this.syncUrl(),
       setLeftVisible: (visible, auto = false) => this.setLeftVisible(visible, auto),
       leftVisible: () => !this.layout.classList.contains("pl-no-left"),
-      leftAutoHidden: () => this.autoCollapsed,
+      leftAutoHidden: () => this.autoCollapsed && !this.narrow,
     };
     this.ctx = ctx;
     this.header = new Header(store, {
@@ -103,6 +109,7 @@ export class App implements AppHandle {
     const tooltip = h("div", { class: "pl-tooltip", attrs: { role: "tooltip" } });
     const app = h("div", { class: "pl-app" }, this.header.el, this.bannerEl, this.layout, this.runs.el, tooltip);
     replace(root, app);
+    this.watchWidth(app);
     this.bannerEl.hidden = true;
     installTooltip(app, tooltip);
     this.renderControls();
@@ -174,6 +181,27 @@ export class App implements AppHandle {
   private renderAll(): void {
     for (const p of this.panels) p.render();
     this.syncUrl();
+  }
+
+  /**
+   * Fit the app's own width (a window, or a notebook cell): below NARROW_PX the examples column
+   * hides itself so the heatmap keeps its room, and comes back when there is room again (unless
+   * the user or the compare view hid it); below COMPACT_PX a compact layout (top segments under
+   * the heatmap, tighter spacing).
+   */
+  private watchWidth(app: HTMLElement): void {
+    if (typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver((entries) => {
+      const width = entries[entries.length - 1]?.contentRect.width ?? 0;
+      if (width === 0) return; // not shown (a collapsed notebook output): nothing to fit
+      app.classList.toggle("pl-compact", width < COMPACT_PX);
+      const narrow = width < NARROW_PX;
+      if (narrow && !this.narrow && this.ctx.leftVisible()) this.setLeftVisible(false, true);
+      if (!narrow && this.narrow && this.autoCollapsed && !this.ctx.store.comparing) this.setLeftVisible(true);
+      this.narrow = narrow;
+    });
+    observer.observe(app);
+    this.ctx.cleanups.push(() => observer.disconnect());
   }
 
   private setLeftVisible(visible: boolean, auto = false): void {

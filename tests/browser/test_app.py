@@ -313,3 +313,33 @@ def test_a_link_without_run_shows_the_result_the_server_already_has_and_computes
     expect(fresh.pane().get_by_text("Select the part of the text to explain and press Explain")).to_be_visible()
     assert fresh.salience_calls == [] and fresh.check_calls == []
     assert ui.errors == []
+
+
+def test_a_narrow_window_hides_the_examples_column_and_stacks_the_top_segments(server, ui):
+    page = ui.page
+    page.set_viewport_size({"width": 1400, "height": 800})
+    app = PromptlightPage(page)
+    app.open(server.url)
+    app.select("math-cot-2")
+    with app.expect_call("salience"):
+        app.button("Explain").click()
+    app.wait_idle()
+    left = page.locator(".pl-left")
+    expect(left).to_be_visible()
+
+    page.set_viewport_size({"width": 1100, "height": 800})  # the heatmap keeps its room
+    expect(left).to_be_hidden()
+    assert app.heatmap().bounding_box()["width"] > 500
+    page.set_viewport_size({"width": 1400, "height": 800})  # room again: it comes back by itself
+    expect(left).to_be_visible()
+
+    page.set_viewport_size({"width": 800, "height": 800})  # compact: the top segments go under the heatmap
+    expect(page.locator(".pl-app")).to_have_class(re.compile(r"\bpl-compact\b"))
+    heat, top = app.heatmap().bounding_box(), app.pane().locator(".pl-top-wrap").bounding_box()
+    assert top["y"] >= heat["y"] + heat["height"] - 1, (heat, top)
+    # The user can still open the examples; a click on the header's Examples button shows them.
+    page.get_by_role("button", name="Examples", exact=True).click()
+    expect(left).to_be_visible()
+    app.select("math-cot-3")
+    expect(app.pane().locator(".pl-pane-title")).to_have_text("math-cot-3")
+    assert ui.errors == []

@@ -4820,6 +4820,9 @@ function withoutUnconfirmedRun(v) {
 * - `panels.ts`: the panels, each drawn from the store (a new panel is one file plus one line);
 * - `api.ts`: every server call, reporting what is running.
 */
+/** Below this app width (px) the examples column hides itself; below COMPACT_PX the layout is compact. */
+var NARROW_PX = 1200;
+var COMPACT_PX = 900;
 var App = class {
 	root;
 	ctx;
@@ -4835,6 +4838,8 @@ var App = class {
 	bannerAbout = null;
 	/** The examples column was hidden automatically for the compare view (and comes back after it). */
 	autoCollapsed = false;
+	/** Narrower than NARROW_PX: the examples column is hidden by itself (the Examples button shows it). */
+	narrow = false;
 	constructor(root, opts) {
 		this.root = root;
 		const store = new Store();
@@ -4878,7 +4883,7 @@ var App = class {
 			syncUrl: () => this.syncUrl(),
 			setLeftVisible: (visible, auto = false) => this.setLeftVisible(visible, auto),
 			leftVisible: () => !this.layout.classList.contains("pl-no-left"),
-			leftAutoHidden: () => this.autoCollapsed
+			leftAutoHidden: () => this.autoCollapsed && !this.narrow
 		};
 		this.ctx = ctx;
 		this.header = new Header(store, {
@@ -4903,6 +4908,7 @@ var App = class {
 		});
 		const app = h("div", { class: "pl-app" }, this.header.el, this.bannerEl, this.layout, this.runs.el, tooltip);
 		replace(root, app);
+		this.watchWidth(app);
 		this.bannerEl.hidden = true;
 		installTooltip(app, tooltip);
 		this.renderControls();
@@ -4977,6 +4983,26 @@ var App = class {
 	renderAll() {
 		for (const p of this.panels) p.render();
 		this.syncUrl();
+	}
+	/**
+	* Fit the app's own width (a window, or a notebook cell): below NARROW_PX the examples column
+	* hides itself so the heatmap keeps its room, and comes back when there is room again (unless
+	* the user or the compare view hid it); below COMPACT_PX a compact layout (top segments under
+	* the heatmap, tighter spacing).
+	*/
+	watchWidth(app) {
+		if (typeof ResizeObserver === "undefined") return;
+		const observer = new ResizeObserver((entries) => {
+			const width = entries[entries.length - 1]?.contentRect.width ?? 0;
+			if (width === 0) return;
+			app.classList.toggle("pl-compact", width < COMPACT_PX);
+			const narrow = width < NARROW_PX;
+			if (narrow && !this.narrow && this.ctx.leftVisible()) this.setLeftVisible(false, true);
+			if (!narrow && this.narrow && this.autoCollapsed && !this.ctx.store.comparing) this.setLeftVisible(true);
+			this.narrow = narrow;
+		});
+		observer.observe(app);
+		this.ctx.cleanups.push(() => observer.disconnect());
 	}
 	setLeftVisible(visible, auto = false) {
 		this.autoCollapsed = !visible && auto;
