@@ -28,22 +28,23 @@ describe("passesDone", () => {
 });
 
 describe("PassRates", () => {
-  it("estimates from the method's own rate, then its kind's, then half the gradient rate per forward pass", () => {
+  it("estimates from the method's own rate, or another perturbation method's, and never stretches a gradient call", () => {
     const rates = new PassRates();
     const steps = (n: number) => ({ kind: "gradient" as const, passes: n, unit: "path steps" });
     const forwards = (n: number) => ({ kind: "forward" as const, passes: n, unit: "forward passes" });
     expect(rates.estimate("m", "integrated_gradients", steps(100))).toBeNull();
     rates.learn("m", "grad_l2", { kind: "gradient", passes: 1, unit: "gradient pass" }, 0.2);
-    expect(rates.estimate("m", "integrated_gradients", steps(100))?.seconds).toBeCloseTo(20);
-    expect(rates.estimate("m", "occlusion", forwards(10))?.seconds).toBeCloseTo(1);
+    expect(rates.estimate("m", "integrated_gradients", steps(100))).toBeNull(); // not 100 x a whole call
+    expect(rates.estimate("m", "occlusion", forwards(10))).toBeNull();
     rates.learn("m", "integrated_gradients", steps(50), 2);
     const own = rates.estimate("m", "integrated_gradients", steps(100));
     expect(own?.seconds).toBeCloseTo(4);
     expect(own?.basis).toContain("when integrated_gradients last ran");
     expect(rates.estimate("other", "integrated_gradients", steps(100))).toBeNull(); // rates are per model
-    rates.learn("m", "lime", forwards(0), 3); // nothing to learn from
-    // The gradient rate is now the last gradient call's (integrated gradients, 0.04 s per step).
-    expect(rates.estimate("m", "lime", forwards(10))?.seconds).toBeCloseTo(0.2);
+    rates.learn("m", "lime", forwards(65), 1.3);
+    expect(rates.estimate("m", "occlusion", forwards(10))?.seconds).toBeCloseTo(0.2); // lime's 20 ms per pass
+    rates.learn("m", "occlusion", forwards(0), 3); // nothing to learn from
+    expect(rates.estimate("m", "occlusion", forwards(10))?.basis).toContain("another perturbation method");
   });
 });
 

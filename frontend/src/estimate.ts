@@ -4,9 +4,12 @@
  * Work is counted in passes: gradient passes (a forward and a backward: grad_l2 and
  * grad_dot_input take one, integrated gradients one per path step) or forward passes (the
  * perturbation methods: one per variant scored). A finished call teaches the seconds per pass
- * of its method on its model (`passesDone`); a planned one is estimated from that rate, or
- * from another method's rate of the same kind, or (for forward passes) from the gradient
- * rate. Nothing measured yet: no estimate, and auto-run just runs.
+ * of its method on its model (`passesDone`); a planned one is estimated from that rate, or,
+ * for a perturbation method not run yet, from another perturbation method's (they batch their
+ * variants alike). A gradient call's time is not stretched to integrated gradients' steps:
+ * its fixed costs (the request, tokenizing, the record) would dominate on a small model and
+ * the path steps are batched, so such a guess would be wrong both ways. Nothing measured: no
+ * estimate, and auto-run just runs (the first call of a method on a model teaches its rate).
  */
 import type { SalienceResult } from "./types";
 
@@ -82,13 +85,8 @@ export class PassRates {
   estimate(model: string, method: string, work: Work): { seconds: number; basis: string } | null {
     const own = this.rates.get(`${model}|${method}`);
     if (own !== undefined) return { seconds: own * work.passes, basis: `${fmt(own)} per ${singular(work.unit)} when ${method} last ran on this model` };
-    const kind = this.rates.get(`${model}|${work.kind}`);
-    if (kind !== undefined) return { seconds: kind * work.passes, basis: `${fmt(kind)} per ${singular(work.unit)}, from another method on this model` };
-    const gradient = this.rates.get(`${model}|gradient`);
-    if (work.kind === "forward" && gradient !== undefined) {
-      // A forward pass is at most a gradient pass's forward half, and usually less (the prefix cache).
-      return { seconds: (gradient / 2) * work.passes, basis: `half of a gradient pass (${fmt(gradient)}) per forward pass` };
-    }
+    const kind = work.kind === "forward" ? this.rates.get(`${model}|forward`) : undefined;
+    if (kind !== undefined) return { seconds: kind * work.passes, basis: `${fmt(kind)} per forward pass, from another perturbation method on this model` };
     return null;
   }
 }

@@ -46,6 +46,18 @@ def _wait_until_idle(server, within: float = 5.0) -> None:
         time.sleep(0.1)
 
 
+def _run_if_asked(app: PromptlightPage) -> None:
+    """Auto-run starts the call, or (once it knows the call is long) asks first: say yes."""
+    confirm, busy = app.pane().locator(".pl-confirm"), app.pane().locator(".pl-busy")
+    deadline = time.monotonic() + 15
+    while not (confirm.is_visible() or busy.is_visible()):
+        assert time.monotonic() < deadline, "neither a call nor a confirm after the change"
+        time.sleep(0.05)
+    if confirm.is_visible():
+        confirm.get_by_role("button", name="Run it").click()
+    expect(busy.locator(".pl-progress")).to_contain_text("/1000", timeout=15_000)
+
+
 def _start_slow_ig(app: PromptlightPage) -> None:
     """Choose integrated gradients with slow options; the last option change starts the long call."""
     app.set_method("integrated_gradients")
@@ -55,7 +67,7 @@ def _start_slow_ig(app: PromptlightPage) -> None:
         field = options.get_by_label(label, exact=True)
         field.fill(value)
         field.press("Tab")
-    expect(app.pane().locator(".pl-busy .pl-progress")).to_contain_text("/1000", timeout=15_000)
+    _run_if_asked(app)
 
 
 def test_a_cached_method_clicked_during_a_long_call_wins_and_the_call_stops(server, ui):
@@ -83,7 +95,7 @@ def test_a_cached_method_clicked_during_a_long_call_wins_and_the_call_stops(serv
     # shown grad_l2 result has no integrated_gradients scores, and the pane says it is
     # computing them instead of asking for a run.
     app.set_method("integrated_gradients")
-    expect(app.pane().locator(".pl-busy .pl-progress")).to_contain_text("/1000", timeout=15_000)
+    _run_if_asked(app)
     expect(app.pane().locator(".pl-notice-pending")).to_contain_text("Computing integrated_gradients at words")
     expect(app.pane().locator(".pl-notice", has_text="has no")).to_have_count(0)
     ui.shot("computing")

@@ -69,6 +69,10 @@ def test_integrated_gradients_steps_and_baseline_are_set_from_the_ui(server, ui)
     with page.expect_response(lambda r: r.url.endswith("/api/salience")) as info:
         steps.fill("100000")
         steps.press("Tab")
+        # Auto-run, knowing 5 steps' time, holds back 100000 and says how long they would take.
+        confirm = app.pane().locator(".pl-confirm")
+        expect(confirm).to_contain_text("(100000 path steps;")
+        confirm.get_by_role("button", name="Run it").click()
     assert info.value.status == 422
     expect(app.pane().locator(".pl-error")).to_contain_text("max_ig_steps")
 

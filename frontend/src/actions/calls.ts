@@ -189,6 +189,12 @@ export async function explain(ctx: AppContext, side: Side, { check = false, auto
   if (auto) {
     const long = longCall(ctx, side, req);
     if (long) {
+      if (pane.busy === "salience" || pane.busy === "check") {
+        // What is running answers an older question: stop it, as a click would.
+        store.seq[side]++;
+        if (pane.callId) void ctx.api.cancelCall(pane.callId).catch(() => undefined);
+        Object.assign(pane, { busy: null, callKeys: [] });
+      }
       pane.confirm = long;
       ctx.renderPanes();
       return;

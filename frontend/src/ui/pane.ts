@@ -104,7 +104,7 @@ export class PaneView {
   private readonly buttons = h("div", { class: "pl-row pl-gap-s pl-wrap" });
   private readonly errorBox = h("div", { class: "pl-error", attrs: { role: "alert" } });
   private readonly noteBox = h("div", { class: "pl-note", attrs: { role: "status" } });
-  private readonly confirmBox = h("div", { class: "pl-notice pl-confirm", attrs: { role: "status" } });
+  private readonly confirmBox = h("div", { class: "pl-confirm", attrs: { role: "status" } });
   private readonly explainBlock = h("div", { class: "pl-block" });
   private readonly otherBlock = h("div", { class: "pl-block" });
   private readonly summary = h("div", { class: "pl-summary" });

@@ -369,15 +369,10 @@ var PassRates = class {
 			seconds: own * work.passes,
 			basis: `${fmt(own)} per ${singular(work.unit)} when ${method} last ran on this model`
 		};
-		const kind = this.rates.get(`${model}|${work.kind}`);
+		const kind = work.kind === "forward" ? this.rates.get(`${model}|forward`) : void 0;
 		if (kind !== void 0) return {
 			seconds: kind * work.passes,
-			basis: `${fmt(kind)} per ${singular(work.unit)}, from another method on this model`
-		};
-		const gradient = this.rates.get(`${model}|gradient`);
-		if (work.kind === "forward" && gradient !== void 0) return {
-			seconds: gradient / 2 * work.passes,
-			basis: `half of a gradient pass (${fmt(gradient)}) per forward pass`
+			basis: `${fmt(kind)} per forward pass, from another perturbation method on this model`
 		};
 		return null;
 	}
@@ -1585,7 +1580,7 @@ var PaneView = class {
 		attrs: { role: "status" }
 	});
 	confirmBox = h("div", {
-		class: "pl-notice pl-confirm",
+		class: "pl-confirm",
 		attrs: { role: "status" }
 	});
 	explainBlock = h("div", { class: "pl-block" });
@@ -2145,6 +2140,14 @@ async function explain(ctx, side, { check = false, auto = false } = {}) {
 	if (auto) {
 		const long = longCall(ctx, side, req);
 		if (long) {
+			if (pane.busy === "salience" || pane.busy === "check") {
+				store.seq[side]++;
+				if (pane.callId) ctx.api.cancelCall(pane.callId).catch(() => void 0);
+				Object.assign(pane, {
+					busy: null,
+					callKeys: []
+				});
+			}
 			pane.confirm = long;
 			ctx.renderPanes();
 			return;
