@@ -358,7 +358,8 @@ ERROR_CASES = [
     ("GET", "/api/nope", {}, 404, "not_found", None),
     ("GET", "/nope/deeper", {}, 404, "not_found", None),
     ("DELETE", "/api/health", {}, 405, "method_not_allowed", None),
-    ("POST", "/api/models", {"json": {}}, 405, "method_not_allowed", None),
+    ("POST", "/api/methods", {"json": {}}, 405, "method_not_allowed", None),
+    ("POST", "/api/models", {"json": {}}, 422, "invalid_request", "file"),
     (
         "POST",
         "/api/generate",
