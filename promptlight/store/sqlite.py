@@ -263,16 +263,8 @@ class Store:
         source: str = "",
         fields: Mapping[str, Any] | None = None,
     ) -> Datapoint:
-        fields_json = _fields_json(fields)
-        now = _now()
-        with self._write() as conn:
-            cur = conn.execute(
-                "INSERT INTO datapoints (dataset, prompt, target, source, fields, created, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (dataset, prompt, target, source, fields_json, now, now),
-            )
-            row = conn.execute("SELECT * FROM datapoints WHERE id = ?", (cur.lastrowid,)).fetchone()
-        return _datapoint(row)
+        row = {"dataset": dataset, "prompt": prompt, "target": target, "source": source, "fields": fields}
+        return self.create_datapoints([row])[0]
 
     def create_datapoints(self, rows: Sequence[Mapping[str, Any]]) -> list[Datapoint]:
         """Add every row (the keywords of :meth:`create_datapoint`) in one transaction: all or none."""

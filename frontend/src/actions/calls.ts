@@ -62,6 +62,17 @@ export async function cancelCall(ctx: AppContext, side: Side): Promise<void> {
   }
 }
 
+/**
+ * Drop pane `side`'s running call, if any: its answer is no longer wanted (the sequence number
+ * moves on, so it is ignored when it comes) and its work on the server stops.
+ */
+function dropRunningCall(ctx: AppContext, side: Side): void {
+  const pane = ctx.store.panes[side];
+  ctx.store.seq[side]++;
+  if (pane.callId) void ctx.api.cancelCall(pane.callId).catch(() => undefined);
+  Object.assign(pane, { busy: null, callId: null, progress: null, callKeys: [] });
+}
+
 /** The pane's message for a failed call: a cancel is not an error, just said. */
 function failure(err: unknown): string {
   return err instanceof ApiError && err.code === "cancelled" ? "Cancelled: the call was stopped on the server." : errorMessage(err);
@@ -179,9 +190,8 @@ export async function explain(ctx: AppContext, side: Side, { check = false, auto
   const checked = check ? undefined : store.cache.get(store.cacheKey({ ...req, check: true, granularity: store.granularityName() }));
   const hit = checked ?? store.cache.get(store.cacheKey(req));
   if (hit) {
-    store.seq[side]++; // an answer still on its way for an older request must not replace this one
-    if (pane.callId) void ctx.api.cancelCall(pane.callId).catch(() => undefined); // and its work stops
-    Object.assign(pane, { result: hit, resultStale: null, error: null, note: null, confirm: null, busy: null, callKeys: [] });
+    dropRunningCall(ctx, side); // an answer still on its way for an older request must not replace this one
+    Object.assign(pane, { result: hit, resultStale: null, error: null, note: null, confirm: null });
     ctx.renderPanes();
     ctx.syncUrl();
     return;
@@ -189,12 +199,8 @@ export async function explain(ctx: AppContext, side: Side, { check = false, auto
   if (auto) {
     const long = longCall(ctx, side, req);
     if (long) {
-      if (pane.busy === "salience" || pane.busy === "check") {
-        // What is running answers an older question: stop it, as a click would.
-        store.seq[side]++;
-        if (pane.callId) void ctx.api.cancelCall(pane.callId).catch(() => undefined);
-        Object.assign(pane, { busy: null, callKeys: [] });
-      }
+      // What is running answers an older question: stop it, as a click would.
+      if (pane.busy === "salience" || pane.busy === "check") dropRunningCall(ctx, side);
       pane.confirm = long;
       ctx.renderPanes();
       return;
@@ -300,14 +306,13 @@ export function markStale(ctx: AppContext, side: Side): void {
 export function invalidateAll(ctx: AppContext, what: string): void {
   const { store } = ctx;
   for (const side of ["A", "B"] as Side[]) {
-    store.seq[side]++;
     const p = store.panes[side];
     if (p.busy !== null && p.callId) {
-      void ctx.api.cancelCall(p.callId).catch(() => undefined);
       const doing = p.busy === "generate" ? "generating" : p.busy === "check" ? "checking faithfulness" : "computing salience";
       p.note = `${what} while this pane was ${doing}: that call was stopped on the server. Press ${p.busy === "generate" ? "Generate" : "Explain"} to run it again.`;
     }
-    Object.assign(p, { generation: null, busy: null, callId: null, progress: null, callKeys: [], confirm: null });
+    dropRunningCall(ctx, side);
+    Object.assign(p, { generation: null, confirm: null });
     if (store.source === "output") p.span = null; // it selected the old model's output
     if (p.result) p.resultStale = `${what}, so this result is for the old settings.`;
   }

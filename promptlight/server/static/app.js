@@ -2006,6 +2006,21 @@ async function cancelCall(ctx, side) {
 		ctx.showBanner(`Could not cancel the call: ${errorMessage(err)}`, "cancel");
 	}
 }
+/**
+* Drop pane `side`'s running call, if any: its answer is no longer wanted (the sequence number
+* moves on, so it is ignored when it comes) and its work on the server stops.
+*/
+function dropRunningCall(ctx, side) {
+	const pane = ctx.store.panes[side];
+	ctx.store.seq[side]++;
+	if (pane.callId) ctx.api.cancelCall(pane.callId).catch(() => void 0);
+	Object.assign(pane, {
+		busy: null,
+		callId: null,
+		progress: null,
+		callKeys: []
+	});
+}
 /** The pane's message for a failed call: a cancel is not an error, just said. */
 function failure(err) {
 	return err instanceof ApiError && err.code === "cancelled" ? "Cancelled: the call was stopped on the server." : errorMessage(err);
@@ -2122,16 +2137,13 @@ async function explain(ctx, side, { check = false, auto = false } = {}) {
 		granularity: store.granularityName()
 	}))) ?? store.cache.get(store.cacheKey(req));
 	if (hit) {
-		store.seq[side]++;
-		if (pane.callId) ctx.api.cancelCall(pane.callId).catch(() => void 0);
+		dropRunningCall(ctx, side);
 		Object.assign(pane, {
 			result: hit,
 			resultStale: null,
 			error: null,
 			note: null,
-			confirm: null,
-			busy: null,
-			callKeys: []
+			confirm: null
 		});
 		ctx.renderPanes();
 		ctx.syncUrl();
@@ -2140,14 +2152,7 @@ async function explain(ctx, side, { check = false, auto = false } = {}) {
 	if (auto) {
 		const long = longCall(ctx, side, req);
 		if (long) {
-			if (pane.busy === "salience" || pane.busy === "check") {
-				store.seq[side]++;
-				if (pane.callId) ctx.api.cancelCall(pane.callId).catch(() => void 0);
-				Object.assign(pane, {
-					busy: null,
-					callKeys: []
-				});
-			}
+			if (pane.busy === "salience" || pane.busy === "check") dropRunningCall(ctx, side);
 			pane.confirm = long;
 			ctx.renderPanes();
 			return;
@@ -2259,18 +2264,11 @@ function markStale(ctx, side) {
 function invalidateAll(ctx, what) {
 	const { store } = ctx;
 	for (const side of ["A", "B"]) {
-		store.seq[side]++;
 		const p = store.panes[side];
-		if (p.busy !== null && p.callId) {
-			ctx.api.cancelCall(p.callId).catch(() => void 0);
-			p.note = `${what} while this pane was ${p.busy === "generate" ? "generating" : p.busy === "check" ? "checking faithfulness" : "computing salience"}: that call was stopped on the server. Press ${p.busy === "generate" ? "Generate" : "Explain"} to run it again.`;
-		}
+		if (p.busy !== null && p.callId) p.note = `${what} while this pane was ${p.busy === "generate" ? "generating" : p.busy === "check" ? "checking faithfulness" : "computing salience"}: that call was stopped on the server. Press ${p.busy === "generate" ? "Generate" : "Explain"} to run it again.`;
+		dropRunningCall(ctx, side);
 		Object.assign(p, {
 			generation: null,
-			busy: null,
-			callId: null,
-			progress: null,
-			callKeys: [],
 			confirm: null
 		});
 		if (store.source === "output") p.span = null;
