@@ -36,5 +36,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts"],
     environment: "node",
+    // Let `report.css?raw` arrive as its text in tests too (vitest blanks CSS files by default).
+    css: { include: [/report\.css/] },
   },
 });

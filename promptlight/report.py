@@ -1,42 +1,27 @@
-"""Render a :class:`ResultRecord` for people: a self-contained HTML page, or coloured terminal text.
+"""Render a :class:`ResultRecord` for people: coloured terminal text, and the words every surface shares.
 
-Both use the display rule of ``docs/result-schema.md``: colour by ``score / max|score|``
-over the displayed prompt segments (BOS left out of the normalisation), a diverging map
-for signed methods and a sequential one for unsigned methods.
+The terminal uses the display rule of ``docs/result-schema.md``: colour by ``score / max|score|``
+over the displayed prompt segments (BOS left out of the normalisation), on the web app's
+colour maps (:mod:`promptlight.colour`). The objective line, the method notes and the
+faithfulness summary here are the ones the HTML report (:mod:`promptlight.report_html`) and
+the web app print.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from promptlight.colour import colour_of_normalised
+from promptlight.number_text import format_score, js_number, short_number, to_fixed
 from promptlight.salience.objective import quoted, unsigned_objective
 from promptlight.segments import aggregate_result
 from promptlight.types import ResultRecord, Segment
 
-# Endpoints of the colour maps (RGB). Signed: blue (pulls the selection down) - white - red (pushes it up).
-NEGATIVE = (33, 102, 172)
-POSITIVE = (178, 24, 43)
-UNSIGNED = (84, 39, 143)
-WHITE = (255, 255, 255)
-
 
 def display_segments(result: ResultRecord, granularity: str, method: str | None) -> list[Segment]:
-    """Prompt segments with scores, BOS's own score left out (it would otherwise dominate the scale).
-
-    Special tokens have empty spans at offset 0, so they always belong to the first segment.
-    """
-    name = method or result.method
-    segments = aggregate_result(result, granularity, method=name)
-    if result.methods.get(name, {}).get("level") != "tokens" or not segments:
-        return segments
-    bos = sum((t.scores.get(name) or 0.0) for t in result.tokens if t.special)
-    first = segments[0]
-    if not bos or first.score is None:
-        return segments
-    return [dataclasses.replace(first, score=first.score - bos), *segments[1:]]
+    """Prompt segments with scores, special tokens' own scores left out (BOS would otherwise dominate the scale)."""
+    return aggregate_result(result, granularity, method=method or result.method, skip_special=True)
 
 
 def normalised(segments: Sequence[Segment]) -> list[float | None]:
@@ -54,16 +39,6 @@ def ranked(segments: Sequence[Segment], k: int, *, include_template: bool = Fals
     return sorted(scored, key=lambda s: -abs(s.score or 0.0))[:k]
 
 
-def colour(value: float | None, *, signed: bool, intensity: float = 1.0) -> tuple[int, int, int] | None:
-    """RGB for a normalised value in [-1, 1] (``None`` for unscored text)."""
-    if value is None:
-        return None
-    v = max(-1.0, min(1.0, value * intensity))
-    end = (POSITIVE if v >= 0 else NEGATIVE) if signed else UNSIGNED
-    t = abs(v)
-    return tuple(round(w + (e - w) * t) for w, e in zip(WHITE, end))  # type: ignore[return-value]
-
-
 def objective_line(result: ResultRecord, method: str | None = None) -> str:
     """The objective sentence as shown for ``method``: an unsigned method's scores get no sign clause."""
     name = method or result.method
@@ -72,86 +47,42 @@ def objective_line(result: ResultRecord, method: str | None = None) -> str:
     return unsigned_objective(result.objective, name)
 
 
-def _text_colour(rgb: tuple[int, int, int]) -> str:
-    luminance = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
-    return "#fff" if luminance < 140 else "#111"
+def method_notes(result: ResultRecord, method: str) -> list[str]:
+    """What the method's metadata says next to its scores (steps, IG's gap, samples...), as the web app lists it."""
+    meta = result.methods.get(method)
+    if not meta:
+        return []
 
+    def number(key: str) -> float | None:
+        value = meta.get(key)
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
-def result_to_html(
-    result: ResultRecord, *, granularity: str = "words", method: str | None = None, title: str | None = None
-) -> str:
-    """A self-contained HTML page (inline CSS, no scripts, no network) with the heatmap and a legend."""
-    name = method or result.method
-    signed = bool(result.methods.get(name, {}).get("signed", True))
-    segments = display_segments(result, granularity, name)
-    values = normalised(segments)
-    spans = []
-    for seg, value in zip(segments, values):
-        rgb = colour(value, signed=signed)
-        text = html.escape(seg.text)
-        if seg.template:
-            tip = html.escape(f"chat template; {name} = {seg.score:.6g}" if seg.score is not None else "chat template")
-            spans.append(f'<span class="seg template" title="{tip}">{text}</span>')
-        elif rgb is None:
-            spans.append(f'<span class="seg">{text}</span>')
-        else:
-            tip = html.escape(f"{name} = {seg.score:.6g}", quote=True)
-            style = f"background: rgb{rgb}; color: {_text_colour(rgb)}"
-            spans.append(f'<span class="seg" style="{style}" title="{tip}">{text}</span>')
-    prompt_end = result.prompt_span.end
-    sel = result.selected_span
-    target_html = (
-        html.escape(result.text[prompt_end : sel.start])
-        + f'<mark class="selected">{html.escape(result.text[sel.start : sel.end])}</mark>'
-        + html.escape(result.text[sel.end : result.target_span.end])
-    )
-    top_rows = "".join(
-        f"<tr><td>{i}</td><td class=num>{s.score:.4g}</td><td><code>{html.escape(s.text.strip()[:120])}</code></td></tr>"
-        for i, s in enumerate(ranked(segments, 10), 1)
-    )
-    low, high = ("pulls the selection down", "pushes the selection up") if signed else ("low", "high")
-    legend_stops = [colour(x / 4, signed=signed) for x in range(-4 if signed else 0, 5)]
-    gradient = ", ".join(f"rgb{c}" for c in legend_stops)
-    meta = result.methods.get(name, {})
-    extra = ""
-    if "completeness_gap" in meta:
-        extra = (
-            f"<p>Integrated gradients, {meta['steps']} steps, {meta['baseline']} baseline: "
-            f"completeness gap {meta['completeness_gap']:.4g} "
-            f"(f(input) - f(baseline) = {meta['f_input'] - meta['f_baseline']:.4g}).</p>"
-        )
-    page_title = html.escape(title or f"promptlight: {name} at {granularity} level")
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{page_title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body {{ font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d1d1f; max-width: 960px; margin: 2rem auto; padding: 0 1rem; }}
-h1 {{ font-size: 1.3rem; }} h2 {{ font-size: 1.05rem; margin-top: 1.6rem; }}
-.text {{ white-space: pre-wrap; font: 14px/1.7 ui-monospace, "SFMono-Regular", Menlo, monospace; border: 1px solid #ddd; border-radius: 6px; padding: 1rem; background: #fafafa; }}
-.seg {{ border-radius: 3px; }}
-.template {{ color: #6b6b6b; border: 1px dashed #bbb; }}
-mark.selected {{ background: #ffe066; outline: 1px solid #c9a600; }}
-.legend {{ display: flex; align-items: center; gap: .6rem; font-size: .85rem; }}
-.bar {{ width: 220px; height: 12px; border: 1px solid #ccc; background: linear-gradient(to right, {gradient}); }}
-table {{ border-collapse: collapse; font-size: .9rem; }} td {{ padding: .2rem .6rem; border-bottom: 1px solid #eee; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-.meta {{ color: #555; font-size: .9rem; }}
-.check {{ border-left: 3px solid #888; padding: .2rem .6rem; background: #f4f4f4; }}
-</style></head><body>
-<h1>{page_title}</h1>
-<p class="meta">Model <b>{html.escape(result.model)}</b>. Method <b>{html.escape(name)}</b> ({"signed" if signed else "unsigned"}), granularity <b>{html.escape(granularity)}</b>. {html.escape(objective_line(result, name))} Value of f: {result.objective_value:.4f}.{"".join(" " + html.escape(line) + "." for line in contrast_lines(result))}</p>
-{"".join(f'<p class="check">{html.escape(line)}</p>' for line in check_lines(result))}
-{extra}
-<div class="legend"><span>{low}</span><span class="bar"></span><span>{high}</span><span class="meta">colour = score / max |score| over the prompt; hover for raw values</span></div>
-<h2>Prompt</h2>
-<div class="text">{"".join(spans)}</div>
-<h2>Target (explained selection highlighted)</h2>
-<div class="text">{target_html}</div>
-<h2>Top segments</h2>
-<table><tr><th>#</th><th>score</th><th>segment</th></tr>{top_rows}</table>
-<p class="meta">Made with promptlight (result schema v{result.to_dict()["schema_version"]}).</p>
-</body></html>
-"""
+    notes = []
+    if not meta.get("signed", True):
+        notes.append("unsigned: how strongly a part moves f, not in which direction")
+    if (steps := number("steps")) is not None:
+        auto = ""
+        if meta.get("auto") is True:
+            auto = " (auto: gap under tolerance)" if meta.get("converged") is True else " (auto: not converged)"
+        notes.append(f"{js_number(steps)} steps{auto}")
+    if (gap := number("relative_gap")) is not None:
+        notes.append(f"relative gap {to_fixed(100 * gap, 2 if gap < 0.01 else 1)}%")
+    if isinstance(meta.get("baseline"), str):
+        notes.append(f"baseline: {meta['baseline']}")
+    f_input, f_baseline = number("f_input"), number("f_baseline")
+    if f_input is not None and f_baseline is not None:
+        notes.append(f"f(input) − f(baseline) = {format_score(f_input - f_baseline)}")
+    if (completeness := number("completeness_gap")) is not None:
+        notes.append(f"completeness gap {format_score(completeness)}")
+    if meta.get("exact") is True:
+        notes.append("exact Shapley values")
+    elif (samples := number("samples")) is not None:
+        notes.append(f"{js_number(samples)} samples")
+    if (lds := number("lds")) is not None:
+        notes.append(f"held-out fit (LDS) {to_fixed(lds, 2)}")
+    if (passes := number("forward_passes")) is not None:
+        notes.append(f"{js_number(passes)} forward passes")
+    return notes
 
 
 def _ansi_background(rgb: tuple[int, int, int]) -> str:
@@ -188,23 +119,21 @@ def check_summary(check: Mapping[str, Any] | None) -> str:
     unit = _UNITS.get(check["granularity"], "segment")
     top = check["top1"]
     what = unit if top["size"] == 1 else f"{top['size']} {unit}s"
-    line = f"Removing the top {what} {_moves(top['drop'])}; a random {unit}: {_signed(top['random_median'])}"
+    line = f"Removing the top {what} {_moves(top['drop'])}; a random {unit}: {short_number(top['random_median'])}"
     if top["ratio"] is not None and top["drop"] > 0:
-        line += f" (x{top['ratio']:.1f})"
+        line += f" (x{to_fixed(top['ratio'], 1)})"
     three = check["top3"]
     if 1 < three["size"] < check["segments_ranked"]:  # removing every segment compares nothing
-        line += f". Top {three['size']}: {_signed(three['drop'])} vs {_signed(three['random_median'])} at random"
+        line += (
+            f". Top {three['size']}: {short_number(three['drop'])} vs {short_number(three['random_median'])} at random"
+        )
     if not top["above_random"]:
         line += ". The top segment does no better than a random one here: read this heatmap with care"
     return line + "."
 
 
 def _moves(drop: float) -> str:
-    return f"lowers f by {drop:.3g} nats" if drop >= 0 else f"raises f by {-drop:.3g} nats"
-
-
-def _signed(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3g}"
+    return f"lowers f by {short_number(drop)} nats" if drop >= 0 else f"raises f by {short_number(-drop)} nats"
 
 
 def check_lines(result: ResultRecord) -> list[str]:
@@ -220,8 +149,10 @@ def result_to_terminal(result: ResultRecord, *, granularity: str = "words", colo
     signed = bool(result.methods.get(name, {}).get("signed", True))
     segments = display_segments(result, granularity, name)
     values = normalised(segments)
+    notes = [n for n in method_notes(result, name) if not n.startswith("unsigned:")]  # the first line says so
     lines = [
         f"{name} ({'signed' if signed else 'unsigned'}) at {granularity} level, model {result.model}",
+        *([f"{name}: {', '.join(notes)}"] if notes else []),
         objective_line(result, name),
         *contrast_lines(result),
         *check_lines(result),
@@ -230,7 +161,7 @@ def result_to_terminal(result: ResultRecord, *, granularity: str = "words", colo
     if color:
         pieces = []
         for seg, value in zip(segments, values):
-            rgb = None if seg.template else colour(value, signed=signed)
+            rgb = None if seg.template or value is None else colour_of_normalised(value, signed=signed)
             if seg.template:
                 pieces.append(f"\x1b[2m{seg.text}\x1b[0m")  # dim: chat-template text
             else:

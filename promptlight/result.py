@@ -45,11 +45,32 @@ class SalienceResult(ResultRecord):
 
         return ranked(display_segments(self, granularity, method), k, include_template=include_template)
 
-    def to_html(self, *, granularity: str = "words", method: str | None = None, title: str | None = None) -> str:
-        """A self-contained HTML page (no network) with the heatmap and a legend."""
-        from promptlight.report import result_to_html
+    def to_html(
+        self,
+        *,
+        granularity: str = "words",
+        method: str | None = None,
+        title: str | None = None,
+        subtitle: str | None = None,
+        include_bos: bool = False,
+        gain: float = 1.0,
+    ) -> str:
+        """The web app's HTML report of this result: one self-contained page (no scripts, no network).
 
-        return result_to_html(self, granularity=granularity, method=method, title=title)
+        ``gain`` is the intensity (2: half of max |score| gets full colour); ``include_bos`` puts
+        special tokens and chat-template text on the colour scale.
+        """
+        from promptlight.report_html import result_to_html
+
+        return result_to_html(
+            self,
+            granularity=granularity,
+            method=method,
+            title=title,
+            subtitle=subtitle,
+            include_bos=include_bos,
+            gain=gain,
+        )
 
     def to_dataframe(self, granularity: str = "tokens", *, method: str | None = None) -> Any:
         """One row per prompt segment: ``start``, ``end``, ``text``, ``score`` (a pandas DataFrame). Needs pandas."""

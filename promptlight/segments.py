@@ -603,6 +603,7 @@ def aggregate_result(
     *,
     method: str | None = None,
     prompt_only: bool = True,
+    skip_special: bool = False,
 ) -> list[Segment]:
     """Segments of ``result.text`` at ``granularity`` with the scores of ``method``.
 
@@ -614,11 +615,13 @@ def aggregate_result(
 
     With ``prompt_only``, only segments starting inside ``result.prompt_span`` are kept, a
     segment crossing into the target is cut at the prompt's end, and only tokens starting
-    inside the prompt count towards scores. ``Segment.text`` is the slice of ``result.text``.
+    inside the prompt count towards scores. With ``skip_special``, special tokens' scores (BOS's,
+    which would otherwise dominate the scale) are left out of their segment's sum.
+    ``Segment.text`` is the slice of ``result.text``.
     """
     granularity = resolve_granularity(granularity)
     name = method or result.method
-    spans = _result_boundaries(result, granularity)
+    spans = result_boundaries(result, granularity)
     if name in result.segment_scores:
         values = _segment_level_scores(result, name, granularity, spans)
     else:
@@ -626,6 +629,8 @@ def aggregate_result(
         scores = result.token_scores(name)
         if prompt_only:
             scores = [s if _in_span(t.start, result.prompt_span) else None for s, t in zip(scores, token_spans)]
+        if skip_special:
+            scores = [None if t.special else s for s, t in zip(scores, result.tokens)]
         values = aggregate(scores, result.text, token_spans, spans)
     segments = []
     for span, value in zip(spans, values):
@@ -643,7 +648,8 @@ def _in_span(position: int, span: Span) -> bool:
     return span.start <= position < span.end
 
 
-def _result_boundaries(result: ResultRecord, granularity: str) -> tuple[Span, ...]:
+def result_boundaries(result: ResultRecord, granularity: str) -> tuple[Span, ...]:
+    """The segments of ``result.text`` at a resolved ``granularity``: the record's own, else computed from the text."""
     if granularity in result.boundaries:
         return tuple(result.boundaries[granularity])
     if granularity == "tokens":

@@ -7,6 +7,8 @@ import { legendGradient, legendRange, styleFor } from "./colour";
 import { buildDisplay, checkSummary, describeObjective, formatScore, methodNotes, type DisplayOptions } from "./salience";
 import { sliceCp } from "./text";
 import type { SalienceResult } from "./types";
+// The one style sheet of every HTML report: Python's `result_to_html` inlines the same file.
+import REPORT_CSS from "../../promptlight/report.css?raw";
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
@@ -27,24 +29,6 @@ export interface ReportOptions extends DisplayOptions {
   subtitle?: string;
 }
 
-const REPORT_CSS = `
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1a1a;background:#fff;margin:2rem auto;max-width:60rem;padding:0 1rem;line-height:1.5}
-h1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.05rem;margin:1.5rem 0 .5rem}
-.meta{color:#555;font-size:.9rem;margin:0}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.9rem}dt{color:#555}dd{margin:0}
-.heatmap{white-space:pre-wrap;word-break:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem;line-height:1.7;border:1px solid #ddd;border-radius:6px;padding:.75rem}
-.seg{border-radius:2px}
-.target{color:#666}
-.selected{color:#1a1a1a;background:#fff4c2;box-shadow:inset 0 -2px 0 #c99a00}
-.template{color:#6b6b6b;border:1px dashed #bbb}
-.special{font-size:.7rem;border:1px dashed #999;border-radius:3px;padding:0 .2rem;margin-right:.2rem;color:#555}
-.legend{display:flex;align-items:center;gap:.5rem;font-size:.8rem;color:#444}
-.bar{width:14rem;height:.8rem;border:1px solid #ccc;border-radius:3px}
-table{border-collapse:collapse;font-size:.85rem}td,th{border-bottom:1px solid #eee;padding:.25rem .6rem;text-align:left;vertical-align:top}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.text{white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-footer{margin-top:2rem;color:#777;font-size:.8rem}
-`;
 
 /** The body of a report for one result: its facts, the heatmap with its legend, the top segments. */
 function reportSection(result: SalienceResult, options: ReportOptions, heading = "h2"): string {
@@ -94,7 +78,7 @@ ${display.notice ? `<p class="meta">${e(display.notice)}</p>` : ""}
     .slice(1)
     .map((l) => `<span>${e(l)}</span>`)
     .join("")}</div>
-<p class="meta">Colour = score / max |score| ${options.maxAbs ? `(${e(formatScore(display.scale.maxAbs))}, shared by both sides)` : ""} over the prompt ${e(options.granularity)}${options.includeBos ? "" : " (BOS left out)"}, intensity ×${e((options.gain ?? 1).toFixed(2))}. Hover a segment for its raw score. The selected target is underlined.</p>
+<p class="meta">Colour = score / max |score| ${options.maxAbs ? `(${e(formatScore(display.scale.maxAbs))}, shared by both sides) ` : ""}over the prompt ${e(options.granularity)}${options.includeBos ? "" : " (BOS left out)"}, intensity ×${e((options.gain ?? 1).toFixed(2))}. Hover a segment for its raw score. The selected target is underlined.</p>
 <div class="heatmap">${spans}</div>
 <${heading}>Top segments</${heading}>
 <table><thead><tr><th>#</th><th>score</th><th>segment</th></tr></thead><tbody>${top}</tbody></table>`;
@@ -108,9 +92,10 @@ function page(title: string, subtitle: string | undefined, body: string, version
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(title)}</title>
-<style>${REPORT_CSS}${wide ? "body{max-width:110rem}.sides{display:grid;grid-template-columns:1fr 1fr;gap:2rem}" : ""}</style>
+<style>
+${REPORT_CSS}</style>
 </head>
-<body>
+<body${wide ? ' class="compare"' : ""}>
 <h1>${e(title)}</h1>
 ${subtitle ? `<p class="meta">${e(subtitle)}</p>` : ""}
 ${body}

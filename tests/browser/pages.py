@@ -6,7 +6,10 @@ the UI has them (radio groups, buttons, form labels), its ``pl-`` classes otherw
 
 from __future__ import annotations
 
+import difflib
+import html
 import json
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,6 +229,31 @@ class PromptlightPage:
         name, text = self.download("JSON", pane)
         assert name.endswith(".json"), name
         return json.loads(text)
+
+    def expect_the_report_python_writes(self, *, method: str, granularity: str, pane: int = 0) -> str:
+        """Download the pane's HTML report and record; assert ``result_to_html`` of that record is the same page.
+
+        The page's title and subtitle name the UI's example, so they are read from the page;
+        everything else (style sheet, facts, legend, heatmap spans, top table, footer) must be
+        equal byte for byte. Returns the page.
+        """
+        from promptlight.report_html import result_to_html
+        from promptlight.types import ResultRecord
+
+        record = ResultRecord.from_dict(self.download_json(pane))
+        _, page = self.download("HTML report", pane)
+        title = re.search(r"<title>(.*?)</title>", page, re.S)
+        subtitle = re.search(r"</h1>\n<p class=\"meta\">(.*?)</p>\n", page, re.S)
+        assert title, page[:400]
+        python = result_to_html(
+            record,
+            method=method,
+            granularity=granularity,
+            title=html.unescape(title.group(1)),
+            subtitle=html.unescape(subtitle.group(1)) if subtitle else None,
+        )
+        assert page == python, "\n".join(difflib.unified_diff(python.splitlines(), page.splitlines(), "python", "ui", lineterm=""))
+        return page
 
 
 # Every visible text of the app (data colours of the heatmap and disabled controls aside), its

@@ -198,12 +198,13 @@ def test_salience_workflow_on_tiny(server, ui):
     assert [float(v.replace("−", "-")) for v in shown_top.locator(".pl-top-score").all_inner_texts()] == pytest.approx(
         [s.score for s in python_top], rel=2e-3, abs=1e-3
     )
-    # Export HTML: a page with the heatmap and no script at all.
+    # Export HTML: a page with the heatmap and no script at all, the very page the CLI writes.
     name, html = app.download("HTML report")
     assert name.endswith(".html")
     assert html.lstrip().lower().startswith("<!doctype html>")
     assert "<script" not in html.lower()
     assert 'class="seg" style="background:' in html
+    app.expect_the_report_python_writes(method="grad_l2", granularity="lines")
     assert ui.errors == []
 
 

@@ -67,6 +67,9 @@ def test_the_chat_toggle_renders_the_prompt_with_the_template(server, ui):
     assert all(not p.hot for p in app.heat() if "<start_of_turn>" in p.text or "<end_of_turn>" in p.text)
     assert all("<start_of_turn>" not in text and "<end_of_turn>" not in text for _score, text in app.top())
     assert prompt["id"].startswith("sample_prompts:")
+    # Template text is muted in the HTML report too: the page the CLI writes for this record.
+    report = app.expect_the_report_python_writes(method="grad_l2", granularity="words")
+    assert '<span class="seg template" title="score' in report
 
     app.set_granularity("messages")
     segments = app.segments()

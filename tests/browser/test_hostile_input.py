@@ -87,4 +87,5 @@ def test_html_and_script_in_a_prompt_render_as_text(server, ui):
     _, html = app.download("HTML report")
     assert "<script" not in html.lower() and "<img" not in html.lower() and "<svg" not in html.lower()
     assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;&lt;script&gt;" in html
+    assert app.expect_the_report_python_writes(method="grad_l2", granularity="lines") == html
     assert ui.errors == []

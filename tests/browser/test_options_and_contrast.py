@@ -64,6 +64,9 @@ def test_integrated_gradients_steps_and_baseline_are_set_from_the_ui(server, ui)
     expect(summary).to_contain_text("baseline: pad")
     assert "o.steps=5" in page.url and "o.baseline=pad" in page.url
     ui.shot("ig-options")
+    # The HTML report lists the same notes, in the page the CLI writes for this record.
+    report = app.expect_the_report_python_writes(method="integrated_gradients", granularity="words")
+    assert "5 steps" in report and "baseline: pad" in report and "relative gap" in report
 
     # A value the server refuses is named, with its limit, not silently dropped.
     with page.expect_response(lambda r: r.url.endswith("/api/salience")) as info:
@@ -113,6 +116,8 @@ def test_a_foil_typed_in_versus_gives_a_contrastive_result(server, ui):
     expect(summary).to_contain_text("log p(foil)")
     assert "vs=+The+answer+is+64." in page.url or "vs=%20The%20answer%20is%2064." in page.url
     ui.shot("contrastive")
+    report = app.expect_the_report_python_writes(method="occlusion", granularity="lines")
+    assert "<dt>versus (foil)</dt><dd> The answer is 64.</dd>" in report
 
     # Clearing the foil goes back to the plain objective (a cached result, no new call needed).
     versus.fill("")
@@ -180,6 +185,8 @@ def test_a_fast_result_is_checked_for_faithfulness_in_the_cli_s_words(server, ui
     expect(app.pane().locator(".pl-objective")).to_contain_text("forward passes")
     expect(options.get_by_label("samples", exact=True)).to_have_attribute("placeholder", "64")
     ui.shot("faithfulness-check")
+    report = app.expect_the_report_python_writes(method="kernel_shap", granularity="words")
+    assert f"<dt>faithfulness (words)</dt><dd>{check_summary(record['faithfulness'])}</dd>" in report
 
     # A gradient method shown at another granularity offers the check there.
     app.set_method("grad_l2")

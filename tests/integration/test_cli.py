@@ -81,7 +81,7 @@ def test_explain_text_and_html_outputs(tmp_path):
     proc = run("explain", "--model", "tiny", "--prompt", "<script>alert(1)</script> hi", "--target", " there", "--format", "html", "--out", str(out), "--check")
     assert proc.returncode == 0, proc.stderr
     page = out.read_text()
-    assert '<p class="check">Faithfulness check at words: Removing the top word ' in page
+    assert "<dt>faithfulness (words)</dt><dd>Removing the top word " in page
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert "http://" not in page and "https://" not in page  # self-contained
 

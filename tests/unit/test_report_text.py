@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from promptlight.pipeline import explain
-from promptlight.report import result_to_html, result_to_terminal
+from promptlight.report import result_to_terminal
+from promptlight.report_html import result_to_html
 from promptlight.salience.objective import quoted, unsigned_objective
 
 PROMPT = "Line one\nLine two"

@@ -2656,6 +2656,8 @@ function compareHeadline(a, b) {
 	const output = sliceCp(a.text, a.target_span[0], a.target_span[1]) === sliceCp(b.text, b.target_span[0], b.target_span[1]) ? "output unchanged" : "output changed";
 	return `B vs A: f ${formatScore(b.objective_value)} vs ${formatScore(a.objective_value)} (Δ ${sign}${formatScore(delta)} nats); ${output}`;
 }
+// ../promptlight/report.css?raw
+var report_default = "/* The HTML report's one style sheet: the web app's export and `promptlight explain --format html` both inline it. */\nbody{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif;color:#1a1a1a;background:#fff;margin:2rem auto;max-width:60rem;padding:0 1rem;line-height:1.5}\nh1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.05rem;margin:1.5rem 0 .5rem}\n.meta{color:#555;font-size:.9rem;margin:0}\ndl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.9rem}dt{color:#555}dd{margin:0}\n.heatmap{white-space:pre-wrap;word-break:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem;line-height:1.7;border:1px solid #ddd;border-radius:6px;padding:.75rem}\n.seg{border-radius:2px}\n.target{color:#666}\n.selected{color:#1a1a1a;background:#fff4c2;box-shadow:inset 0 -2px 0 #c99a00}\n.template{color:#6b6b6b;border:1px dashed #bbb}\n.special{font-size:.7rem;border:1px dashed #999;border-radius:3px;padding:0 .2rem;margin-right:.2rem;color:#555}\n.legend{display:flex;align-items:center;gap:.5rem;font-size:.8rem;color:#444}\n.bar{width:14rem;height:.8rem;border:1px solid #ccc;border-radius:3px}\ntable{border-collapse:collapse;font-size:.85rem}td,th{border-bottom:1px solid #eee;padding:.25rem .6rem;text-align:left;vertical-align:top}\ntd.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\ntd.text{white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}\nfooter{margin-top:2rem;color:#777;font-size:.8rem}\nbody.compare{max-width:110rem}.sides{display:grid;grid-template-columns:1fr 1fr;gap:2rem}\n";
 // src/report.ts
 /**
 * Exports of the current result: the JSON record as served, and a self-contained HTML report
@@ -2678,24 +2680,6 @@ function resultToJson(result) {
 	const { cached: _cached, ...record } = result;
 	return JSON.stringify(record, null, 2) + "\n";
 }
-var REPORT_CSS = `
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1a1a1a;background:#fff;margin:2rem auto;max-width:60rem;padding:0 1rem;line-height:1.5}
-h1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.05rem;margin:1.5rem 0 .5rem}
-.meta{color:#555;font-size:.9rem;margin:0}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;font-size:.9rem}dt{color:#555}dd{margin:0}
-.heatmap{white-space:pre-wrap;word-break:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem;line-height:1.7;border:1px solid #ddd;border-radius:6px;padding:.75rem}
-.seg{border-radius:2px}
-.target{color:#666}
-.selected{color:#1a1a1a;background:#fff4c2;box-shadow:inset 0 -2px 0 #c99a00}
-.template{color:#6b6b6b;border:1px dashed #bbb}
-.special{font-size:.7rem;border:1px dashed #999;border-radius:3px;padding:0 .2rem;margin-right:.2rem;color:#555}
-.legend{display:flex;align-items:center;gap:.5rem;font-size:.8rem;color:#444}
-.bar{width:14rem;height:.8rem;border:1px solid #ccc;border-radius:3px}
-table{border-collapse:collapse;font-size:.85rem}td,th{border-bottom:1px solid #eee;padding:.25rem .6rem;text-align:left;vertical-align:top}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.text{white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-footer{margin-top:2rem;color:#777;font-size:.8rem}
-`;
 /** The body of a report for one result: its facts, the heatmap with its legend, the top segments. */
 function reportSection(result, options, heading = "h2") {
 	const display = buildDisplay(result, options);
@@ -2728,7 +2712,7 @@ function reportSection(result, options, heading = "h2") {
 ${display.notice ? `<p class="meta">${e(display.notice)}</p>` : ""}
 <${heading}>Salience over the prompt</${heading}>
 <div class="legend"><span>${e(legendLabels[0])}</span><span class="bar" style="background:${legendGradient(display.signed)}"></span>${legendLabels.slice(1).map((l) => `<span>${e(l)}</span>`).join("")}</div>
-<p class="meta">Colour = score / max |score| ${options.maxAbs ? `(${e(formatScore(display.scale.maxAbs))}, shared by both sides)` : ""} over the prompt ${e(options.granularity)}${options.includeBos ? "" : " (BOS left out)"}, intensity ×${e((options.gain ?? 1).toFixed(2))}. Hover a segment for its raw score. The selected target is underlined.</p>
+<p class="meta">Colour = score / max |score| ${options.maxAbs ? `(${e(formatScore(display.scale.maxAbs))}, shared by both sides) ` : ""}over the prompt ${e(options.granularity)}${options.includeBos ? "" : " (BOS left out)"}, intensity ×${e((options.gain ?? 1).toFixed(2))}. Hover a segment for its raw score. The selected target is underlined.</p>
 <div class="heatmap">${spans}</div>
 <${heading}>Top segments</${heading}>
 <table><thead><tr><th>#</th><th>score</th><th>segment</th></tr></thead><tbody>${top}</tbody></table>`;
@@ -2741,9 +2725,10 @@ function page(title, subtitle, body, version, wide = false) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(title)}</title>
-<style>${REPORT_CSS}${wide ? "body{max-width:110rem}.sides{display:grid;grid-template-columns:1fr 1fr;gap:2rem}" : ""}</style>
+<style>
+${report_default}</style>
 </head>
-<body>
+<body${wide ? " class=\"compare\"" : ""}>
 <h1>${e(title)}</h1>
 ${subtitle ? `<p class="meta">${e(subtitle)}</p>` : ""}
 ${body}
