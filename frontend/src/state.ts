@@ -104,7 +104,8 @@ export class Store {
     return d !== null && "messages" in this.promptInput(d);
   }
 
-  request(side: Side): SalienceRequest | null {
+  /** The salience request of pane `side` for `method` (default: the shown one), or null without a target. */
+  request(side: Side, method = this.method): SalienceRequest | null {
     const pane = this.panes[side];
     const d = pane.datapoint;
     const target = explainedText(pane, this.source);
@@ -115,10 +116,10 @@ export class Store {
       ...this.promptInput(d),
       target,
       target_span: pane.span,
-      method: this.method,
+      method,
       // Only per-segment methods' scores depend on the granularity; gradient methods get every boundary.
-      granularity: this.isPerSegment(this.method) || !isRegexGranularity(gran) ? gran : "words",
-      options: this.requestOptions(),
+      granularity: this.isPerSegment(method) || !isRegexGranularity(gran) ? gran : "words",
+      options: this.requestOptions(method),
     };
     if (this.foil.trim()) req.foil = this.foil;
     return req;
@@ -130,6 +131,18 @@ export class Store {
     const granularity = this.isPerSegment(method) || req.check ? req.granularity : "";
     const fields = Object.keys(req).sort() as (keyof SalienceRequest)[];
     return JSON.stringify(fields.map((k) => [k, k === "method" ? method : k === "granularity" ? granularity : req[k]]));
+  }
+
+  /** Results this page already has for pane `side`'s selection from methods other than the shown one. */
+  otherMethodResults(side: Side): { method: string; result: SalienceResult }[] {
+    const out: { method: string; result: SalienceResult }[] = [];
+    for (const { name } of this.methods) {
+      const req = name === this.method ? null : this.request(side, name);
+      if (!req) continue;
+      const result = this.cache.get(this.cacheKey({ ...req, check: true, granularity: this.granularityName() })) ?? this.cache.get(this.cacheKey(req));
+      if (result?.methods[name]) out.push({ method: name, result });
+    }
+    return out;
   }
 
   activeSides(): Side[] {

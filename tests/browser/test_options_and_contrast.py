@@ -197,3 +197,54 @@ def test_a_fast_result_is_checked_for_faithfulness_in_the_cli_s_words(server, ui
     app.wait_idle()
     assert again.value.json()["faithfulness"]["granularity"] == "lines"
     expect(strip).to_contain_text("Faithfulness (lines): Removing the top line")
+
+
+def test_methods_held_for_one_selection_show_their_rank_agreement(server, ui):
+    """Occlusion after grad_l2 on the same selection: the pane shows each held method's Spearman
+    agreement with the shown one, equal to the correlation of the two records' segment scores."""
+    from promptlight.report import display_segments
+    from promptlight.salience.context_cite import spearman
+    from promptlight.types import ResultRecord
+
+    page = ui.page
+    app = PromptlightPage(page)
+    app.open(server.url)
+    app.select(EXAMPLE)
+    app.set_granularity("words")
+    with app.expect_call("salience"):
+        app.button("Explain").click()
+    app.wait_idle()
+    strip = app.pane().locator(".pl-agreement")
+    gradients = ResultRecord.from_dict(app.download_json())
+
+    def scores(record: ResultRecord, method: str) -> dict[tuple[int, int], float]:
+        return {(s.start, s.end): s.score for s in display_segments(record, "words", method) if s.score is not None and not s.template}
+
+    def expect_agreement(shown: dict[tuple[int, int], float], held: list[str]) -> None:
+        items = [item.strip(" ·") for item in strip.locator(".pl-agreement-item").all_inner_texts()]
+        assert [item.split()[0] for item in items] == held
+        for item, method in zip(items, held):
+            theirs = scores(gradients, method)
+            common = [k for k in shown if k in theirs]
+            rho = spearman([shown[k] for k in common], [theirs[k] for k in common])
+            assert item == f"{method} {rho:.2f}", (item, rho)
+        expect(strip).to_contain_text(f"Agreement with other methods (Spearman over {len(shown)} words)")
+
+    # One backward pass gives both gradient methods: grad_dot_input is held already.
+    assert {"grad_l2", "grad_dot_input"} <= set(gradients.methods)
+    expect(strip).to_contain_text("grad_dot_input")
+    expect_agreement(scores(gradients, "grad_l2"), ["grad_dot_input"])
+
+    app.set_method("occlusion")
+    with app.expect_call("salience"):
+        app.button("Explain").click()
+    app.wait_idle()
+    occlusion = ResultRecord.from_dict(app.download_json())
+    expect(strip).to_contain_text("grad_l2")
+    expect_agreement(scores(occlusion, "occlusion"), ["grad_l2", "grad_dot_input"])
+
+    # At another granularity the token-level methods are re-aggregated here and compared again.
+    app.set_method("grad_l2")
+    app.set_granularity("lines")
+    expect(strip).to_contain_text(" lines): grad_dot_input")
+    ui.shot("agreement")

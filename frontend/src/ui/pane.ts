@@ -2,9 +2,10 @@
  * One example's view: its output, the selectable target, and the salience heatmap with the
  * objective, legend and top segments. The app shows one pane, or two side by side to compare.
  */
+import type { Agreement } from "../agreement";
 import { alignmentNote, type Alignment } from "../align";
 import { h, preview, replace } from "../dom";
-import { buildDisplay, checkSummary, describeObjective, formatScore, methodNotes } from "../salience";
+import { buildDisplay, checkSummary, describeObjective, formatScore, methodNotes, SEGMENT_UNITS } from "../salience";
 import { sliceCp } from "../text";
 import type { ExplainSource } from "../viewstate";
 import { datasetTarget, type CallProgress, type Datapoint, type Generation, type MethodInfo, type Pair, type SalienceResult } from "../types";
@@ -39,6 +40,31 @@ export interface PaneState {
   follow: Alignment | "own" | null;
 }
 
+/** Below this rank correlation two methods tell different stories about the prompt. */
+const DISAGREE_BELOW = 0.3;
+
+/**
+ * "Agreement with grad_l2 0.82 · occlusion 0.41 (Spearman over 12 words)": shown when the page
+ * holds other methods' results for this selection; a low value says the heatmap depends on the method.
+ */
+function agreementStrip(ctx: PaneContext): HTMLElement | null {
+  const rows = ctx.agreement ?? [];
+  if (!rows.length) return null;
+  const segments = Math.max(...rows.map((a) => a.segments));
+  const unit = SEGMENT_UNITS[ctx.granularity] ?? "segment";
+  const low = rows.filter((a) => a.rho < DISAGREE_BELOW).map((a) => a.method);
+  return h(
+    "div",
+    {
+      class: `pl-agreement pl-small${low.length ? " pl-check-warn" : ""}`,
+      attrs: { role: "status", title: "Spearman rank correlation between this heatmap's segment scores and each other method's, over the prompt segments both score (1: the same order, 0: unrelated, −1: reversed). Run another method on this selection to add it." },
+    },
+    h("b", null, `Agreement with other methods (Spearman over ${segments} ${unit}${segments === 1 ? "" : "s"}): `),
+    ...rows.map((a, i) => h("span", { class: "pl-agreement-item" }, `${i ? " · " : ""}${a.method} ${a.rho.toFixed(2)}`)),
+    low.length ? `. ${low.join(", ")} ${low.length === 1 ? "ranks" : "rank"} this prompt differently: the heatmap depends on the method here.` : "",
+  );
+}
+
 export function emptyPane(): PaneState {
   return { datapoint: null, generation: null, span: null, result: null, resultStale: null, error: null, busy: null, busySince: 0, follow: null };
 }
@@ -57,6 +83,8 @@ export interface PaneContext {
   scaleMax?: number;
   /** Code-point ranges of prompt lines this pane changed against the other (pane B), to mark. */
   changed?: Pair[];
+  /** Rank agreement of the other methods the page holds for this selection with the shown one. */
+  agreement?: Agreement[];
 }
 
 export interface PaneActions {
@@ -395,6 +423,7 @@ export class PaneView {
       ),
       ...notices,
       this.checkStrip(r, ctx.granularity, s.busy !== null),
+      agreementStrip(ctx),
       this.alternativesStrip(r),
     );
     const spans = heatmapSpans(display);

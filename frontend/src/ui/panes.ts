@@ -1,4 +1,5 @@
 /** The right column's result area: pane A, and pane B beside it in the compare view. */
+import { methodAgreement, type Agreement } from "../agreement";
 import { cancelCall, explain, commitSpan, generate } from "../actions/calls";
 import { compare, followAgain, swap } from "../actions/compare";
 import { exportCompareHtml, exportHtml, exportJson } from "../actions/exports";
@@ -77,12 +78,20 @@ export class PanesPanel {
       }
       changed = changedLines(sliceCp(a.text, a.prompt_span[0], a.prompt_span[1]), sliceCp(b.text, b.prompt_span[0], b.prompt_span[1]));
     }
-    this.views.A.render({ ...pane, side: "A", scaleMax }, s.panes.A);
-    if (s.comparing) this.views.B.render({ ...pane, side: "B", scaleMax, changed }, s.panes.B);
+    this.views.A.render({ ...pane, side: "A", scaleMax, agreement: this.agreement("A") }, s.panes.A);
+    if (s.comparing) this.views.B.render({ ...pane, side: "B", scaleMax, changed, agreement: this.agreement("B") }, s.panes.B);
     this.renderHead(a, b, changed.length);
     const want = s.comparing ? [this.head, this.views.A.el, this.views.B.el] : [this.views.A.el];
     if (this.el.children.length !== want.length || want.some((el, i) => this.el.children[i] !== el)) replace(this.el, ...want);
     this.el.classList.toggle("pl-two", s.comparing);
+  }
+
+  /** How the other methods the page holds for this pane's selection rank its segments against the shown one. */
+  private agreement(side: Side): Agreement[] {
+    const s = this.ctx.store;
+    const shown = s.panes[side].result;
+    if (!shown) return [];
+    return methodAgreement(shown, s.otherMethodResults(side), { method: s.method, granularity: s.granularityName() });
   }
 
   private renderHead(a: SalienceResult | null, b: SalienceResult | null, changed: number): void {

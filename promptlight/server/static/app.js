@@ -1533,10 +1533,26 @@ function sameSpan$1(a, b) {
 	return a === b || a !== null && b !== null && a[0] === b[0] && a[1] === b[1];
 }
 // src/ui/pane.ts
+/** Below this rank correlation two methods tell different stories about the prompt. */
+var DISAGREE_BELOW = .3;
 /**
-* One example's view: its output, the selectable target, and the salience heatmap with the
-* objective, legend and top segments. The app shows one pane, or two side by side to compare.
+* "Agreement with grad_l2 0.82 · occlusion 0.41 (Spearman over 12 words)": shown when the page
+* holds other methods' results for this selection; a low value says the heatmap depends on the method.
 */
+function agreementStrip(ctx) {
+	const rows = ctx.agreement ?? [];
+	if (!rows.length) return null;
+	const segments = Math.max(...rows.map((a) => a.segments));
+	const unit = SEGMENT_UNITS[ctx.granularity] ?? "segment";
+	const low = rows.filter((a) => a.rho < DISAGREE_BELOW).map((a) => a.method);
+	return h("div", {
+		class: `pl-agreement pl-small${low.length ? " pl-check-warn" : ""}`,
+		attrs: {
+			role: "status",
+			title: "Spearman rank correlation between this heatmap's segment scores and each other method's, over the prompt segments both score (1: the same order, 0: unrelated, −1: reversed). Run another method on this selection to add it."
+		}
+	}, h("b", null, `Agreement with other methods (Spearman over ${segments} ${unit}${segments === 1 ? "" : "s"}): `), ...rows.map((a, i) => h("span", { class: "pl-agreement-item" }, `${i ? " · " : ""}${a.method} ${a.rho.toFixed(2)}`)), low.length ? `. ${low.join(", ")} ${low.length === 1 ? "ranks" : "rank"} this prompt differently: the heatmap depends on the method here.` : "");
+}
 function emptyPane() {
 	return {
 		datapoint: null,
@@ -1819,7 +1835,7 @@ var PaneView = class {
 			}, "Run")));
 		}
 		if (display.granularityError) notices.push(h("div", { class: "pl-notice pl-notice-error" }, `${display.granularityError.replace(/\.?$/, ".")} Showing words instead.`));
-		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r, ctx.method)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, typeof r.f_target === "number" && typeof r.f_foil === "number" ? ` (log p(selection) ${formatScore(r.f_target)} − log p(foil) ${formatScore(r.f_foil)})` : "", notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices, this.checkStrip(r, ctx.granularity, s.busy !== null), this.alternativesStrip(r));
+		replace(this.summary, h("div", { class: "pl-row pl-gap pl-space pl-summary-head" }, h("h3", null, "Salience ", h("span", { class: "pl-muted pl-small" }, `${ctx.method}${info ? info.signed ? " · signed" : " · unsigned" : ""} · ${ctx.granularity}${r.cached ? " · cached" : ""}`)), legend(display, bos)), h("p", { class: "pl-objective" }, h("span", { class: "pl-formula" }, h("b", null, "Objective: "), describeObjective(r, ctx.method)), " Selected: ", h("q", { class: "pl-quote" }, preview(selected, 80)), ` · f = ${formatScore(r.objective_value)} nats`, typeof r.f_target === "number" && typeof r.f_foil === "number" ? ` (log p(selection) ${formatScore(r.f_target)} − log p(foil) ${formatScore(r.f_foil)})` : "", notes.length ? ` · ${notes.join(" · ")}` : ""), ...notices, this.checkStrip(r, ctx.granularity, s.busy !== null), agreementStrip(ctx), this.alternativesStrip(r));
 		const spans = heatmapSpans(display);
 		const changed = ctx.changed ?? [];
 		if (changed.length) display.pieces.forEach((p, i) => {
@@ -2594,6 +2610,75 @@ async function deleteDatapoint(ctx, id) {
 		ctx.showBanner(`Could not delete: ${errorMessage(err)}`, "delete");
 	}
 }
+// src/agreement.ts
+/**
+* Do the methods agree? When the page holds results of several methods for the same selection,
+* the rank correlation (Spearman) of their segment scores at the shown granularity says whether
+* they tell the same story. Each method's ranking is the one its heatmap and faithfulness check
+* use: signed scores by value, unsigned ones (magnitudes) by size.
+*/
+/** Average ranks (1-based) of `values`, ties sharing the mean of their positions. */
+function ranks(values) {
+	const order = values.map((v, i) => [v, i]).sort((x, y) => x[0] - y[0]);
+	const out = new Array(values.length);
+	for (let i = 0; i < order.length;) {
+		let j = i;
+		while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
+		const rank = (i + j) / 2 + 1;
+		for (let k = i; k <= j; k++) out[order[k][1]] = rank;
+		i = j + 1;
+	}
+	return out;
+}
+/** Spearman's rank correlation in [-1, 1] (Pearson of average ranks); null when either side is constant or shorter than 2. */
+function spearman(a, b) {
+	if (a.length !== b.length) throw new Error(`spearman needs two lists of one length, got ${a.length} and ${b.length}.`);
+	if (a.length < 2) return null;
+	const ra = ranks(a);
+	const rb = ranks(b);
+	const mean = (ra.length + 1) / 2;
+	let sab = 0;
+	let saa = 0;
+	let sbb = 0;
+	for (let i = 0; i < ra.length; i++) {
+		sab += (ra[i] - mean) * (rb[i] - mean);
+		saa += (ra[i] - mean) ** 2;
+		sbb += (rb[i] - mean) ** 2;
+	}
+	return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : null;
+}
+/**
+* Agreement of each of `others` with `shown`, over the prompt segments both score at
+* `options.granularity` (chat-template text left out, as in the ranking); a method that cannot
+* be shown at that granularity, or shares too few segments, is left out.
+*/
+function methodAgreement(shown, others, options) {
+	const scores = (result, method) => {
+		const display = buildDisplay(result, {
+			...options,
+			method,
+			includeBos: false
+		});
+		if (display.needsRun || display.granularityError) return null;
+		return new Map(display.ranked.map((r) => [`${r.start}:${r.end}`, r.score]));
+	};
+	const mine = scores(shown, options.method);
+	if (!mine) return [];
+	const out = [];
+	for (const { method, result } of others) {
+		const theirs = result.text === shown.text ? scores(result, method) : null;
+		if (!theirs) continue;
+		const common = [...mine.keys()].filter((k) => theirs.has(k));
+		if (common.length < 3) continue;
+		const rho = spearman(common.map((k) => mine.get(k)), common.map((k) => theirs.get(k)));
+		if (rho !== null) out.push({
+			method,
+			rho,
+			segments: common.length
+		});
+	}
+	return out;
+}
 // src/diff.ts
 /**
 * What changed between the two sides of the compare view: the prompt lines B changed or
@@ -2878,13 +2963,15 @@ var PanesPanel = class {
 		this.views.A.render({
 			...pane,
 			side: "A",
-			scaleMax
+			scaleMax,
+			agreement: this.agreement("A")
 		}, s.panes.A);
 		if (s.comparing) this.views.B.render({
 			...pane,
 			side: "B",
 			scaleMax,
-			changed
+			changed,
+			agreement: this.agreement("B")
 		}, s.panes.B);
 		this.renderHead(a, b, changed.length);
 		const want = s.comparing ? [
@@ -2894,6 +2981,16 @@ var PanesPanel = class {
 		] : [this.views.A.el];
 		if (this.el.children.length !== want.length || want.some((el, i) => this.el.children[i] !== el)) replace(this.el, ...want);
 		this.el.classList.toggle("pl-two", s.comparing);
+	}
+	/** How the other methods the page holds for this pane's selection rank its segments against the shown one. */
+	agreement(side) {
+		const s = this.ctx.store;
+		const shown = s.panes[side].result;
+		if (!shown) return [];
+		return methodAgreement(shown, s.otherMethodResults(side), {
+			method: s.method,
+			granularity: s.granularityName()
+		});
 	}
 	renderHead(a, b, changed) {
 		const s = this.ctx.store;
@@ -3492,7 +3589,8 @@ var Store = class {
 		const d = this.panes[side].datapoint;
 		return d !== null && "messages" in this.promptInput(d);
 	}
-	request(side) {
+	/** The salience request of pane `side` for `method` (default: the shown one), or null without a target. */
+	request(side, method = this.method) {
 		const pane = this.panes[side];
 		const d = pane.datapoint;
 		const target = explainedText(pane, this.source);
@@ -3503,9 +3601,9 @@ var Store = class {
 			...this.promptInput(d),
 			target,
 			target_span: pane.span,
-			method: this.method,
-			granularity: this.isPerSegment(this.method) || !isRegexGranularity(gran) ? gran : "words",
-			options: this.requestOptions()
+			method,
+			granularity: this.isPerSegment(method) || !isRegexGranularity(gran) ? gran : "words",
+			options: this.requestOptions(method)
 		};
 		if (this.foil.trim()) req.foil = this.foil;
 		return req;
@@ -3516,6 +3614,24 @@ var Store = class {
 		const granularity = this.isPerSegment(method) || req.check ? req.granularity : "";
 		const fields = Object.keys(req).sort();
 		return JSON.stringify(fields.map((k) => [k, k === "method" ? method : k === "granularity" ? granularity : req[k]]));
+	}
+	/** Results this page already has for pane `side`'s selection from methods other than the shown one. */
+	otherMethodResults(side) {
+		const out = [];
+		for (const { name } of this.methods) {
+			const req = name === this.method ? null : this.request(side, name);
+			if (!req) continue;
+			const result = this.cache.get(this.cacheKey({
+				...req,
+				check: true,
+				granularity: this.granularityName()
+			})) ?? this.cache.get(this.cacheKey(req));
+			if (result?.methods[name]) out.push({
+				method: name,
+				result
+			});
+		}
+		return out;
 	}
 	activeSides() {
 		return this.comparing ? ["A", "B"] : ["A"];
