@@ -1,4 +1,4 @@
-"""How true is each method's heatmap? Three protocols, data generated here, one table each.
+"""How true is each method's heatmap? Four protocols, data generated here, one table each.
 
     .venv/bin/python benchmarks/faithfulness.py [--model gemma3-270m] [--items 8] [--quick]
 
@@ -11,7 +11,10 @@
 2. **Deletion versus random** on the sample prompts: the faithfulness check
    (``check=True``) at ``lines``; per method the median over prompts of
    ``drop(top line) / median drop(random line)`` and how often the top line beats the random median.
-3. **Integrated gradients' convergence** on the walkthrough (``fewshot-mistake``, the model's
+3. **Coarse-to-fine occlusion** (``hierarchical=true``) against exact occlusion at words on
+   the same prompts, for ``keep`` 1, 2, 3 and 5: Spearman agreement, the same top word, top-5
+   overlap, and the forward passes and seconds as a share of exact occlusion's.
+4. **Integrated gradients' convergence** on the walkthrough (``fewshot-mistake``, the model's
    own greedy answer, its ``Recommendation:`` line and the whole answer): the relative
    completeness gap at 16..128 steps for the zero and pad baselines and two quadrature rules,
    and what ``steps=auto`` settles on.
@@ -127,6 +130,42 @@ def deletion_vs_random(lm, methods, prompts, quick: bool) -> None:
               f"{statistics.mean(seconds):.2f} |")  # fmt: skip
 
 
+def coarse_to_fine_vs_exact(lm, prompts, quick: bool) -> None:
+    from promptlight import explain
+    from promptlight.salience.context_cite import spearman
+
+    print(f"\n### 3. Coarse-to-fine occlusion against exact leave-one-out ({len(prompts)} sample prompts, words)\n")
+    print("| keep | Spearman with exact (median) | same top word | top-5 overlap (mean) | forward passes, share of exact "
+          "| words scored exactly | seconds, share of exact |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    exact_runs = []
+    for prompt, target in prompts:
+        began = time.perf_counter()
+        exact_runs.append((explain(lm, prompt, target=target, method="occlusion", granularity="words"),
+                           time.perf_counter() - began))  # fmt: skip
+    for keep in (1, 3) if quick else (1, 2, 3, 5):
+        rhos, same, overlap, passes, exact_share, seconds = [], 0, [], [], [], []
+        for (prompt, target), (exact, exact_seconds) in zip(prompts, exact_runs):
+            began = time.perf_counter()
+            tree = explain(lm, prompt, target=target, method="occlusion", granularity="words",
+                           options={"hierarchical": True, "keep": keep})  # fmt: skip
+            seconds.append((time.perf_counter() - began) / exact_seconds)
+            a, b = exact.segment_scores["occlusion"].values, tree.segment_scores["occlusion"].values
+            both = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+            rho = spearman([x for x, _ in both], [y for _, y in both])
+            if rho is not None:
+                rhos.append(rho)
+            top_exact = [(s.start, s.end) for s in exact.top_segments("words", k=5)]
+            top_tree = [(s.start, s.end) for s in tree.top_segments("words", k=5)]
+            same += bool(top_exact) and top_exact[0] == (top_tree[0] if top_tree else None)
+            overlap.append(len(set(top_exact) & set(top_tree)) / max(1, len(top_exact)))
+            meta = tree.methods["occlusion"]
+            passes.append(meta["forward_passes"] / (exact.methods["occlusion"]["segments_scored"] + 1))
+            exact_share.append(meta["segments_scored"] / max(1, meta["segments_scored"] + meta["segments_estimated"]))
+        print(f"| {keep} | {statistics.median(rhos):.2f} | {same}/{len(prompts)} | {statistics.mean(overlap):.2f} | "
+              f"{statistics.mean(passes):.2f} | {statistics.mean(exact_share):.2f} | {statistics.mean(seconds):.2f} |")  # fmt: skip
+
+
 def ig_convergence(lm, quick: bool) -> None:
     from promptlight import explain
     from promptlight.data import load_dataset
@@ -140,7 +179,7 @@ def ig_convergence(lm, quick: bool) -> None:
         spans["Recommendation line"] = (start, end if end >= 0 else len(target))
     steps_list = (8, 16) if quick else (16, 32, 64, 128)
     configs = [("zero", "gauss_legendre"), ("zero", "geometric"), ("pad", "gauss_legendre")]
-    print(f"\n### 3. Integrated gradients: relative completeness gap on the walkthrough (answer {target!r})\n")
+    print(f"\n### 4. Integrated gradients: relative completeness gap on the walkthrough (answer {target!r})\n")
     print("| selection | baseline | rule | " + " | ".join(f"{s} steps" for s in steps_list) + " | steps=auto |")
     print("|---|---|---|" + "---|" * (len(steps_list) + 1))
     for label, span in spans.items():
@@ -163,7 +202,7 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=8, help="fact lines per planted prompt (default 8)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--skip", default="", help="comma-separated protocols to skip: planted,deletion,ig")
+    parser.add_argument("--skip", default="", help="comma-separated protocols to skip: planted,deletion,coarse,ig")
     parser.add_argument("--quick", action="store_true", help="a small run to check the script (any model)")
     args = parser.parse_args()
 
@@ -178,14 +217,17 @@ def main() -> int:
     if "planted" not in skip:
         items = planted_items(2 if args.quick else args.items, 4 if args.quick else args.lines, args.seed)
         planted_fact(lm, methods, items, args.quick, 4 if args.quick else args.lines)
-    if "deletion" not in skip:
+    if "deletion" not in skip or "coarse" not in skip:
         examples = list(load_dataset("sample_prompts"))[: 2 if args.quick else None]
         prompts = []
         for ex in examples:
             target = ex.target or lm.generate(ex.prompt, max_new_tokens=8 if args.quick else 32, stop=["\n\n"]).text
             if target.strip():
                 prompts.append((ex.prompt, target))
-        deletion_vs_random(lm, methods, prompts, args.quick)
+        if "deletion" not in skip:
+            deletion_vs_random(lm, methods, prompts, args.quick)
+        if "coarse" not in skip:
+            coarse_to_fine_vs_exact(lm, prompts, args.quick)
     if "ig" not in skip:
         ig_convergence(lm, args.quick)
     print(f"\n{time.perf_counter() - began:.0f} s in all")

@@ -80,6 +80,12 @@ def method_notes(result: ResultRecord, method: str) -> list[str]:
         notes.append(f"{js_number(samples)} samples")
     if (lds := number("lds")) is not None:
         notes.append(f"held-out fit (LDS) {to_fixed(lds, 2)}")
+    exact, estimated = number("segments_scored"), number("segments_estimated")
+    if meta.get("hierarchical") is True and exact is not None and estimated is not None:
+        notes.append(
+            f"coarse to fine: {js_number(exact)} scored exactly, "
+            f"{js_number(estimated)} estimated from their paragraph or sentence"
+        )
     if (passes := number("forward_passes")) is not None:
         notes.append(f"{js_number(passes)} forward passes")
     return notes

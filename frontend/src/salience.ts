@@ -238,6 +238,9 @@ export function methodNotes(result: SalienceResult, method: string): string[] {
   if (meta.exact === true) notes.push("exact Shapley values");
   else if (typeof meta.samples === "number") notes.push(`${meta.samples} samples`);
   if (typeof meta.lds === "number") notes.push(`held-out fit (LDS) ${meta.lds.toFixed(2)}`);
+  if (meta.hierarchical === true && typeof meta.segments_scored === "number" && typeof meta.segments_estimated === "number") {
+    notes.push(`coarse to fine: ${meta.segments_scored} scored exactly, ${meta.segments_estimated} estimated from their paragraph or sentence`);
+  }
   if (typeof meta.forward_passes === "number") notes.push(`${meta.forward_passes} forward passes`);
   return notes;
 }

@@ -10,6 +10,10 @@ the prefix its rows share with the full sequence, so a variant costs only its su
 segment pushes the selected text up. Reference: Zeiler & Fergus (2014), "Visualizing and
 Understanding Convolutional Networks"; for text, Li, Monroe & Jurafsky (2016),
 "Understanding Neural Networks through Representation Erasure".
+
+With ``hierarchical=true`` it goes coarse to fine (:mod:`promptlight.salience.coarse_to_fine`):
+paragraphs first, then only inside the ``keep`` most important ones, down to the shown segments;
+segments not refined get an equal share of their paragraph's (or sentence's) score.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from promptlight.salience.base import MethodOutput, SalienceInputs, register_met
 from promptlight.salience.options import Option
 
 DEFAULT_BATCH_SIZE = 8
+DEFAULT_KEEP = 3
 
 
 def removable_ranges(inputs: SalienceInputs) -> list[tuple[int, int] | None]:
@@ -85,11 +90,47 @@ def occluded_objectives(
     cost="1 forward pass per segment, each reusing the shared prefix's cache (batched)",
     reference="Zeiler & Fergus 2014, arXiv:1311.2901; Li et al. 2016, arXiv:1612.08220",
     description="f(full) - f(prompt without the segment), at the chosen granularity; exact leave-one-out.",
-    options=(Option("batch_size", int, DEFAULT_BATCH_SIZE, "variants per forward batch", minimum=1),),
+    options=(
+        Option("batch_size", int, DEFAULT_BATCH_SIZE, "variants per forward batch", minimum=1),
+        Option(
+            "hierarchical",
+            bool,
+            False,
+            "coarse to fine: paragraphs first, then sentences and segments only inside the top ones",
+        ),
+        Option("keep", int, DEFAULT_KEEP, "with hierarchical: how many nodes of each level are refined", minimum=1),
+    ),
     rows=lambda options, seq: options["batch_size"],
 )
-def occlusion(inputs: SalienceInputs, *, batch_size: int = DEFAULT_BATCH_SIZE) -> MethodOutput:
+def occlusion(
+    inputs: SalienceInputs,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    hierarchical: bool = False,
+    keep: int = DEFAULT_KEEP,
+) -> MethodOutput:
     ranges = removable_ranges(inputs)
+    if hierarchical:
+        from promptlight.salience.coarse_to_fine import coarse_to_fine, coarser_levels
+
+        f_full, scores, counts = coarse_to_fine(
+            inputs, ranges, keep=keep, left_out=lambda spans: occluded_objectives(inputs, spans, batch_size=batch_size)
+        )
+        exhaustive = sum(r is not None for r in ranges) + 1
+        return MethodOutput(
+            objective_value=f_full,
+            segment_scores={"occlusion": scores},
+            info={
+                "occlusion": {
+                    **counts,
+                    "batch_size": batch_size,
+                    "hierarchical": True,
+                    "keep": keep,
+                    "levels": [*coarser_levels(inputs.granularity), inputs.granularity],
+                    "forward_passes_saved": exhaustive - counts["forward_passes"],
+                }
+            },
+        )
     present = [r for r in ranges if r is not None]
     f_full, dropped = occluded_objectives(inputs, present, batch_size=batch_size)
     values: list[float | None] = []
