@@ -227,7 +227,7 @@ def main() -> int:
         if "deletion" not in skip:
             deletion_vs_random(lm, methods, prompts, args.quick)
         if "coarse" not in skip:
-            coarse_to_fine_vs_exact(lm, prompts, args.quick)
+            coarse_to_fine_vs_exact(lm, prompts[:1] if args.quick else prompts, args.quick)
     if "ig" not in skip:
         ig_convergence(lm, args.quick)
     print(f"\n{time.perf_counter() - began:.0f} s in all")

@@ -13,14 +13,16 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_the_faithfulness_benchmark_prints_its_three_tables():
+def test_the_faithfulness_benchmark_prints_its_four_tables():
     proc = subprocess.run(
         [sys.executable, "benchmarks/faithfulness.py", "--model", "tiny", "--quick"],
         capture_output=True, text=True, timeout=300, cwd=REPO,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "### 1. Planted fact" in out and "### 2. Deletion versus random" in out and "### 3. Integrated gradients" in out
+    for heading in ("### 1. Planted fact", "### 2. Deletion versus random", "### 3. Coarse-to-fine occlusion", "### 4. Integrated gradients"):
+        assert heading in out, heading
+    assert "| 1 | " in out and "| 3 | " in out  # coarse to fine at keep 1 and 3
     for method in ("grad_l2", "occlusion", "kernel_shap", "lime", "context_cite"):
         assert f"| {method} | " in out
 
