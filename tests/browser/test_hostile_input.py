@@ -77,7 +77,8 @@ def test_html_and_script_in_a_prompt_render_as_text(server, ui):
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator("#promptlight").locator("img, script, svg, iframe, object, embed").count() == 0
     bold = page.locator("#promptlight b").all_text_contents()  # only the app's own labels
-    assert bold[0] == "Objective: " and all(t.startswith("Faithfulness (") and t.endswith("): ") for t in bold[1:]), bold
+    labels = ("Faithfulness (", "Agreement with other methods (")
+    assert bold[0] == "Objective: " and all(t.startswith(labels) and t.endswith("): ") for t in bold[1:]), bold
     created = page.evaluate("window.__created")
     from_user = [html for html in created if "pwned" in html or ">bold<" in html]
     assert from_user == [], from_user
