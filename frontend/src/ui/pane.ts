@@ -44,7 +44,7 @@ export interface PaneState {
 const DISAGREE_BELOW = 0.3;
 
 /**
- * "Agreement with grad_l2 0.82 · occlusion 0.41 (Spearman over 12 words)": shown when the page
+ * "Agreement with other methods (Spearman over 12 words): grad_l2 0.82 · occlusion 0.41": shown when the page
  * holds other methods' results for this selection; a low value says the heatmap depends on the method.
  */
 function agreementStrip(ctx: PaneContext): HTMLElement | null {

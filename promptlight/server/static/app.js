@@ -1537,7 +1537,7 @@ function sameSpan$1(a, b) {
 /** Below this rank correlation two methods tell different stories about the prompt. */
 var DISAGREE_BELOW = .3;
 /**
-* "Agreement with grad_l2 0.82 · occlusion 0.41 (Spearman over 12 words)": shown when the page
+* "Agreement with other methods (Spearman over 12 words): grad_l2 0.82 · occlusion 0.41": shown when the page
 * holds other methods' results for this selection; a low value says the heatmap depends on the method.
 */
 function agreementStrip(ctx) {
