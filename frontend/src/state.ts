@@ -133,13 +133,18 @@ export class Store {
     return JSON.stringify(fields.map((k) => [k, k === "method" ? method : k === "granularity" ? granularity : req[k]]));
   }
 
+  /** The result this page holds for `req`: a checked one first (the same scores, and the check), else the plain one. */
+  cachedResult(req: SalienceRequest): SalienceResult | undefined {
+    return this.cache.get(this.cacheKey({ ...req, check: true, granularity: this.granularityName() })) ?? this.cache.get(this.cacheKey(req));
+  }
+
   /** Results this page already has for pane `side`'s selection from methods other than the shown one. */
   otherMethodResults(side: Side): { method: string; result: SalienceResult }[] {
     const out: { method: string; result: SalienceResult }[] = [];
     for (const { name } of this.methods) {
       const req = name === this.method ? null : this.request(side, name);
       if (!req) continue;
-      const result = this.cache.get(this.cacheKey({ ...req, check: true, granularity: this.granularityName() })) ?? this.cache.get(this.cacheKey(req));
+      const result = this.cachedResult(req);
       if (result?.methods[name]) out.push({ method: name, result });
     }
     return out;

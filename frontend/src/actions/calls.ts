@@ -187,8 +187,7 @@ export async function explain(ctx: AppContext, side: Side, { check = false, auto
     ctx.renderPanes();
     return;
   }
-  const checked = check ? undefined : store.cache.get(store.cacheKey({ ...req, check: true, granularity: store.granularityName() }));
-  const hit = checked ?? store.cache.get(store.cacheKey(req));
+  const hit = store.cachedResult(req); // a checked request's own key is the first one looked up
   if (hit) {
     dropRunningCall(ctx, side); // an answer still on its way for an older request must not replace this one
     Object.assign(pane, { result: hit, resultStale: null, error: null, note: null, confirm: null });

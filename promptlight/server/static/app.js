@@ -2148,11 +2148,7 @@ async function explain(ctx, side, { check = false, auto = false } = {}) {
 		ctx.renderPanes();
 		return;
 	}
-	const hit = (check ? void 0 : store.cache.get(store.cacheKey({
-		...req,
-		check: true,
-		granularity: store.granularityName()
-	}))) ?? store.cache.get(store.cacheKey(req));
+	const hit = store.cachedResult(req);
 	if (hit) {
 		dropRunningCall(ctx, side);
 		Object.assign(pane, {
@@ -3616,17 +3612,21 @@ var Store = class {
 		const fields = Object.keys(req).sort();
 		return JSON.stringify(fields.map((k) => [k, k === "method" ? method : k === "granularity" ? granularity : req[k]]));
 	}
+	/** The result this page holds for `req`: a checked one first (the same scores, and the check), else the plain one. */
+	cachedResult(req) {
+		return this.cache.get(this.cacheKey({
+			...req,
+			check: true,
+			granularity: this.granularityName()
+		})) ?? this.cache.get(this.cacheKey(req));
+	}
 	/** Results this page already has for pane `side`'s selection from methods other than the shown one. */
 	otherMethodResults(side) {
 		const out = [];
 		for (const { name } of this.methods) {
 			const req = name === this.method ? null : this.request(side, name);
 			if (!req) continue;
-			const result = this.cache.get(this.cacheKey({
-				...req,
-				check: true,
-				granularity: this.granularityName()
-			})) ?? this.cache.get(this.cacheKey(req));
+			const result = this.cachedResult(req);
 			if (result?.methods[name]) out.push({
 				method: name,
 				result
