@@ -28,6 +28,7 @@ _LAZY = {
     "list_datasets": "promptlight.data",
     "DatasetError": "promptlight.data",
     "explain": "promptlight.pipeline",
+    "reselect": "promptlight.reselect",
     "list_methods": "promptlight.salience",
     "Example": "promptlight.types",
     "Generation": "promptlight.types",

@@ -34,11 +34,11 @@ def _limits() -> Any:
     return Settings.from_env()
 
 
-def _read_text_file(path: str, *, what: str) -> str:
+def _read_text_file(path: str, *, what: str, max_bytes: int | None = None) -> str:
     from promptlight.files import FileProblem, read_regular_file
 
     try:
-        raw = read_regular_file(path, what=what, max_bytes=_limits().max_body_bytes)
+        raw = read_regular_file(path, what=what, max_bytes=max_bytes or _limits().max_body_bytes)
     except FileProblem as exc:
         raise UsageError(
             f"{exc} (the limit is the max_body_bytes setting)" if "limit" in str(exc) else str(exc)
@@ -373,14 +373,19 @@ def cmd_explain(args) -> int:
         options=options,
         check=args.check,
     )
+    return _emit_result(result, args, granularity=args.granularity, out_path=out_path)
+
+
+def _emit_result(result: Any, args, *, granularity: str, out_path: Any) -> int:
+    """Write ``result`` in ``args.format`` to ``out_path`` (atomically) or standard output."""
     if args.format == "json":
         out = result.to_json()
     elif args.format == "html":
-        out = result.to_html(granularity=args.granularity)
+        out = result.to_html(granularity=granularity)
     else:
         from promptlight.report import result_to_terminal
 
-        out = result_to_terminal(result, granularity=args.granularity, color=_use_color(args), top=args.top)
+        out = result_to_terminal(result, granularity=granularity, color=_use_color(args), top=args.top)
     if out_path is not None:
         from promptlight.files import FileProblem, write_atomically
 
@@ -392,6 +397,39 @@ def cmd_explain(args) -> int:
     else:
         print(out)
     return 0
+
+
+#: The largest result record ``reselect`` reads (a record keeps every variant's per-token log-probabilities).
+RESULT_FILE_MAX_BYTES = 256 * 2**20
+
+
+def cmd_reselect(args) -> int:
+    """A new selection of a saved perturbation result, answered from its record (no model is loaded)."""
+    from promptlight.errors import InvalidArgument
+    from promptlight.reselect import reselect
+    from promptlight.result import SalienceResult
+
+    out_path = _output_path(args)
+    text = _read_text_file(args.result, what="Result file", max_bytes=RESULT_FILE_MAX_BYTES)
+    try:
+        result = SalienceResult.from_json(text)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{args.result} is not a promptlight result record (JSON from --format json): {exc}") from None
+    if args.select is not None:
+        start = result.target.find(args.select) if args.select.strip() else -1
+        if start < 0:
+            raise UsageError(f"--select {args.select!r} does not occur in the target {result.target[:120]!r}.")
+        span = (start, start + len(args.select))
+    else:
+        parsed = _parse_span(args.target_span)
+        assert parsed is not None
+        span = parsed
+    try:
+        answered = reselect(result, target_span=span)
+    except InvalidArgument as exc:
+        raise UsageError(str(exc)) from None
+    granularity = str(answered.options.get("granularity", "words"))
+    return _emit_result(answered, args, granularity=granularity, out_path=out_path)
 
 
 def cmd_batch(args) -> int:
@@ -674,6 +712,8 @@ def cmd_methods(args) -> int:
         print(f"{m['name']:22} {sign:9} {m['description']}")
         print(f"{'':22} cost: {m['cost']}")
         print(f"{'':22} reference: {m['reference']}")
+        again = "answered from the run's record, no model call" if m["answers_new_selections"] else "a model call each"
+        print(f"{'':22} new selections in the same target: {again}")
         for opt in registered_methods()[m["name"]].options:
             print(f"{'':22} option {opt.describe()}")
     return 0
@@ -733,6 +773,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generation_arguments(exp)
     _add_placement_arguments(exp)
     exp.set_defaults(func=cmd_explain)
+
+    again = sub.add_parser(
+        "reselect",
+        help="a new selection of a saved occlusion/ablation result, from its record (no model call)",
+        description="Answer a new selection inside the same target from a result saved with --format json by "
+        "occlusion, kernel_shap, lime or context_cite: the record keeps every variant's per-token "
+        "log-probabilities, so no model is loaded.",
+    )
+    again.add_argument("result", metavar="RESULT.json", help="a result record (explain --format json)")
+    which = again.add_mutually_exclusive_group(required=True)
+    which.add_argument("--target-span", metavar="START:END", help="the new selection: chars of the target")
+    which.add_argument("--select", metavar="TEXT", help="the new selection: the first occurrence of TEXT in the target")
+    again.add_argument("--top", type=int, default=10, metavar="K", help="text format: list the top K segments")
+    again.add_argument("--format", choices=("text", "json", "html"), default="text")
+    again.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="text format colours")
+    again.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    again.set_defaults(func=cmd_reselect)
 
     batch = sub.add_parser(
         "batch",

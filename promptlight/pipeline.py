@@ -150,7 +150,11 @@ def explain(
         foil_ids = torch.tensor(_foil_ids(lm, text, tok, first, selected, foil), dtype=torch.long, device=lm.device)
         goal: Objective = Contrastive(ids[first:last], foil_ids, selected_text=selected_text, foil=foil)
     else:
-        build = objective or (lambda _lm, target_ids, chosen: TargetLogprob(target_ids, selected_text=chosen))
+        # The rest of the target is recorded by perturbation methods, so a later selection needs no model call.
+        following = torch.tensor(tok.ids[last:], dtype=torch.long, device=lm.device)  # [len - last]
+        build = objective or (
+            lambda _lm, target_ids, chosen: TargetLogprob(target_ids, selected_text=chosen, following=following)
+        )
         goal = build(lm, ids[first:last], selected_text)
     inputs = SalienceInputs(
         lm=lm,
@@ -231,6 +235,7 @@ def explain(
         alternatives=alternatives,
         messages=chat.message_spans() if chat is not None else (),
         fields=parts,
+        variants={name: v.to_dict() for name, v in output.variants.items()},
     )
     if not check:
         return result

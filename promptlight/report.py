@@ -88,6 +88,18 @@ def method_notes(result: ResultRecord, method: str) -> list[str]:
         )
     if (passes := number("forward_passes")) is not None:
         notes.append(f"{js_number(passes)} forward passes")
+    origin = meta.get("from_record")
+    if isinstance(origin, Mapping) and isinstance(origin.get("selected_span"), list | tuple):
+        a, b = origin["selected_span"]
+        whole = a == 0 and b == len(result.target_span)
+        notes.append(
+            f"answered from the run over {'the whole target' if whole else f'target chars {a}–{b}'}, no model call"
+        )
+        held = int(origin.get("held_fixed") or 0)
+        if held > 0:
+            notes.append(
+                f"the {held} target {'token' if held == 1 else 'tokens'} before the selection held fixed, not scored"
+            )
     return notes
 
 

@@ -228,6 +228,7 @@ class ResultRecord:
     messages: tuple[Mapping[str, Any], ...] = ()
     faithfulness: Mapping[str, Any] | None = None
     fields: tuple[Mapping[str, Any], ...] = ()
+    variants: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
     @property
     def prompt(self) -> str:
@@ -277,6 +278,7 @@ class ResultRecord:
             "messages": [dict(m) for m in self.messages],
             "faithfulness": None if self.faithfulness is None else dict(self.faithfulness),
             "fields": [dict(f) for f in self.fields],
+            "variants": {m: dict(v) for m, v in self.variants.items()},
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -327,6 +329,7 @@ class ResultRecord:
             messages=tuple(dict(m) for m in d.get("messages", ())),
             faithfulness=None if d.get("faithfulness") is None else dict(d["faithfulness"]),
             fields=tuple(dict(f) for f in d.get("fields", ())),
+            variants={m: dict(v) for m, v in (d.get("variants") or {}).items()},
         )
 
     @classmethod

@@ -17,6 +17,7 @@ import type {
   ModelInfo,
   CallProgress,
   NewDatapoint,
+  Pair,
   PromptInput,
   SalienceRequest,
   SalienceResult,
@@ -226,6 +227,18 @@ export class Api {
   /** The server's cached salience result for this request, or null: nothing is computed (`cached_only`). */
   cachedSalience(req: SalienceRequest): Promise<SalienceResult | null> {
     return orNotCached(this.request("POST", "/api/salience?cached_only=true", req));
+  }
+  /**
+   * `req` answered from the record of the server's cached run over `answerFrom` (same request, that
+   * target_span): no model call. Null when the server has no such run or its record cannot answer.
+   */
+  async salienceFromRecord(req: SalienceRequest, answerFrom: Pair): Promise<SalienceResult | null> {
+    try {
+      return await this.request("POST", "/api/salience", { ...req, answer_from: answerFrom });
+    } catch (err) {
+      if (err instanceof ApiError && (err.code === "not_cached" || err.status === 422)) return null;
+      throw err;
+    }
   }
   /** Progress of the model call named `callId`. */
   callProgress(callId: string): Promise<CallProgress> {

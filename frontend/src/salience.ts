@@ -242,6 +242,14 @@ export function methodNotes(result: SalienceResult, method: string): string[] {
     notes.push(`coarse to fine: ${meta.segments_scored} scored exactly, ${meta.segments_estimated} estimated from their paragraph or sentence`);
   }
   if (typeof meta.forward_passes === "number") notes.push(`${meta.forward_passes} forward passes`);
+  const from = meta.from_record as { selected_span?: Pair; held_fixed?: number } | undefined;
+  if (from && Array.isArray(from.selected_span)) {
+    const [a, b] = from.selected_span;
+    const whole = a === 0 && b === result.target_span[1] - result.target_span[0];
+    notes.push(`answered from the run over ${whole ? "the whole target" : `target chars ${a}–${b}`}, no model call`);
+    const n = from.held_fixed ?? 0;
+    if (n > 0) notes.push(`the ${n} target ${n === 1 ? "token" : "tokens"} before the selection held fixed, not scored`);
+  }
   return notes;
 }
 

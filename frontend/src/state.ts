@@ -7,11 +7,27 @@
 import { isRegexGranularity, REGEX_PREFIX } from "./aggregate";
 import type { Activity } from "./api";
 import { PassRates } from "./estimate";
-import { BASE_GRANULARITIES, DEFAULT_GENERATION, FALLBACK_METHODS, promptMessages, type Datapoint, type GenerationSettings, type MethodInfo, type ModelFile, type PromptInput, type SalienceRequest, type SalienceResult } from "./types";
+import { cpLength } from "./text";
+import { BASE_GRANULARITIES, DEFAULT_GENERATION, FALLBACK_METHODS, promptMessages, type Datapoint, type GenerationSettings, type MethodInfo, type ModelFile, type Pair, type PromptInput, type SalienceRequest, type SalienceResult, type VariantRecord } from "./types";
 import { emptyPane, explainedText, type PaneState } from "./ui/pane";
 import type { ExplainSource, OptionValue, ViewState } from "./viewstate";
 
 export type Side = "A" | "B";
+
+/** A cache key without its selection (and whether it was checked): the requests one record can answer. */
+function familyKey(key: string): string {
+  const pairs = (JSON.parse(key) as [string, unknown][]).filter(([k]) => k !== "check");
+  return JSON.stringify(pairs.map(([k, v]) => [k, k === "target_span" ? null : v]));
+}
+
+/** Whether `record` (of `result`) recorded every target token the selection `span` (code points of the target) overlaps. */
+export function recordCovers(result: SalienceResult, record: VariantRecord, span: Pair): boolean {
+  const start = result.target_span[0] + span[0];
+  const end = result.target_span[0] + span[1];
+  const hits = result.tokens.map((t, i) => (!t.special && t.start < end && start < t.end ? i : -1)).filter((i) => i >= 0);
+  if (!hits.length) return false;
+  return hits[0] >= record.first_token && hits[hits.length - 1] < record.first_token + record.full.length;
+}
 
 export class Store {
   /** Seconds per pass learned from this session's calls: how auto-run knows a call will be long. */
@@ -136,6 +152,25 @@ export class Store {
   /** The result this page holds for `req`: a checked one first (the same scores, and the check), else the plain one. */
   cachedResult(req: SalienceRequest): SalienceResult | undefined {
     return this.cache.get(this.cacheKey({ ...req, check: true, granularity: this.granularityName() })) ?? this.cache.get(this.cacheKey(req));
+  }
+
+  /**
+   * A result this page holds whose record answers `req`'s selection with no model call: the same
+   * request over another span of the same target, by a perturbation method that keeps its
+   * variants, whose recorded target tokens cover the new selection. Returns the target_span that
+   * run was asked with (for `answer_from`), or null.
+   */
+  recordFor(req: SalienceRequest): Pair | null {
+    if (req.check || req.foil || req.target_span === null || !this.methodInfo(req.method)?.answers_new_selections) return null;
+    const family = familyKey(this.cacheKey(req));
+    for (const [key, result] of this.cache) {
+      const record = result.variants?.[req.method];
+      if (!record || result.method !== req.method || familyKey(key) !== family) continue;
+      if (!recordCovers(result, record, req.target_span)) continue;
+      const asked = (JSON.parse(key) as [string, unknown][]).find(([k]) => k === "target_span")?.[1] as Pair | null | undefined;
+      return asked ?? [0, cpLength(req.target)];
+    }
+    return null;
   }
 
   /** Results this page already has for pane `side`'s selection from methods other than the shown one. */

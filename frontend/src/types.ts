@@ -181,7 +181,20 @@ export interface SalienceResult {
   messages?: MessageSpan[];
   /** The faithfulness check, when it was asked for (`check: true`). */
   faithfulness?: FaithfulnessCheck | null;
+  /** Perturbation methods: their variants and the recorded target tokens' log-probabilities (new selections need no model call). */
+  variants?: Record<string, VariantRecord>;
   cached?: boolean;
+}
+
+/** What a perturbation method kept of its variants (promptlight/salience/variants.py). */
+export interface VariantRecord {
+  granularity: string;
+  /** Index of the first recorded target token; `full.length` tokens from there are recorded. */
+  first_token: number;
+  players: number[];
+  removed: number[][];
+  full: number[];
+  logprobs: number[][];
 }
 
 /** One removal the faithfulness check made: the top segments or one random set of the same size. */
@@ -244,6 +257,8 @@ export interface SalienceRequest {
   foil?: string;
   /** Add the faithfulness check at `granularity`. */
   check?: boolean;
+  /** Answer from the record of the cached run of this request over this target_span: no model call. */
+  answer_from?: Pair;
 }
 
 /** One row of a method's option table (`/api/methods`, promptlight/salience/options.py). */
@@ -273,6 +288,8 @@ export interface MethodInfo {
   level?: string;
   options?: OptionInfo[];
   also_computes?: string[];
+  /** A perturbation method: a new selection in the same target is answered from its run, with no model call. */
+  answers_new_selections?: boolean;
 }
 
 export interface ModelInfo {

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from promptlight.progress import report
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
 
     from promptlight.salience.base import SalienceInputs
+    from promptlight.salience.variants import TokenRecorder, VariantLogprobs
 
 DEFAULT_BATCH_SIZE = 8
 
@@ -76,12 +77,19 @@ def masked_ids(prefix: torch.Tensor, removed: Sequence[tuple[int, int]]) -> torc
 
 
 def ablated_objectives(
-    inputs: SalienceInputs, removable: Removable, masks: np.ndarray, *, batch_size: int = DEFAULT_BATCH_SIZE
+    inputs: SalienceInputs,
+    removable: Removable,
+    masks: np.ndarray,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    recorder: TokenRecorder | None = None,
 ) -> tuple[float, list[float]]:
     """``f`` of the unchanged prefix, and of each mask's variant: ``masks`` is ``[rows, len(removable)]`` bool.
 
     One forward pass over the scored prefix gives the cache every variant reuses (as in
     occlusion). Rows are evaluated in order of their first removed token, ``batch_size`` at a time.
+    ``recorder`` (made for ``rows`` rows) also collects the recorded target tokens'
+    log-probabilities of each variant (:mod:`promptlight.salience.variants`).
     """
     import torch
 
@@ -96,24 +104,43 @@ def ablated_objectives(
     with torch.no_grad():
         _hidden, cache = lm.prefix_pass(prefix)
         del _hidden
-        f_full = float(objective.value_from_cache(lm, cache, prefix, n - 1, [prefix], observe=True)[0])
+        extra: dict[str, Any] = {"per_token": recorder.buffer} if recorder is not None else {}
+        f_full = float(objective.value_from_cache(lm, cache, prefix, n - 1, [prefix], observe=True, **extra)[0])
+        if recorder is not None:
+            recorder.take_full()
         for lo in range(0, len(order), batch_size):
             rows = order[lo : lo + batch_size]
             shared = max(0, min(first[rows[0]], n) - 1)
             variants = [masked_ids(prefix, removed[r]) for r in rows]  # each [n - removed tokens]
-            f = objective.value_from_cache(lm, cache, prefix, shared, variants)  # [rows]
+            f = objective.value_from_cache(lm, cache, prefix, shared, variants, **extra)  # [rows]
+            if recorder is not None:
+                recorder.take_rows(rows)
             for j, r in enumerate(rows):
                 results[r] = float(f[j])
             report(min(lo + batch_size, len(order)), len(order), "variants")
     return f_full, results
 
 
-def scatter(removable: Removable, values: Sequence[float], num_segments: int) -> list[float | None]:
-    """Per-removable values -> one per segment of the partition (``None`` where nothing is removable)."""
-    out: list[float | None] = [None] * num_segments
-    for k, v in zip(removable.segments, values):
-        out[k] = float(v)
-    return out
+def run_ablations(
+    inputs: SalienceInputs, removable: Removable, masks: np.ndarray, *, batch_size: int
+) -> tuple[float, list[float], VariantLogprobs | None]:
+    """:func:`ablated_objectives`, recording the variants when the objective records (a plain one does)."""
+    from promptlight.salience.variants import TokenRecorder, VariantLogprobs, records
+
+    recorder = TokenRecorder(len(masks)) if records(inputs.objective) else None
+    f_full, values = ablated_objectives(inputs, removable, masks, batch_size=batch_size, recorder=recorder)
+    variants = (
+        VariantLogprobs.from_recorder(
+            recorder,
+            granularity=inputs.granularity,
+            first_token=inputs.num_scored,
+            players=removable.segments,
+            masks=masks,
+        )
+        if recorder is not None
+        else None
+    )
+    return f_full, values, variants
 
 
 def random_masks(rows: int, size: int, keep_probability: float, rng: np.random.Generator) -> np.ndarray:

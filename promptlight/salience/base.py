@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from promptlight.models.base import LanguageModel
     from promptlight.salience.objective import Objective
+    from promptlight.salience.variants import Refit, VariantLogprobs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,12 +65,15 @@ class MethodOutput:
     ``segment_scores[name]``: one value per segment of ``inputs.segments`` (``None`` where
     nothing in the segment could be scored). ``info[name]``: numbers to report
     (e.g. the completeness gap). ``objective_value``: ``f`` on the unchanged input.
+    ``variants[name]``: a perturbation method's variants and the recorded target tokens'
+    log-probabilities under each (:mod:`promptlight.salience.variants`), for new selections.
     """
 
     objective_value: float
     token_scores: dict[str, list[float]] = dataclasses.field(default_factory=dict)
     segment_scores: dict[str, list[float | None]] = dataclasses.field(default_factory=dict)
     info: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    variants: dict[str, VariantLogprobs] = dataclasses.field(default_factory=dict)
 
 
 MethodFn = Callable[..., MethodOutput]
@@ -90,6 +94,8 @@ class MethodInfo:
     also_computes: tuple[str, ...] = ()
     #: ``rows(options, seq)``: how many sequences the method computes at once (for the memory estimate).
     rows: Callable[[Mapping[str, Any], int], int] | None = None
+    #: A perturbation method's fit from its variants' ``f`` to scores: new selections need no model call.
+    refit: Refit | None = None
 
     def rows_at_once(self, options: Mapping[str, Any], seq: int) -> int:
         return max(1, int(self.rows(options, seq))) if self.rows is not None else 1
@@ -111,6 +117,7 @@ class MethodInfo:
             "description": self.description,
             "options": [o.to_dict() for o in self.options],
             "also_computes": list(self.also_computes),
+            "answers_new_selections": self.refit is not None,
         }
 
 
@@ -128,12 +135,16 @@ def register_method(
     options: Sequence[Option] = (),
     also_computes: Sequence[str] = (),
     rows: Callable[[Mapping[str, Any], int], int] | None = None,
+    refit: Refit | None = None,
 ) -> Callable[[MethodFn], MethodFn]:
     """Decorator registering ``fn(inputs: SalienceInputs, **options) -> MethodOutput`` as ``name``.
 
     ``fn`` receives every option of ``options``, already parsed (see :meth:`MethodInfo.parse_options`).
     ``rows(options, seq)`` says how many sequences of ``seq`` tokens it runs at once (default 1);
-    with a ``batch_size`` option, a call over the memory budget gets a smaller one.
+    with a ``batch_size`` option, a call over the memory budget gets a smaller one. A perturbation
+    method that returns ``variants`` gives the ``refit`` its run uses on them
+    (:data:`promptlight.salience.variants.Refit`), so a new selection inside the same target is
+    answered from the record (:func:`promptlight.reselect.reselect`).
     """
 
     def decorate(fn: MethodFn) -> MethodFn:
@@ -152,6 +163,7 @@ def register_method(
             run=fn,
             also_computes=tuple(also_computes),
             rows=rows,
+            refit=refit,
         )
         return fn
 

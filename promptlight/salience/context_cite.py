@@ -13,15 +13,12 @@ Attributing Model Generation to Context".
 
 from __future__ import annotations
 
-from promptlight.salience.ablation import (
-    DEFAULT_BATCH_SIZE,
-    ablated_objectives,
-    random_masks,
-    removable_segments,
-    scatter,
-)
+from typing import Any
+
+from promptlight.salience.ablation import DEFAULT_BATCH_SIZE, random_masks, removable_segments, run_ablations
 from promptlight.salience.base import MethodOutput, SalienceInputs, register_method
 from promptlight.salience.options import Option
+from promptlight.salience.variants import fit_scores
 
 DEFAULT_SAMPLES = 64
 DEFAULT_HOLDOUT = 16
@@ -76,6 +73,23 @@ def spearman(a, b) -> float | None:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
+def surrogate_fit(masks, values, f_full: float, options) -> tuple[Any, dict[str, Any]]:
+    """ContextCite's refit: LASSO on the first ``samples`` rows of ``masks`` ``[R, m]``, its LDS on the rest."""
+    import numpy as np
+
+    samples, m = options["samples"], masks.shape[1]
+    y = np.asarray(values, dtype=np.float64)
+    if m:
+        w, intercept = lasso(masks[:samples], y[:samples], options["l1"])
+    else:
+        w, intercept = np.zeros(0), float(f_full)
+    lds = None
+    if len(y) - samples >= 2 and m:
+        predicted = intercept + masks[samples:].astype(np.float64) @ w
+        lds = spearman(predicted, y[samples:])
+    return w, {"lds": lds, "intercept": float(intercept), "nonzero": int((w != 0).sum()), "segments_scored": m}
+
+
 @register_method(
     "context_cite",
     signed=True,
@@ -106,6 +120,7 @@ def spearman(a, b) -> float | None:
         Option("batch_size", int, DEFAULT_BATCH_SIZE, "variants per forward batch", minimum=1),
     ),
     rows=lambda options, seq: options["batch_size"],
+    refit=surrogate_fit,
 )
 def context_cite(
     inputs: SalienceInputs,
@@ -122,31 +137,22 @@ def context_cite(
     m = len(removable)
     rng = np.random.default_rng(seed)
     masks = random_masks(samples + holdout, m, 0.5, rng)
-    f_full, values = ablated_objectives(inputs, removable, masks, batch_size=batch_size)
-    y = np.array(values)
-    if m:
-        w, intercept = lasso(masks[:samples], y[:samples], l1)
-    else:
-        w, intercept = np.zeros(0), f_full
-    lds = None
-    if holdout >= 2 and m:
-        predicted = intercept + masks[samples:].astype(np.float64) @ w
-        lds = spearman(predicted, y[samples:])
+    f_full, values, variants = run_ablations(inputs, removable, masks, batch_size=batch_size)
+    options = {"samples": samples, "l1": l1}
+    scores, info = fit_scores(surrogate_fit, removable.segments, masks, values, f_full, options, len(inputs.segments))
     return MethodOutput(
         objective_value=f_full,
-        segment_scores={"context_cite": scatter(removable, w.tolist(), len(inputs.segments))},
+        segment_scores={"context_cite": scores},
         info={
             "context_cite": {
                 "samples": samples,
                 "holdout": holdout,
                 "l1": l1,
                 "seed": seed,
-                "lds": lds,
-                "intercept": float(intercept),
-                "nonzero": int((w != 0).sum()),
-                "segments_scored": m,
+                **info,
                 "batch_size": batch_size,
                 "forward_passes": samples + holdout + 1,
             }
         },
+        variants={"context_cite": variants} if variants is not None else {},
     )

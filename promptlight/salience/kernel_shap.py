@@ -15,15 +15,12 @@ Reference: Lundberg & Lee (2017), "A Unified Approach to Interpreting Model Pred
 from __future__ import annotations
 
 import math
+from typing import Any
 
-from promptlight.salience.ablation import (
-    DEFAULT_BATCH_SIZE,
-    ablated_objectives,
-    removable_segments,
-    scatter,
-)
+from promptlight.salience.ablation import DEFAULT_BATCH_SIZE, removable_segments, run_ablations
 from promptlight.salience.base import MethodOutput, SalienceInputs, register_method
 from promptlight.salience.options import Option
+from promptlight.salience.variants import fit_scores
 
 DEFAULT_SAMPLES = 64
 
@@ -85,6 +82,22 @@ def constrained_fit(masks, weights, values, f_empty: float, f_full: float):
     return np.append(head, total - head.sum())
 
 
+def shapley_fit(masks, values, f_full: float, options) -> tuple[Any, dict[str, Any]]:
+    """KernelSHAP's refit: row 0 of ``masks`` ``[R, m]`` is the empty coalition, the rest the sampled ones.
+
+    Exact enumeration (``2^m - 2 <= samples``) weights each coalition by the Shapley kernel;
+    paired samples are weighted equally. -> ``(phi [m], info)``.
+    """
+    import numpy as np
+
+    m = masks.shape[1]
+    f_empty, sampled, rest = float(values[0]), values[1:], masks[1:]
+    exact = m <= 1 or 2**m - 2 <= options["samples"]
+    weights = np.array([shapley_kernel_weight(m, int(z.sum())) for z in rest]) if exact else np.ones(len(rest))
+    phi = constrained_fit(rest, weights, sampled, f_empty, f_full) if m else np.zeros(0)
+    return phi, {"exact": exact, "segments_scored": m, "f_empty": f_empty}
+
+
 @register_method(
     "kernel_shap",
     signed=True,
@@ -106,6 +119,7 @@ def constrained_fit(masks, weights, values, f_empty: float, f_full: float):
         Option("batch_size", int, DEFAULT_BATCH_SIZE, "variants per forward batch", minimum=1),
     ),
     rows=lambda options, seq: options["batch_size"],
+    refit=shapley_fit,
 )
 def kernel_shap(
     inputs: SalienceInputs, *, samples: int = DEFAULT_SAMPLES, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZE
@@ -115,24 +129,24 @@ def kernel_shap(
     removable = removable_segments(inputs)
     m = len(removable)
     rng = np.random.default_rng(seed)
-    masks, weights = coalitions(m, samples, rng)
-    ends = np.array([[False] * m], dtype=bool).reshape(1, m)  # the empty coalition
-    f_full, values = ablated_objectives(inputs, removable, np.concatenate([ends, masks]), batch_size=batch_size)
-    f_empty, sampled = values[0], values[1:]
-    phi = constrained_fit(masks, weights, sampled, f_empty, f_full) if m else np.zeros(0)
-    exact = m <= 1 or 2**m - 2 <= samples
+    masks, _weights = coalitions(m, samples, rng)  # shapley_fit weighs them again from the masks
+    ends = np.zeros((1, m), dtype=bool)  # the empty coalition
+    all_masks = np.concatenate([ends, masks])
+    f_full, values, variants = run_ablations(inputs, removable, all_masks, batch_size=batch_size)
+    scores, info = fit_scores(
+        shapley_fit, removable.segments, all_masks, values, f_full, {"samples": samples}, len(inputs.segments)
+    )
     return MethodOutput(
         objective_value=f_full,
-        segment_scores={"kernel_shap": scatter(removable, phi.tolist(), len(inputs.segments))},
+        segment_scores={"kernel_shap": scores},
         info={
             "kernel_shap": {
                 "samples": int(masks.shape[0]),
                 "seed": seed,
-                "exact": exact,
-                "segments_scored": m,
-                "f_empty": f_empty,
+                **info,
                 "batch_size": batch_size,
                 "forward_passes": int(masks.shape[0]) + 2,
             }
         },
+        variants={"kernel_shap": variants} if variants is not None else {},
     )

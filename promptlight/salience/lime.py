@@ -13,15 +13,12 @@ Predictions of Any Classifier".
 
 from __future__ import annotations
 
-from promptlight.salience.ablation import (
-    DEFAULT_BATCH_SIZE,
-    ablated_objectives,
-    random_masks,
-    removable_segments,
-    scatter,
-)
+from typing import Any
+
+from promptlight.salience.ablation import DEFAULT_BATCH_SIZE, random_masks, removable_segments, run_ablations
 from promptlight.salience.base import MethodOutput, SalienceInputs, register_method
 from promptlight.salience.options import Option
+from promptlight.salience.variants import fit_scores
 
 DEFAULT_SAMPLES = 64
 #: L2 penalty of the fit, on features in {0, 1} and ``f`` in nats (LIME's default ridge is 1).
@@ -50,6 +47,20 @@ def weighted_ridge(x, y, weights, ridge: float):
     gram = (xc * weights[:, None]).T @ xc + ridge * np.eye(x.shape[1])  # [m, m]
     w = np.linalg.solve(gram, (xc * weights[:, None]).T @ yc)  # [m]
     return w, y_mean - float(x_mean @ w)
+
+
+def lime_fit(masks, values, f_full: float, options) -> tuple[Any, dict[str, Any]]:
+    """LIME's refit: the unchanged prompt (``f_full``) is one more row beside ``masks`` ``[R, m]`` -> ``(w [m], info)``."""
+    import numpy as np
+
+    m = masks.shape[1]
+    if not m:
+        return np.zeros(0), {"intercept": float(f_full), "segments_scored": 0}
+    x = np.concatenate([np.ones((1, m), dtype=bool), masks])  # the unchanged prompt is a row too
+    y = np.array([f_full, *values])
+    weights = np.exp(-(cosine_distance_to_full(x) ** 2) / options["kernel_width"] ** 2)
+    w, intercept = weighted_ridge(x, y, weights, RIDGE)
+    return w, {"intercept": float(intercept), "segments_scored": m}
 
 
 @register_method(
@@ -81,6 +92,7 @@ def weighted_ridge(x, y, weights, ridge: float):
         Option("batch_size", int, DEFAULT_BATCH_SIZE, "variants per forward batch", minimum=1),
     ),
     rows=lambda options, seq: options["batch_size"],
+    refit=lime_fit,
 )
 def lime(
     inputs: SalienceInputs,
@@ -97,17 +109,12 @@ def lime(
     m = len(removable)
     rng = np.random.default_rng(seed)
     masks = random_masks(samples, m, keep_probability, rng)
-    f_full, values = ablated_objectives(inputs, removable, masks, batch_size=batch_size)
-    if m:
-        x = np.concatenate([np.ones((1, m), dtype=bool), masks])  # the unchanged prompt is a row too
-        y = np.array([f_full, *values])
-        weights = np.exp(-(cosine_distance_to_full(x) ** 2) / kernel_width**2)
-        w, intercept = weighted_ridge(x, y, weights, RIDGE)
-    else:
-        w, intercept = np.zeros(0), f_full
+    f_full, values, variants = run_ablations(inputs, removable, masks, batch_size=batch_size)
+    options = {"kernel_width": kernel_width}
+    scores, info = fit_scores(lime_fit, removable.segments, masks, values, f_full, options, len(inputs.segments))
     return MethodOutput(
         objective_value=f_full,
-        segment_scores={"lime": scatter(removable, w.tolist(), len(inputs.segments))},
+        segment_scores={"lime": scores},
         info={
             "lime": {
                 "samples": samples,
@@ -115,10 +122,10 @@ def lime(
                 "keep_probability": keep_probability,
                 "kernel_width": kernel_width,
                 "ridge": RIDGE,
-                "intercept": float(intercept),
-                "segments_scored": m,
+                **info,
                 "batch_size": batch_size,
                 "forward_passes": samples + 1,
             }
         },
+        variants={"lime": variants} if variants is not None else {},
     )

@@ -42,8 +42,8 @@ def prediction_positions(target_positions: torch.Tensor) -> torch.Tensor:
     return target_positions - 1
 
 
-def target_logprob(logits: torch.Tensor, target_ids: torch.Tensor) -> torch.Tensor:
-    """``[batch, k, vocab], [k] -> [batch]``: sum of log-probabilities of ``target_ids`` (float32 at least).
+def token_logprobs(logits: torch.Tensor, target_ids: torch.Tensor) -> torch.Tensor:
+    """``[batch, k, vocab], [k] -> [batch, k]``: the log-probability of each of ``target_ids`` (float32 at least).
 
     ``logits[:, i]`` must be the logits that predict ``target_ids[i]``.
     """
@@ -52,7 +52,12 @@ def target_logprob(logits: torch.Tensor, target_ids: torch.Tensor) -> torch.Tens
     logits = logits if logits.dtype == torch.float64 else logits.float()  # float32 at least
     logprobs = torch.log_softmax(logits, dim=-1)  # [batch, k, vocab]
     index = target_ids.to(logits.device).view(1, -1, 1).expand(logits.shape[0], -1, 1)  # [batch, k, 1]
-    return logprobs.gather(-1, index).squeeze(-1).sum(-1)  # [batch]
+    return logprobs.gather(-1, index).squeeze(-1)  # [batch, k]
+
+
+def target_logprob(logits: torch.Tensor, target_ids: torch.Tensor) -> torch.Tensor:
+    """``[batch, k, vocab], [k] -> [batch]``: sum of log-probabilities of ``target_ids`` (float32 at least)."""
+    return token_logprobs(logits, target_ids).sum(-1)  # [batch]
 
 
 def pad_rows(rows: Sequence[torch.Tensor], pad_id: int) -> torch.Tensor:
@@ -79,6 +84,9 @@ class Objective(Protocol):
     terms: tuple[Term, ...]
     #: Set by an ``observe=True`` call: the first term's top next tokens on the unchanged input.
     observed: Alternatives | None
+    #: ``[K]``: the target tokens whose log-probabilities ``per_token`` records (the first term's
+    #: tokens, then the rest of the target), or ``None`` where the objective records none.
+    recorded_ids: torch.Tensor | None
 
     def value_from_embeds(
         self, lm: LanguageModel, prefix_embeds: torch.Tensor, *, observe: bool = False
@@ -98,10 +106,14 @@ class Objective(Protocol):
         variants: Sequence[torch.Tensor],
         *,
         observe: bool = False,
+        per_token: list[torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """``f`` of each variant prefix (``[n_r]`` ids whose first ``shared`` tokens equal ``prefix_ids``) -> ``[rows]``.
 
         ``observe=True``: variant 0 is the unchanged prefix; keep its alternatives.
+        ``per_token``: when the objective can record them (:attr:`recorded_ids` is not ``None``),
+        append ``[rows, len(recorded_ids)]`` float64 CPU log-probabilities of the recorded
+        tokens under each variant (what lets a new selection be answered without a model call).
         """
         ...
 
@@ -147,6 +159,7 @@ class TeacherForced:
 
     terms: tuple[Term, ...] = ()
     observed: Alternatives | None = None
+    recorded_ids: torch.Tensor | None = None
 
     def term_values(self, lm: LanguageModel, prefix_embeds: torch.Tensor) -> list[float]:
         """Each term's own log-probability (without its sign) on the unchanged prefix ``[1, n, d]``."""
@@ -187,6 +200,7 @@ class TeacherForced:
         variants: Sequence[torch.Tensor],
         *,
         observe: bool = False,
+        per_token: list[torch.Tensor] | None = None,
     ) -> torch.Tensor:
         import torch
 
@@ -195,15 +209,23 @@ class TeacherForced:
         total = _zeros(len(variants), lm)
         for index, term in enumerate(self.terms):
             k = term.ids.shape[0]
-            rows = [torch.cat([v[shared:], term.ids]) for v in variants]  # each [len_r]
+            # The first term's tail is the recorded tokens when recording (the selection, then the rest of the target).
+            recording = index == 0 and per_token is not None and self.recorded_ids is not None
+            tail = self.recorded_ids if recording and self.recorded_ids is not None else term.ids
+            width = tail.shape[0]
+            rows = [torch.cat([v[shared:], tail]) for v in variants]  # each [len_r]
             hidden = lm.extend(cache, prefix_ids, shared, pad_rows(rows, lm.pad_id))  # [rows, width, d]
             ends = torch.tensor([r.shape[0] for r in rows], device=hidden.device)  # [rows]
-            where = prediction_positions(ends[:, None] - k + torch.arange(k, device=hidden.device)[None])  # [rows, k]
-            picked = hidden.gather(1, where[..., None].expand(-1, -1, hidden.shape[-1]))  # [rows, k, d]
-            logits = lm.unembed(picked)  # [rows, k, vocab]
+            where = prediction_positions(ends[:, None] - width + torch.arange(width, device=hidden.device)[None])
+            picked = hidden.gather(1, where[..., None].expand(-1, -1, hidden.shape[-1]))  # [rows, width, d]
+            logits = lm.unembed(picked)  # [rows, width, vocab]
             if observe and index == 0:
-                self.observed = alternatives_from_logits(logits[0], term.ids)
-            total = total + term.sign * target_logprob(logits, term.ids).to(total.device)
+                self.observed = alternatives_from_logits(logits[0, :k], term.ids)
+            each = token_logprobs(logits, tail)  # [rows, width]
+            if recording:
+                assert per_token is not None
+                per_token.append(each.detach().double().cpu())
+            total = total + term.sign * each[:, :k].sum(-1).to(total.device)
         return total
 
 
@@ -230,9 +252,15 @@ class TargetLogprob(TeacherForced):
 
     kind = "target_logprob"
 
-    def __init__(self, ids: torch.Tensor, *, selected_text: str) -> None:
+    def __init__(self, ids: torch.Tensor, *, selected_text: str, following: torch.Tensor | None = None) -> None:
+        """``following`` ``[e]`` (possibly empty): the target's tokens after the selection. Given, perturbation
+        methods record the log-probabilities of the selection and of these under each variant (they are
+        not part of ``f``); without it nothing is recorded (a subclass that changes ``f`` must not record)."""
+        import torch
+
         self.terms = (Term(sign=1.0, ids=ids),)
         self.selected_text = selected_text
+        self.recorded_ids = None if following is None else torch.cat([ids, following.to(ids.device)])
 
     @property
     def num_tokens(self) -> int:

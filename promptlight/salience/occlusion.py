@@ -18,9 +18,12 @@ segments not refined get an equal share of their paragraph's (or sentence's) sco
 
 from __future__ import annotations
 
+from typing import Any
+
 from promptlight.progress import report
 from promptlight.salience.base import MethodOutput, SalienceInputs, register_method
 from promptlight.salience.options import Option
+from promptlight.salience.variants import TokenRecorder, VariantLogprobs, fit_scores, records
 
 DEFAULT_BATCH_SIZE = 8
 DEFAULT_KEEP = 3
@@ -53,9 +56,16 @@ def variant_ids(ids, removed: tuple[int, int]):
 
 
 def occluded_objectives(
-    inputs: SalienceInputs, removed: list[tuple[int, int]], *, batch_size: int
+    inputs: SalienceInputs,
+    removed: list[tuple[int, int]],
+    *,
+    batch_size: int,
+    recorder: TokenRecorder | None = None,
 ) -> tuple[float, list[float]]:
     """``f`` of the full prefix, and of each variant (the prefix without ``removed[r]``).
+
+    ``recorder`` (made for ``len(removed)`` rows) also collects the recorded target tokens'
+    log-probabilities of the full prefix and of each variant (:mod:`promptlight.salience.variants`).
 
     One forward pass over the scored prefix gives the cache every variant reuses; the
     objective appends its tails to each row (see ``Objective.value_from_cache``). Rows of a
@@ -71,16 +81,31 @@ def occluded_objectives(
         _hidden, cache = lm.prefix_pass(prefix)
         del _hidden
         n = prefix.shape[0]
-        f_full = float(objective.value_from_cache(lm, cache, prefix, n - 1, [prefix], observe=True)[0])
+        extra: dict[str, Any] = {"per_token": recorder.buffer} if recorder is not None else {}
+        f_full = float(objective.value_from_cache(lm, cache, prefix, n - 1, [prefix], observe=True, **extra)[0])
+        if recorder is not None:
+            recorder.take_full()
         for lo in range(0, len(order), batch_size):
             rows = order[lo : lo + batch_size]
             shared = max(0, removed[rows[0]][0] - 1)
             variants = [variant_ids(prefix, removed[r]) for r in rows]  # each [n - len(removed)]
-            f = objective.value_from_cache(lm, cache, prefix, shared, variants)  # [rows]
+            f = objective.value_from_cache(lm, cache, prefix, shared, variants, **extra)  # [rows]
+            if recorder is not None:
+                recorder.take_rows(rows)
             for j, r in enumerate(rows):
                 results[r] = float(f[j])
             report(min(lo + batch_size, len(order)), len(order), "variants")
     return f_full, results
+
+
+def leave_one_out(masks, values, f_full: float, options) -> tuple[Any, dict[str, Any]]:
+    """Occlusion's refit: ``masks`` ``[m, m]`` (row ``j`` leaves player ``j`` out) -> ``f_full - values`` ``[m]``."""
+    import numpy as np
+
+    order = np.argmin(masks, axis=1) if masks.size else np.zeros(0, dtype=int)  # the player each row leaves out
+    scores = np.zeros(masks.shape[1])
+    scores[order] = f_full - np.asarray(values, dtype=np.float64)
+    return scores, {"segments_scored": int(masks.shape[1])}
 
 
 @register_method(
@@ -101,6 +126,7 @@ def occluded_objectives(
         Option("keep", int, DEFAULT_KEEP, "with hierarchical: how many nodes of each level are refined", minimum=1),
     ),
     rows=lambda options, seq: options["batch_size"],
+    refit=leave_one_out,
 )
 def occlusion(
     inputs: SalienceInputs,
@@ -131,14 +157,24 @@ def occlusion(
                 }
             },
         )
+    import numpy as np
+
+    players = [k for k, r in enumerate(ranges) if r is not None]
     present = [r for r in ranges if r is not None]
-    f_full, dropped = occluded_objectives(inputs, present, batch_size=batch_size)
-    values: list[float | None] = []
-    it = iter(dropped)
-    for r in ranges:
-        values.append(None if r is None else f_full - next(it))
+    recorder = TokenRecorder(len(present)) if records(inputs.objective) else None
+    f_full, dropped = occluded_objectives(inputs, present, batch_size=batch_size, recorder=recorder)
+    masks = ~np.eye(len(players), dtype=bool)  # [m, m]: row j leaves player j out
+    variants = (
+        VariantLogprobs.from_recorder(
+            recorder, granularity=inputs.granularity, first_token=inputs.num_scored, players=players, masks=masks
+        )
+        if recorder is not None
+        else None
+    )
+    values, info = fit_scores(leave_one_out, players, masks, dropped, f_full, {}, len(inputs.segments))
     return MethodOutput(
         objective_value=f_full,
         segment_scores={"occlusion": values},
-        info={"occlusion": {"segments_scored": len(present), "batch_size": batch_size}},
+        info={"occlusion": {**info, "batch_size": batch_size}},
+        variants={"occlusion": variants} if variants is not None else {},
     )

@@ -365,6 +365,69 @@ def _invalid_from(exc: Exception) -> ApiError:
     return invalid(str(exc), getattr(exc, "field", None))
 
 
+def _result_key(kind: str, fingerprint: str | None, key_parts: dict[str, Any] | None) -> str | None:
+    """The results-cache key of a call (``None`` when it has none: no model fingerprint yet, or not deterministic)."""
+    if fingerprint is None or key_parts is None:
+        return None
+    from promptlight import __version__
+
+    return cache_key(kind, model=fingerprint, promptlight=__version__, **key_parts)
+
+
+async def _answer_from_record(
+    state: AppState, worker: ModelWorker, body: schemas.SalienceRequest, inputs: dict[str, Any]
+) -> JSONResponse:
+    """A new selection answered from the record of the cached run over ``body.answer_from``: no model call."""
+    from promptlight.errors import InvalidArgument
+    from promptlight.reselect import reselect
+    from promptlight.result import SalienceResult
+
+    if body.check:
+        raise invalid("The faithfulness check needs the model; send check without answer_from.", "answer_from")
+    if body.foil is not None:
+        raise invalid(
+            "A contrastive result keeps no record (the foil's sequence depends on where the selection starts); "
+            "send the request without answer_from.",
+            "answer_from",
+        )
+    if body.target is None:
+        raise invalid("answer_from needs the target the run explained; give it as target.", "answer_from")
+    target, run_span = body.target, list(body.answer_from or ())
+    use_cache = state.settings.cache_size > 0
+    key = _result_key("salience", worker.fingerprint, {"inputs": inputs}) if use_cache else None
+    # The run over the whole target may have been asked with target_span null.
+    spans: list[list[int] | None] = [run_span, *([None] if run_span == [0, len(target)] else [])]
+    parent_keys = [_result_key("salience", worker.fingerprint, {"inputs": {**inputs, "target_span": s}}) for s in spans]
+    if key is not None:
+        hit = await run_in_threadpool(_cached, state.store, key)
+        if hit is not None:
+            return JSONResponse({**hit, "cached": True})
+    parent = None
+    for parent_key in parent_keys if use_cache else []:
+        parent = await run_in_threadpool(_cached, state.store, parent_key) if parent_key is not None else None
+        if parent is not None:
+            break
+    if parent is None:
+        raise ApiError(
+            404,
+            "not_cached",
+            f"No cached run over target_span {run_span} of this request to answer from; send the "
+            "request without answer_from to compute it.",
+        )
+
+    def answer() -> dict[str, Any]:
+        try:
+            result = reselect(SalienceResult.from_dict(parent), target_span=body.target_span or (0, len(target)))
+        except InvalidArgument as exc:
+            raise _invalid_from(exc) from None
+        value = _json_safe(result.to_dict())
+        if key is not None:
+            _store_result(state, key, "salience", value)
+        return value
+
+    return JSONResponse({**(await run_in_threadpool(answer)), "cached": False})
+
+
 async def _cached_call(
     state: AppState,
     worker: ModelWorker,
@@ -388,11 +451,7 @@ async def _cached_call(
     use_cache = key_parts is not None and state.settings.cache_size > 0
 
     def key_for(fingerprint: str | None) -> str | None:
-        if not use_cache or fingerprint is None:
-            return None
-        from promptlight import __version__
-
-        return cache_key(kind, model=fingerprint, promptlight=__version__, **(key_parts or {}))
+        return _result_key(kind, fingerprint, key_parts) if use_cache else None
 
     key = key_for(worker.fingerprint)
     if key is not None:
@@ -415,16 +474,7 @@ async def _cached_call(
                 return hit, True
         value = _json_safe(compute(lm))
         if job_key is not None:
-            try:
-                state.store.put_result(
-                    job_key,
-                    kind,
-                    value,
-                    max_entries=state.settings.cache_size,
-                    max_bytes=state.settings.cache_mib * 2**20,
-                )
-            except Exception as exc:  # noqa: BLE001 - a cache that cannot be written must not fail the call
-                log.warning("could not cache a %s result: %s", kind, exc)
+            _store_result(state, job_key, kind, value)
         return value, False
 
     handle = _new_call(state, request, worker.name)
@@ -460,6 +510,16 @@ def cancel_call(call_id: str, state: AppState = State) -> dict[str, Any]:
         raise ApiError(404, "not_found", f"No model call {call_id[:80]!r} is known.", field="call_id")
     cancelled = handle.cancel()
     return {**handle.to_dict(), "cancelled": cancelled}
+
+
+def _store_result(state: AppState, key: str, kind: str, value: Any) -> None:
+    """Cache ``value`` under ``key``; a cache that cannot be written must not fail the call."""
+    try:
+        state.store.put_result(
+            key, kind, value, max_entries=state.settings.cache_size, max_bytes=state.settings.cache_mib * 2**20
+        )
+    except Exception as exc:  # noqa: BLE001
+        log.warning("could not cache a %s result: %s", kind, exc)
 
 
 def _cached(store: Any, key: str) -> Any | None:
@@ -569,8 +629,10 @@ async def salience(
     worker = _worker(state, body.model)
     # Off the event loop: a user's regex granularity is compiled here (bounded, but up to ~60 ms).
     options = await run_in_threadpool(_validate_salience, body, settings)
-    inputs = body.model_dump(exclude={"model"})
+    inputs = body.model_dump(exclude={"model", "answer_from"})
     inputs["target_span"] = list(body.target_span) if body.target_span is not None else None
+    if body.answer_from is not None:
+        return await _answer_from_record(state, worker, body, inputs)
 
     def compute(lm: Any) -> dict[str, Any]:
         from promptlight.pipeline import DEFAULT_GENERATION, explain

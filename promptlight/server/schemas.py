@@ -178,6 +178,11 @@ class SalienceRequest(PromptOrMessages):
         description="add the faithfulness check at this granularity: f after removing the top-1 and top-3 segments "
         "versus 8 random sets of the same size (about 17 more suffix passes)",
     )
+    answer_from: tuple[int, int] | None = Field(
+        None,
+        description="answer from the record of the cached run of this same request over this target_span instead "
+        "(occlusion and the ablation family keep one): no model call; 404 not_cached when that run is not cached",
+    )
 
 
 class TokenOut(BaseModel):

@@ -12,7 +12,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import PromptlightPage
+from tests.browser.pages import METHODS, PromptlightPage
 
 pytestmark = pytest.mark.browser
 
@@ -248,3 +248,47 @@ def test_methods_held_for_one_selection_show_their_rank_agreement(server, ui):
     app.set_granularity("lines")
     expect(strip).to_contain_text(" lines): grad_dot_input")
     ui.shot("agreement")
+
+
+def test_a_new_selection_after_an_occlusion_run_is_answered_from_its_record(server, ui):
+    """Occlusion over the whole target, then a drag over three output units: the pane is answered
+    from the run's record (the request says answer_from, no model call is queued for it), the
+    record equals Python's reselect of the first run, and the page says so; grad_l2 needs a call."""
+    from promptlight.reselect import reselect
+    from promptlight.result import SalienceResult
+
+    page = ui.page
+    app = PromptlightPage(page)
+    app.open(server.url)
+    app.select(EXAMPLE)
+    app.set_granularity("words")
+    app.set_method("occlusion")
+    titles = {m: app.radio("Salience method", METHODS[m]).get_attribute("title") or "" for m in ("occlusion", "grad_l2")}
+    assert "answered from its run, with no model call" in titles["occlusion"], titles
+    assert "Each new selection needs a model call" in titles["grad_l2"], titles
+    with app.expect_call("salience"):
+        app.button("Explain").click()
+    app.wait_idle()
+    whole = SalienceResult.from_dict({k: v for k, v in app.download_json().items() if k != "cached"})
+    assert whole.method == "occlusion" and "occlusion" in whole.variants
+
+    units = app.output_units().all_text_contents()
+    words = [i for i, u in enumerate(units) if u.strip()]
+    first, last = words[1], words[3]
+    start = sum(len(u) for u in units[:first])
+    end = sum(len(u) for u in units[: last + 1])
+    end -= len(units[last]) - len(units[last].rstrip())
+    calls = len(app.salience_calls)
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/api/salience")) as info:
+        app.drag_units(first, last)
+    app.wait_idle()
+    response = info.value
+    assert response.ok and "x-promptlight-call" not in response.headers, response.headers  # no model call queued
+    assert len(app.salience_calls) == calls + 1
+    request = json.loads(app.salience_calls[-1])
+    assert request["answer_from"] == [0, len(whole.target)] and request["target_span"] == [start, end], request
+    expect(app.pane()).to_contain_text("answered from the run over the whole target, no model call")
+    shown = SalienceResult.from_dict({k: v for k, v in app.download_json().items() if k != "cached"})
+    assert shown.to_dict() == reselect(whole, target_span=(start, end)).to_dict()
+    app.expect_the_report_python_writes(method="occlusion", granularity="words")
+    ui.shot("answered-from-record")

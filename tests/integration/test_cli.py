@@ -138,3 +138,35 @@ def test_batch_explains_every_row_with_and_without_targets(tmp_path):
     assert records[0]["text"].endswith(" Avoid it.")
     assert all(r["segment_scores"]["occlusion"]["granularity"] == "lines" for r in records)
     assert len(records[1]["text"]) > len("Suggestion: salad.\nRecommendation:")
+
+
+def test_reselect_answers_a_saved_occlusion_result_without_loading_a_model(tmp_path):
+    from promptlight.reselect import reselect
+    from promptlight.result import SalienceResult
+
+    target = "Recommendation: Avoid it. It has eggs."
+    saved = tmp_path / "run.json"
+    proc = run(
+        "explain", "--model", "tiny", "--prompt", "Taste-dislikes: eggs.\nSuggestion: quiche.\n", "--target", target,
+        "--method", "kernel_shap", "--granularity", "lines", "--format", "json", "--out", str(saved),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    whole = SalienceResult.from_json(saved.read_text(encoding="utf-8"))
+    # Reading the record must not import torch: nothing is computed by a model.
+    code = (
+        "import sys\nfrom promptlight.cli import main\n"
+        f"main(['reselect', {str(saved)!r}, '--select', 'Avoid it', '--format', 'json'])\n"
+        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "NO-TORCH" in proc.stderr, proc.stderr
+    start = target.index("Avoid it")
+    assert json.loads(proc.stdout) == reselect(whole, target_span=(start, start + 8)).to_dict()
+    text = run("reselect", str(saved), "--target-span", f"{start}:{start + 8}")
+    assert text.returncode == 0 and "answered from the run over the whole target, no model call" in text.stdout
+    for bad, says in (
+        (["--target-span", "3:500"], "valid: 0 <= start < end <= 38"),
+        (["--select", "Skip it"], "does not occur in the target"),
+    ):
+        proc = run("reselect", str(saved), *bad)
+        assert proc.returncode == 2 and says in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

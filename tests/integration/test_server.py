@@ -295,6 +295,47 @@ def test_salience_returns_the_result_record(client, method):
     assert SalienceResult.from_dict(record).to_dict() == record
 
 
+@pytest.mark.parametrize("method", ["occlusion", "kernel_shap"])
+def test_a_new_selection_is_answered_from_the_cached_run_without_a_model_call(client, method):
+    from promptlight.reselect import reselect
+    from promptlight.result import SalienceResult
+
+    prompt = "Taste-dislikes: eggs.\nSuggestion: quiche.\n"
+    target = "Recommendation: Avoid it. It has eggs."
+    body = {"prompt": prompt, "target": target, "method": method, "granularity": "words"}
+    whole = client.post("/api/salience", json=body)
+    assert whole.status_code == 200 and "X-Promptlight-Call" in whole.headers
+    span = [0, 15]
+    answered = client.post("/api/salience", json={**body, "target_span": span, "answer_from": [0, len(target)]})
+    assert answered.status_code == 200, answered.text
+    assert "X-Promptlight-Call" not in answered.headers  # no call was queued on the model's worker
+    record = answered.json()
+    assert record["cached"] is False and record["methods"][method]["from_record"]["held_fixed"] == 0
+    parent = SalienceResult.from_dict({k: v for k, v in whole.json().items() if k != "cached"})
+    assert {k: v for k, v in record.items() if k != "cached"} == reselect(parent, target_span=(0, 15)).to_dict()
+    fresh = client.post("/api/salience", json={**body, "target_span": span, "options": {"batch_size": 4}}).json()
+    assert record["segment_scores"][method]["values"] == pytest.approx(
+        fresh["segment_scores"][method]["values"], abs=1e-4
+    )
+    # The answer is cached under its own request: a plain request for the same selection hits it.
+    assert client.post("/api/salience", json={**body, "target_span": span}).json()["cached"] is True
+
+
+def test_answer_from_says_what_it_cannot_answer(client):
+    body = {"prompt": "Taste: eggs.\n", "target": "Avoid it.", "method": "occlusion", "target_span": [0, 5]}
+    missing = client.post("/api/salience", json={**body, "answer_from": [0, 9]})
+    assert_envelope(missing, 404, "not_cached", field=None)
+    assert "without answer_from" in missing.json()["error"]["message"]
+    assert client.post("/api/salience", json={**body, "target_span": [6, 9]}).status_code == 200
+    before = client.post("/api/salience", json={**body, "answer_from": [6, 9]})
+    assert_envelope(before, 422, "invalid_request", field="target_span")
+    checked = client.post("/api/salience", json={**body, "check": True, "answer_from": [6, 9]})
+    assert_envelope(checked, 422, "invalid_request", field="answer_from")
+    client.post("/api/salience", json={**body, "method": "grad_l2", "target_span": [0, 9]})
+    gradient = client.post("/api/salience", json={**body, "method": "grad_l2", "answer_from": [0, 9]})
+    assert_envelope(gradient, 422, "invalid_request", field="method")
+
+
 def test_salience_without_a_target_generates_one(client):
     result = client.post("/api/salience", json={"prompt": "The quick brown fox"}).json()
     assert result["text"].startswith("The quick brown fox") and result["target_span"][1] > result["target_span"][0]

@@ -190,11 +190,12 @@ export async function explain(ctx: AppContext, side: Side, { check = false, auto
   const hit = store.cachedResult(req); // a checked request's own key is the first one looked up
   if (hit) {
     dropRunningCall(ctx, side); // an answer still on its way for an older request must not replace this one
-    Object.assign(pane, { result: hit, resultStale: null, error: null, note: null, confirm: null });
-    ctx.renderPanes();
-    ctx.syncUrl();
+    showResult(ctx, side, hit);
     return;
   }
+  const answerFrom = store.recordFor(req);
+  if (answerFrom && (await answerFromRecord(ctx, side, req, answerFrom))) return;
+  if (auto && !store.autoRun) return; // only a record's answer comes by itself with Auto-run off
   if (auto) {
     const long = longCall(ctx, side, req);
     if (long) {
@@ -237,6 +238,35 @@ export async function explain(ctx: AppContext, side: Side, { check = false, auto
     ctx.syncUrl();
   }
   if (autoCheck && seq === store.seq[side]) void explain(ctx, side, { check: true });
+}
+
+/**
+ * Answer pane `side`'s request from the record of the held run over `answerFrom` (a perturbation
+ * method's variants): the server sums the recorded log-probabilities and refits, with no model
+ * call. False when it cannot (that run left the server's cache, or its record does not cover the
+ * selection): the caller then runs the method as usual.
+ */
+async function answerFromRecord(ctx: AppContext, side: Side, req: SalienceRequest, answerFrom: Pair): Promise<boolean> {
+  const { store } = ctx;
+  dropRunningCall(ctx, side); // an answer still on its way for an older request must not replace this one
+  const seq = store.seq[side];
+  let result: SalienceResult | null;
+  try {
+    result = await ctx.api.salienceFromRecord(req, answerFrom);
+  } catch {
+    return false;
+  }
+  if (!result) return false;
+  store.cache.set(store.cacheKey(req), result);
+  if (seq === store.seq[side]) showResult(ctx, side, result);
+  return true;
+}
+
+/** Put `result` in pane `side` at once (it answers what the pane asks now). */
+function showResult(ctx: AppContext, side: Side, result: SalienceResult): void {
+  Object.assign(ctx.store.panes[side], { result, resultStale: null, error: null, note: null, confirm: null });
+  ctx.renderPanes();
+  ctx.syncUrl();
 }
 
 /**
@@ -287,7 +317,9 @@ export function commitSpan(ctx: AppContext, side: Side, span: Pair | null): void
   markStale(ctx, side);
   ctx.renderPanes();
   ctx.syncUrl();
-  if (store.autoRun && pane.datapoint) void explain(ctx, side, { auto: true });
+  // A selection a held run's record answers needs no model call: it is answered even with Auto-run off.
+  const req = store.request(side);
+  if (pane.datapoint && (store.autoRun || (req && store.recordFor(req)))) void explain(ctx, side, { auto: true });
   if (side === "A") followA(ctx);
 }
 

@@ -6,7 +6,7 @@
 import { gainOfSlider } from "../colour";
 import { h, replace, uniqueId } from "../dom";
 import type { Store } from "../state";
-import { DEFAULT_GENERATION, datasetStop, stopText, type GenerationSettings } from "../types";
+import { DEFAULT_GENERATION, datasetStop, stopText, type GenerationSettings, type MethodInfo } from "../types";
 import type { ExplainSource } from "../viewstate";
 import { MethodOptions, type OnOption } from "./method-options";
 
@@ -271,7 +271,7 @@ export class Toolbar {
     radios(
       this.methodGroup,
       "method",
-      s.methods.map((m) => ({ value: m.name, label: METHOD_LABELS[m.name] ?? m.name, title: `${m.name}: ${m.description ?? ""}${m.signed ? " (signed)" : " (unsigned)"}` })),
+      s.methods.map((m) => ({ value: m.name, label: METHOD_LABELS[m.name] ?? m.name, title: `${m.name}: ${m.description ?? ""}${m.signed ? " (signed)" : " (unsigned)"}. ${selectionCost(m)}` })),
       s.method,
       (v) => this.actions.setMethod(v),
     );
@@ -339,4 +339,11 @@ export class Toolbar {
     if (cur && !s.examples.some((e) => e.id === cur)) this.compareSelect.appendChild(h("option", { attrs: { value: cur } }, cur));
     this.compareSelect.value = cur;
   }
+}
+
+/** What a new selection inside the same output costs with method `m`, in one sentence. */
+export function selectionCost(m: MethodInfo): string {
+  return m.answers_new_selections
+    ? "A new selection in the same output is answered from its run, with no model call."
+    : "Each new selection needs a model call.";
 }

@@ -181,6 +181,21 @@ var Api = class {
 	cachedSalience(req) {
 		return orNotCached(this.request("POST", "/api/salience?cached_only=true", req));
 	}
+	/**
+	* `req` answered from the record of the server's cached run over `answerFrom` (same request, that
+	* target_span): no model call. Null when the server has no such run or its record cannot answer.
+	*/
+	async salienceFromRecord(req, answerFrom) {
+		try {
+			return await this.request("POST", "/api/salience", {
+				...req,
+				answer_from: answerFrom
+			});
+		} catch (err) {
+			if (err instanceof ApiError && (err.code === "not_cached" || err.status === 422)) return null;
+			throw err;
+		}
+	}
 	/** Progress of the model call named `callId`. */
 	callProgress(callId) {
 		return this.request("GET", `/api/calls/${encodeURIComponent(callId)}`);
@@ -1217,6 +1232,14 @@ function methodNotes(result, method) {
 	if (typeof meta.lds === "number") notes.push(`held-out fit (LDS) ${meta.lds.toFixed(2)}`);
 	if (meta.hierarchical === true && typeof meta.segments_scored === "number" && typeof meta.segments_estimated === "number") notes.push(`coarse to fine: ${meta.segments_scored} scored exactly, ${meta.segments_estimated} estimated from their paragraph or sentence`);
 	if (typeof meta.forward_passes === "number") notes.push(`${meta.forward_passes} forward passes`);
+	const from = meta.from_record;
+	if (from && Array.isArray(from.selected_span)) {
+		const [a, b] = from.selected_span;
+		const whole = a === 0 && b === result.target_span[1] - result.target_span[0];
+		notes.push(`answered from the run over ${whole ? "the whole target" : `target chars ${a}–${b}`}, no model call`);
+		const n = from.held_fixed ?? 0;
+		if (n > 0) notes.push(`the ${n} target ${n === 1 ? "token" : "tokens"} before the selection held fixed, not scored`);
+	}
 	return notes;
 }
 /** A segment of each granularity in words ("line 5", "a random line"); the same names as Python's report. */
@@ -2151,17 +2174,12 @@ async function explain(ctx, side, { check = false, auto = false } = {}) {
 	const hit = store.cachedResult(req);
 	if (hit) {
 		dropRunningCall(ctx, side);
-		Object.assign(pane, {
-			result: hit,
-			resultStale: null,
-			error: null,
-			note: null,
-			confirm: null
-		});
-		ctx.renderPanes();
-		ctx.syncUrl();
+		showResult(ctx, side, hit);
 		return;
 	}
+	const answerFrom = store.recordFor(req);
+	if (answerFrom && await answerFromRecord(ctx, side, req, answerFrom)) return;
+	if (auto && !store.autoRun) return;
 	if (auto) {
 		const long = longCall(ctx, side, req);
 		if (long) {
@@ -2213,6 +2231,39 @@ async function explain(ctx, side, { check = false, auto = false } = {}) {
 	if (autoCheck && seq === store.seq[side]) explain(ctx, side, { check: true });
 }
 /**
+* Answer pane `side`'s request from the record of the held run over `answerFrom` (a perturbation
+* method's variants): the server sums the recorded log-probabilities and refits, with no model
+* call. False when it cannot (that run left the server's cache, or its record does not cover the
+* selection): the caller then runs the method as usual.
+*/
+async function answerFromRecord(ctx, side, req, answerFrom) {
+	const { store } = ctx;
+	dropRunningCall(ctx, side);
+	const seq = store.seq[side];
+	let result;
+	try {
+		result = await ctx.api.salienceFromRecord(req, answerFrom);
+	} catch {
+		return false;
+	}
+	if (!result) return false;
+	store.cache.set(store.cacheKey(req), result);
+	if (seq === store.seq[side]) showResult(ctx, side, result);
+	return true;
+}
+/** Put `result` in pane `side` at once (it answers what the pane asks now). */
+function showResult(ctx, side, result) {
+	Object.assign(ctx.store.panes[side], {
+		result,
+		resultStale: null,
+		error: null,
+		note: null,
+		confirm: null
+	});
+	ctx.renderPanes();
+	ctx.syncUrl();
+}
+/**
 * Show what the server already has for pane `side`, computing nothing: the output (when the
 * model output is explained) and the salience result, from the server's cache. A page opened
 * from a link without run=1 restores a result made before this way; on a miss nothing changes.
@@ -2261,7 +2312,8 @@ function commitSpan(ctx, side, span) {
 	markStale(ctx, side);
 	ctx.renderPanes();
 	ctx.syncUrl();
-	if (store.autoRun && pane.datapoint) explain(ctx, side, { auto: true });
+	const req = store.request(side);
+	if (pane.datapoint && (store.autoRun || req && store.recordFor(req))) explain(ctx, side, { auto: true });
 	if (side === "A") followA(ctx);
 }
 /** Note that the shown result no longer matches the selection (kept on screen until replaced). */
@@ -3379,7 +3431,7 @@ var Toolbar = class {
 		radios(this.methodGroup, "method", s.methods.map((m) => ({
 			value: m.name,
 			label: METHOD_LABELS[m.name] ?? m.name,
-			title: `${m.name}: ${m.description ?? ""}${m.signed ? " (signed)" : " (unsigned)"}`
+			title: `${m.name}: ${m.description ?? ""}${m.signed ? " (signed)" : " (unsigned)"}. ${selectionCost(m)}`
 		})), s.method, (v) => this.actions.setMethod(v));
 		this.options.render(s.methodInfo(), s.options[s.method] ?? {});
 		const perSegment = s.isPerSegment(s.method);
@@ -3434,6 +3486,10 @@ var Toolbar = class {
 		this.compareSelect.value = cur;
 	}
 };
+/** What a new selection inside the same output costs with method `m`, in one sentence. */
+function selectionCost(m) {
+	return m.answers_new_selections ? "A new selection in the same output is answered from its run, with no model call." : "Each new selection needs a model call.";
+}
 // src/panels.ts
 /**
 * The panels of the app, in display order: a panel is one file in `ui/` plus one line here.
@@ -3494,6 +3550,19 @@ var PANELS = [
 * field can never serve a stale result), and the view kept in the URL. The actions in
 * `actions/` change it; the panels in `ui/` draw it.
 */
+/** A cache key without its selection (and whether it was checked): the requests one record can answer. */
+function familyKey(key) {
+	const pairs = JSON.parse(key).filter(([k]) => k !== "check");
+	return JSON.stringify(pairs.map(([k, v]) => [k, k === "target_span" ? null : v]));
+}
+/** Whether `record` (of `result`) recorded every target token the selection `span` (code points of the target) overlaps. */
+function recordCovers(result, record, span) {
+	const start = result.target_span[0] + span[0];
+	const end = result.target_span[0] + span[1];
+	const hits = result.tokens.map((t, i) => !t.special && t.start < end && start < t.end ? i : -1).filter((i) => i >= 0);
+	if (!hits.length) return false;
+	return hits[0] >= record.first_token && hits[hits.length - 1] < record.first_token + record.full.length;
+}
 var Store = class {
 	/** Seconds per pass learned from this session's calls: how auto-run knows a call will be long. */
 	rates = new PassRates();
@@ -3619,6 +3688,23 @@ var Store = class {
 			check: true,
 			granularity: this.granularityName()
 		})) ?? this.cache.get(this.cacheKey(req));
+	}
+	/**
+	* A result this page holds whose record answers `req`'s selection with no model call: the same
+	* request over another span of the same target, by a perturbation method that keeps its
+	* variants, whose recorded target tokens cover the new selection. Returns the target_span that
+	* run was asked with (for `answer_from`), or null.
+	*/
+	recordFor(req) {
+		if (req.check || req.foil || req.target_span === null || !this.methodInfo(req.method)?.answers_new_selections) return null;
+		const family = familyKey(this.cacheKey(req));
+		for (const [key, result] of this.cache) {
+			const record = result.variants?.[req.method];
+			if (!record || result.method !== req.method || familyKey(key) !== family) continue;
+			if (!recordCovers(result, record, req.target_span)) continue;
+			return JSON.parse(key).find(([k]) => k === "target_span")?.[1] ?? [0, cpLength(req.target)];
+		}
+		return null;
 	}
 	/** Results this page already has for pane `side`'s selection from methods other than the shown one. */
 	otherMethodResults(side) {
