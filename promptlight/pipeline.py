@@ -171,7 +171,9 @@ def explain(
     from promptlight.salience.budget import fit_to_memory
 
     level = "tokens" if info.level == "tokens" else granularity
-    run_options, memory_notes = fit_to_memory(lm, info, parsed, seq=last, level=level, settings=settings)
+    # A method that records its variants scores the rest of the target too.
+    seq = len(tok.ids) if info.refit is not None and getattr(goal, "recorded_ids", None) is not None else last
+    run_options, memory_notes = fit_to_memory(lm, info, parsed, seq=seq, level=level, settings=settings)
     import contextlib
 
     recompute = lm.checkpointed() if memory_notes.get("checkpointed") else contextlib.nullcontext()

@@ -87,7 +87,9 @@ def explain_task(lm: Any, job: BatchJob, task: RowTask, *, settings: Mapping[str
             check=job.check,
             fields=task.fields or None,
         )
-        outcome["record"] = result.to_dict()
+        # A run folder keeps its records lean: the variants' per-token record (for new selections in the
+        # web app) would be most of each row's bytes.
+        outcome["record"] = {**result.to_dict(), "variants": {}}
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # noqa: BLE001 - a bad row is recorded with its error and the run goes on

@@ -145,6 +145,20 @@ class Alternatives:
 #: How many alternatives each target token reports.
 TOP_ALTERNATIVES = 5
 
+#: Tail positions unembedded at once by ``value_from_cache`` (bounds the ``[rows, chunk, vocab]`` logits).
+LOGIT_CHUNK = 32
+
+
+def joined(parts: Sequence[Alternatives]) -> Alternatives:
+    """Alternatives of consecutive runs of positions, as one."""
+    import torch
+
+    return Alternatives(
+        top_ids=torch.cat([p.top_ids for p in parts]),
+        top_logprobs=torch.cat([p.top_logprobs for p in parts]),
+        actual_logprobs=torch.cat([p.actual_logprobs for p in parts]),
+    )
+
 
 def alternatives_from_logits(logits: torch.Tensor, ids: torch.Tensor, top: int = TOP_ALTERNATIVES) -> Alternatives:
     """``[k, vocab]`` logits predicting ``ids`` ``[k]`` -> their top next tokens (float32 log-softmax)."""
@@ -218,10 +232,15 @@ class TeacherForced:
             ends = torch.tensor([r.shape[0] for r in rows], device=hidden.device)  # [rows]
             where = prediction_positions(ends[:, None] - width + torch.arange(width, device=hidden.device)[None])
             picked = hidden.gather(1, where[..., None].expand(-1, -1, hidden.shape[-1]))  # [rows, width, d]
-            logits = lm.unembed(picked)  # [rows, width, vocab]
-            if observe and index == 0:
-                self.observed = alternatives_from_logits(logits[0, :k], term.ids)
-            each = token_logprobs(logits, tail)  # [rows, width]
+            pieces, seen = [], []
+            for c in range(0, width, LOGIT_CHUNK):  # [rows, chunk, vocab] logits at a time, never [rows, width, vocab]
+                logits = lm.unembed(picked[:, c : c + LOGIT_CHUNK])  # [rows, chunk, vocab]
+                if observe and index == 0 and c < k:
+                    seen.append(alternatives_from_logits(logits[0, : k - c], term.ids[c : c + LOGIT_CHUNK]))
+                pieces.append(token_logprobs(logits, tail[c : c + LOGIT_CHUNK]))  # [rows, chunk]
+            if seen:
+                self.observed = joined(seen)
+            each = torch.cat(pieces, dim=1)  # [rows, width]
             if recording:
                 assert per_token is not None
                 per_token.append(each.detach().double().cpu())

@@ -99,3 +99,23 @@ def test_a_selection_before_the_recorded_tokens_is_refused_with_the_recorded_ran
     with pytest.raises(InvalidArgument) as err:
         reselect(later, target_span=(5, 500))
     assert err.value.field == "target_span"
+
+
+def test_unembedding_the_tail_in_chunks_changes_nothing(tiny, monkeypatch):
+    """The recorded tail is unembedded ``LOGIT_CHUNK`` positions at a time: chunks of 3 give the same record."""
+    from promptlight.salience import objective
+
+    whole = explain(tiny, PROMPT, target=TARGET, target_span=(1, 12), method="occlusion", granularity="words")
+    monkeypatch.setattr(objective, "LOGIT_CHUNK", 3)
+    chunked = explain(tiny, PROMPT, target=TARGET, target_span=(1, 12), method="occlusion", granularity="words")
+    a, b = whole.variants["occlusion"], chunked.variants["occlusion"]
+    assert len(a["full"]) > 3 * 2  # several chunks
+    assert a["full"] == pytest.approx(b["full"], abs=1e-5)
+    assert [x for row in a["logprobs"] for x in row] == pytest.approx([x for row in b["logprobs"] for x in row], abs=1e-5)
+    assert _scores(whole, "occlusion") == pytest.approx(_scores(chunked, "occlusion"), abs=1e-5)
+    assert [[t["id"] for t in r["top"]] for r in whole.alternatives] == [
+        [t["id"] for t in r["top"]] for r in chunked.alternatives
+    ]
+    assert [t["prob"] for r in whole.alternatives for t in r["top"]] == pytest.approx(
+        [t["prob"] for r in chunked.alternatives for t in r["top"]], abs=1e-6
+    )
