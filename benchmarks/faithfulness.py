@@ -15,9 +15,10 @@
    the same prompts, for ``keep`` 1, 2, 3 and 5: Spearman agreement, the same top word, top-5
    overlap, and the forward passes and seconds as a share of exact occlusion's.
 4. **Integrated gradients' convergence** on the walkthrough (``fewshot-mistake``, the model's
-   own greedy answer, its ``Recommendation:`` line and the whole answer): the relative
-   completeness gap at 16..128 steps for the zero and pad baselines and two quadrature rules,
-   and what ``steps=auto`` settles on.
+   own greedy answer, its ``Recommendation:`` line and the whole answer): one ``steps=auto``
+   run per path (zero, pad and mean-embedding baselines; Gauss-Legendre and geometric rules),
+   whose tries give the relative completeness gap at 16, 32, ... up to ``--ig-max-steps``
+   (default 128) steps, stopping once it is under 1%.
 
 Every row also says the method's cost in forward passes (a backward pass counted as two
 forwards) and its seconds on this machine. ``--quick`` runs a small version (any model) to
@@ -166,7 +167,8 @@ def coarse_to_fine_vs_exact(lm, prompts, quick: bool) -> None:
               f"{statistics.mean(passes):.2f} | {statistics.mean(exact_share):.2f} | {statistics.mean(seconds):.2f} |")  # fmt: skip
 
 
-def ig_convergence(lm, quick: bool) -> None:
+def ig_convergence(lm, quick: bool, *, selections: str, max_steps: int) -> None:
+    """One ``steps=auto`` run per selection and path: its tries give the gap at 16, 32, ... steps."""
     from promptlight import explain
     from promptlight.data import load_dataset
 
@@ -174,25 +176,26 @@ def ig_convergence(lm, quick: bool) -> None:
     target = lm.generate(prompt, max_new_tokens=48, stop=["\n\n"]).text
     start = target.find("Recommendation:")
     end = target.find("\n", start) if start >= 0 else -1
-    spans = {"whole answer": None}
+    spans = {"whole": ("whole answer", None)}
     if start >= 0:
-        spans["Recommendation line"] = (start, end if end >= 0 else len(target))
-    steps_list = (8, 16) if quick else (16, 32, 64, 128)
-    configs = [("zero", "gauss_legendre"), ("zero", "geometric"), ("pad", "gauss_legendre")]
+        spans["line"] = ("Recommendation line", (start, end if end >= 0 else len(target)))
+    chosen = [spans[k] for k in selections.split(",") if k in spans]
+    cap = 16 if quick else max_steps
+    configs = [("zero", "gauss_legendre"), ("zero", "geometric"), ("pad", "gauss_legendre"), ("mean", "gauss_legendre")]
+    steps_list = [16 * 2**i for i in range(8) if 16 * 2**i < cap] + [cap] if cap > 16 else [cap]
     print(f"\n### 4. Integrated gradients: relative completeness gap on the walkthrough (answer {target!r})\n")
-    print("| selection | baseline | rule | " + " | ".join(f"{s} steps" for s in steps_list) + " | steps=auto |")
-    print("|---|---|---|" + "---|" * (len(steps_list) + 1))
-    for label, span in spans.items():
+    print("| selection | baseline | rule | " + " | ".join(f"{s} steps" for s in steps_list) + " | steps=auto | seconds |")
+    print("|---|---|---|" + "---|" * (len(steps_list) + 2))
+    for label, span in chosen:
         for baseline, rule in configs:
-            gaps = []
-            for steps in steps_list:
-                r = explain(lm, prompt, target=target, target_span=span, method="integrated_gradients", steps=steps,
-                            baseline=baseline, rule=rule)  # fmt: skip
-                gaps.append(r.methods["integrated_gradients"]["relative_gap"])
+            began = time.perf_counter()
             auto = explain(lm, prompt, target=target, target_span=span, method="integrated_gradients", steps="auto",
-                           max_steps=steps_list[-1], baseline=baseline, rule=rule).methods["integrated_gradients"]  # fmt: skip
+                           max_steps=cap, baseline=baseline, rule=rule).methods["integrated_gradients"]  # fmt: skip
+            seconds = time.perf_counter() - began
+            gaps = {t["steps"]: t["relative_gap"] for t in auto["tries"]}
+            cells = [f"{gaps[s]:.4f}" if s in gaps else "(converged)" for s in steps_list]
             settled = f"{auto['steps']} ({auto['relative_gap']:.4f}{'' if auto['converged'] else ', not converged'})"
-            print(f"| {label} | {baseline} | {rule} | " + " | ".join(f"{g:.4f}" for g in gaps) + f" | {settled} |")
+            print(f"| {label} | {baseline} | {rule} | " + " | ".join(cells) + f" | {settled} | {seconds:.0f} |")
 
 
 def main() -> int:
@@ -204,6 +207,8 @@ def main() -> int:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--skip", default="", help="comma-separated protocols to skip: planted,deletion,coarse,ig")
     parser.add_argument("--quick", action="store_true", help="a small run to check the script (any model)")
+    parser.add_argument("--ig-selections", default="line,whole", help="protocol 4's selections: line, whole")
+    parser.add_argument("--ig-max-steps", type=int, default=128, help="protocol 4: the most steps steps=auto tries")
     args = parser.parse_args()
 
     from promptlight.data import load_dataset
@@ -229,7 +234,7 @@ def main() -> int:
         if "coarse" not in skip:
             coarse_to_fine_vs_exact(lm, prompts[:1] if args.quick else prompts, args.quick)
     if "ig" not in skip:
-        ig_convergence(lm, args.quick)
+        ig_convergence(lm, args.quick, selections=args.ig_selections, max_steps=args.ig_max_steps)
     print(f"\n{time.perf_counter() - began:.0f} s in all")
     return 0
 

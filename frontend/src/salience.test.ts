@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import fixture from "./fixtures/result.json";
 import { buildDisplay, checkSummary, describeObjective, formatScore, methodNotes } from "./salience";
 import type { SalienceResult } from "./types";
+import { tooltipLines } from "./ui/heatmap";
 
 const result = fixture as unknown as SalienceResult;
 
@@ -15,6 +16,24 @@ describe("display of a result", () => {
     expect(bos).toMatchObject({ region: "special", text: "BOS", score: 0.9, onScale: false });
     expect(d.pieces[1]).toMatchObject({ text: "I ", region: "prompt" });
     expect(d.pieces[1].score).toBeCloseTo(0.1, 10);
+  });
+
+  it("marks the segments coarse-to-fine occlusion estimated, and says so on hover", () => {
+    const words = result.boundaries.words;
+    const values = words.map((_, k) => (k < 6 ? 0.1 * (k + 1) : null));
+    const coarse: SalienceResult = {
+      ...result,
+      method: "occlusion",
+      methods: { occlusion: { signed: true, level: "words", hierarchical: true, estimated_segments: [2, 3] } },
+      segment_scores: { occlusion: { granularity: "words", values } },
+    };
+    const d = buildDisplay(coarse, { method: "occlusion", granularity: "words" });
+    const marked = d.pieces.filter((p) => p.estimated).map((p) => p.segment);
+    expect([...new Set(marked)]).toEqual([2, 3]);
+    const piece = d.pieces.find((p) => p.segment === 2)!;
+    expect(tooltipLines({ piece, scale: d.scale }).at(-1)).toMatch(/^estimated \(coarse to fine\)/);
+    // At another granularity the scores (and the marks) are not shown.
+    expect(buildDisplay(coarse, { method: "occlusion", granularity: "lines" }).pieces.some((p) => p.estimated)).toBe(false);
   });
 
   it("puts BOS on the scale when asked", () => {

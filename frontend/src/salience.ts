@@ -41,6 +41,8 @@ export interface Piece {
   onScale: boolean;
   /** Chat-template text (role markers, turn delimiters): drawn muted, off the scale unless `includeBos`. */
   template?: boolean;
+  /** Coarse-to-fine occlusion did not leave this segment out on its own: its score is a share of its paragraph's or sentence's. */
+  estimated?: boolean;
 }
 
 /** Whether `[start, end)` of a chat result's prompt holds no character of any message's content. */
@@ -132,6 +134,9 @@ export function buildDisplay(result: SalienceResult, options: DisplayOptions): D
     values = aggregate(result.text, result.tokens, scores, segments, { skipSpecial: true });
   }
 
+  // Coarse-to-fine occlusion lists the segments it estimated (indices into this granularity's boundaries).
+  const estimatedList = perSegment && !needsRun && Array.isArray(meta?.estimated_segments) ? (meta.estimated_segments as number[]) : [];
+  const estimated = new Set(estimatedList);
   const pieces: Piece[] = [];
   const specials = result.tokens
     .map((t, i) => ({ t, i }))
@@ -175,6 +180,7 @@ export function buildDisplay(result: SalienceResult, options: DisplayOptions): D
         selected: a >= selStart && b <= selEnd && a < b,
         onScale: inPrompt && values[k] !== null && (!template || !!options.includeBos),
         template,
+        ...(inPrompt && estimated.has(k) ? { estimated: true } : {}),
       });
     }
   });

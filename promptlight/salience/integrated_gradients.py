@@ -17,12 +17,13 @@ Reference: Sundararajan, Taly & Yan (2017), "Axiomatic Attribution for Deep Netw
 from __future__ import annotations
 
 import math
+import weakref
 
 from promptlight.progress import report
 from promptlight.salience.base import MethodOutput, SalienceInputs, register_method
 from promptlight.salience.options import Option
 
-BASELINES = ("zero", "pad")
+BASELINES = ("zero", "pad", "mean")
 RULES = ("gauss_legendre", "riemann_middle", "geometric")
 #: The geometric rule splits [0, 1] at 10^-1, ..., 10^-DECADES (see ``quadrature``).
 DECADES = 7
@@ -71,13 +72,45 @@ def quadrature(steps: int, rule: str):
 
 
 def baseline_embeds(inputs: SalienceInputs, embeds, baseline: str):
-    """``[n, d]`` baseline for the scored positions: zeros, or the pad token's embedding."""
+    """``[n, d]`` baseline for the scored positions: zeros, the pad token's embedding, or the mean embedding."""
     import torch
 
     if baseline == "zero":
         return torch.zeros_like(embeds)
+    if baseline == "mean":
+        return mean_embedding(inputs.lm).to(embeds.dtype).expand_as(embeds).clone()
     pad = inputs.lm.embed(torch.tensor([[inputs.lm.pad_id]], device=inputs.lm.device))[0, 0].float()  # [d]
     return pad.expand_as(embeds).clone()
+
+
+_MEAN_EMBEDDINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Token ids embedded at once when averaging the vocabulary's embeddings.
+MEAN_CHUNK = 8192
+
+
+def mean_embedding(lm):
+    """``[d]`` float32: the mean of the model's input embeddings over its whole vocabulary (computed once per model).
+
+    A point inside the cloud of token embeddings, at a typical norm for the model's first
+    layer, unlike the zero vector (which RMSNorm models read as nearly any direction).
+    """
+    import torch
+
+    cached = _MEAN_EMBEDDINGS.get(lm)
+    if cached is not None:
+        return cached
+    with torch.no_grad():
+        d = lm.embed(torch.zeros((1, 1), dtype=torch.long, device=lm.device)).shape[-1]
+        vocab = int(
+            lm.unembed(torch.zeros((1, 1, d), dtype=lm.dtype, device=lm.device)).shape[-1]
+        )  # the output vocabulary
+        total = torch.zeros(d, dtype=torch.float64)
+        for lo in range(0, vocab, MEAN_CHUNK):
+            ids = torch.arange(lo, min(lo + MEAN_CHUNK, vocab), device=lm.device)[None]  # [1, chunk]
+            total += lm.embed(ids)[0].double().sum(0).cpu()  # [d]
+    mean = (total / vocab).float().to(lm.device)
+    _MEAN_EMBEDDINGS[lm] = mean
+    return mean
 
 
 def path_points_per_batch(steps: int, seq: int) -> int:
@@ -136,7 +169,7 @@ def _rows(options, seq: int) -> int:
             "baseline",
             str,
             "zero",
-            "where the path starts: the zero vector or the pad token's embedding",
+            "where the path starts: the zero vector, the pad token's embedding, or the mean embedding of the vocabulary",
             choices=BASELINES,
         ),
         Option("rule", str, "gauss_legendre", "quadrature rule along the path", choices=RULES),

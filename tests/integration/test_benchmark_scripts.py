@@ -34,3 +34,12 @@ def test_the_batch_benchmark_prints_its_table():
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "| local | " in proc.stdout  # (the Ray engine itself is tested in test_batch_runs.py)
+
+
+def test_the_reselect_benchmark_prints_its_two_tables():
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/reselect.py", "--model", "tiny", "--quick", "--methods", "occlusion,lime"],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("| occlusion | ") == 2 and proc.stdout.count("| lime | ") == 2

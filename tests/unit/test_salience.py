@@ -153,6 +153,23 @@ def test_integrated_gradients_completeness_on_the_planted_model_from_zero(plante
     assert abs(meta["completeness_gap"]) < 0.01 * abs(difference)
 
 
+def test_the_mean_baseline_is_the_vocabulary_s_mean_embedding_and_completeness_holds(tiny):
+    from promptlight.salience.integrated_gradients import mean_embedding
+
+    vocab = tiny.module.get_input_embeddings().weight.shape[0]
+    with torch.no_grad():  # every token's embedding as the first layer receives it (scaled, for Gemma-style models)
+        every = tiny.embed(torch.arange(vocab)[None])[0].double()  # [vocab, d]
+    torch.testing.assert_close(mean_embedding(tiny).double(), every.mean(0), rtol=1e-5, atol=1e-6)
+    result = explain(tiny, PROMPT, target=TARGET, method="integrated_gradients", steps=64, baseline="mean")
+    meta = result.methods["integrated_gradients"]
+    first, _ = result.target_token_span
+    difference = meta["f_input"] - meta["f_baseline"]
+    assert meta["baseline"] == "mean" and abs(difference) > 1e-3
+    total = sum(result.token_scores("integrated_gradients")[:first])
+    assert meta["completeness_gap"] == pytest.approx(total - difference, abs=1e-6)
+    assert abs(meta["completeness_gap"]) < 0.01 * abs(difference)
+
+
 def test_zero_baseline_gap_is_reported_honestly(tiny):
     result = explain(tiny, PROMPT, target=TARGET, method="integrated_gradients", steps=32)
     meta = result.methods["integrated_gradients"]
@@ -271,7 +288,7 @@ def test_weights_get_no_gradients_and_flags_are_restored(tiny):
         ({"target_span": (4, 4)}, "not a non-empty range inside the target"),
         ({"target_span": (0, 1)}, "selects only whitespace"),
         ({"method": "integrated_gradients", "steps": 0}, "steps must be a positive integer"),
-        ({"method": "integrated_gradients", "baseline": "noise"}, "Unknown baseline 'noise'. Available: zero, pad."),
+        ({"method": "integrated_gradients", "baseline": "noise"}, "Unknown baseline 'noise'. Available: zero, pad, mean."),
         ({"method": "occlusion", "stepz": 3}, "Unknown option(s) 'stepz' for method 'occlusion'"),
         ({"target": ""}, "The target is empty"),
     ],

@@ -32,7 +32,7 @@ export function heatmapSpans(display: Display): HTMLElement[] {
     } else if (p.region === "target") {
       el = h("span", { class: p.selected ? "pl-tgt pl-tgt-sel" : "pl-tgt" }, p.text);
     } else {
-      el = h("span", { class: p.template ? "pl-seg pl-template" : "pl-seg", attrs: { "data-seg": p.segment } }, p.text);
+      el = h("span", { class: `pl-seg${p.template ? " pl-template" : ""}${p.estimated ? " pl-estimated" : ""}`, attrs: { "data-seg": p.segment } }, p.text);
       const st = p.onScale ? styleFor(p.score, display.scale) : null;
       if (st) {
         el.style.background = st.background;
@@ -56,7 +56,9 @@ export function tooltipLines(info: PieceInfo): string[] {
   }
   if (piece.score === null) return ["not scored", preview(piece.text, 60)];
   const pct = scale.maxAbs > 0 ? Math.round((Math.abs(piece.score) / scale.maxAbs) * 100) : 0;
-  return [`score ${formatScore(piece.score)} (${pct}% of max |score|)`, `“${preview(piece.text, 60)}”`];
+  const lines = [`score ${formatScore(piece.score)} (${pct}% of max |score|)`, `“${preview(piece.text, 60)}”`];
+  if (piece.estimated) lines.push("estimated (coarse to fine): an equal share of its paragraph's or sentence's score, not left out on its own");
+  return lines;
 }
 
 /** The legend of a scale. */

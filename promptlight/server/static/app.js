@@ -1109,6 +1109,8 @@ function buildDisplay(result, options) {
 		const scores = result.tokens.map((t) => t.scores[method] ?? null);
 		values = aggregate(result.text, result.tokens, scores, segments, { skipSpecial: true });
 	}
+	const estimatedList = perSegment && !needsRun && Array.isArray(meta?.estimated_segments) ? meta.estimated_segments : [];
+	const estimated = new Set(estimatedList);
 	const pieces = [];
 	const specials = result.tokens.map((t, i) => ({
 		t,
@@ -1159,7 +1161,8 @@ function buildDisplay(result, options) {
 				segment: k,
 				selected: a >= selStart && b <= selEnd && a < b,
 				onScale: inPrompt && values[k] !== null && (!template || !!options.includeBos),
-				template
+				template,
+				...inPrompt && estimated.has(k) ? { estimated: true } : {}
 			});
 		}
 	});
@@ -1294,7 +1297,7 @@ function heatmapSpans(display) {
 		} else if (p.region === "target") el = h("span", { class: p.selected ? "pl-tgt pl-tgt-sel" : "pl-tgt" }, p.text);
 		else {
 			el = h("span", {
-				class: p.template ? "pl-seg pl-template" : "pl-seg",
+				class: `pl-seg${p.template ? " pl-template" : ""}${p.estimated ? " pl-estimated" : ""}`,
 				attrs: { "data-seg": p.segment }
 			}, p.text);
 			const st = p.onScale ? styleFor(p.score, display.scale) : null;
@@ -1322,7 +1325,9 @@ function tooltipLines(info) {
 	];
 	if (piece.score === null) return ["not scored", preview(piece.text, 60)];
 	const pct = scale.maxAbs > 0 ? Math.round(Math.abs(piece.score) / scale.maxAbs * 100) : 0;
-	return [`score ${formatScore(piece.score)} (${pct}% of max |score|)`, `“${preview(piece.text, 60)}”`];
+	const lines = [`score ${formatScore(piece.score)} (${pct}% of max |score|)`, `“${preview(piece.text, 60)}”`];
+	if (piece.estimated) lines.push("estimated (coarse to fine): an equal share of its paragraph's or sentence's score, not left out on its own");
+	return lines;
 }
 /** The legend of a scale. */
 function legend(display, bos) {
