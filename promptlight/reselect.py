@@ -62,6 +62,11 @@ def reselect(result: SalienceResult, *, target_span: tuple[int, int]) -> Salienc
     spans = tuple(Span(t.start, t.end) for t in result.tokens)
     first, last = _target_token_range(spans, tuple(t.special for t in result.tokens), selected)
     lo, hi = record.first_token, record.first_token + record.num_tokens
+    if not 1 <= lo < hi <= len(result.tokens):
+        raise InvalidArgument(
+            f"The record's tokens [{lo}, {hi}) do not lie in this result's {len(result.tokens)} tokens.",
+            field="variants",
+        )
     if first < lo or last > hi:
         recorded = Span(result.tokens[lo].start, result.tokens[hi - 1].end)
         raise InvalidArgument(
@@ -74,16 +79,21 @@ def reselect(result: SalienceResult, *, target_span: tuple[int, int]) -> Salienc
         raise InvalidArgument(
             f"The record's granularity {record.granularity!r} has no boundaries in this result.", field="variants"
         )
+    num_segments = len(result.boundaries[record.granularity])
+    if any(not 0 <= k < num_segments for k in record.players):
+        raise InvalidArgument(
+            f"The record's players must index the {num_segments} {record.granularity} segments.", field="variants"
+        )
     f_full, values = record.values(first, last)
-    scores, fit_info = fit_scores(
-        info.refit,
-        record.players,
-        record.masks(),
-        values,
-        f_full,
-        result.options,
-        len(result.boundaries[record.granularity]),
-    )
+    try:
+        scores, fit_info = fit_scores(
+            info.refit, record.players, record.masks(), values, f_full, result.options, num_segments
+        )
+    except (ValueError, IndexError, KeyError, TypeError, ArithmeticError) as exc:  # a record edited by hand
+        raise InvalidArgument(
+            f"The {method} record does not fit this result's options ({exc!r}); it was not written by this method.",
+            field="variants",
+        ) from None
     if first > lo:  # a segment partly in the held-fixed tokens was only partly left out: no score of its own
         from promptlight.segments import assign_tokens
 

@@ -34,6 +34,8 @@ describe("a held run's record answers a new selection", () => {
     expect(whole.store.recordFor(whole.req([0, 4]))).toEqual([0, 8]); // null span = the whole target, in code points
     const part = storeHolding(occlusion, [1, 8]);
     expect(part.store.recordFor(part.req([5, 8]))).toEqual([1, 8]);
+    // The whole target (span null) from a run whose record starts at its first token.
+    expect(part.store.recordFor({ ...part.req([0, 8]), target_span: null })).toEqual([1, 8]);
     // Another option, a foil, a check or a gradient method: no record answers it.
     expect(whole.store.recordFor({ ...whole.req([0, 4]), options: { batch_size: 2 } })).toBeNull();
     expect(whole.store.recordFor({ ...whole.req([0, 4]), foil: " Skip it." })).toBeNull();

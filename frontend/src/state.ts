@@ -161,12 +161,13 @@ export class Store {
    * run was asked with (for `answer_from`), or null.
    */
   recordFor(req: SalienceRequest): Pair | null {
-    if (req.check || req.foil || req.target_span === null || !this.methodInfo(req.method)?.answers_new_selections) return null;
+    if (req.check || req.foil || !this.methodInfo(req.method)?.answers_new_selections) return null;
     const family = familyKey(this.cacheKey(req));
+    const span = req.target_span ?? [0, cpLength(req.target)];
     for (const [key, result] of this.cache) {
       const record = result.variants?.[req.method];
       if (!record || result.method !== req.method || familyKey(key) !== family) continue;
-      if (!recordCovers(result, record, req.target_span)) continue;
+      if (!recordCovers(result, record, span)) continue;
       const asked = (JSON.parse(key) as [string, unknown][]).find(([k]) => k === "target_span")?.[1] as Pair | null | undefined;
       return asked ?? [0, cpLength(req.target)];
     }

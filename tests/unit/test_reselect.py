@@ -119,3 +119,20 @@ def test_unembedding_the_tail_in_chunks_changes_nothing(tiny, monkeypatch):
     assert [t["prob"] for r in whole.alternatives for t in r["top"]] == pytest.approx(
         [t["prob"] for r in chunked.alternatives for t in r["top"]], abs=1e-6
     )
+
+
+def test_a_record_edited_by_hand_is_refused_naming_the_field(tiny):
+    whole = explain(tiny, PROMPT, target=TARGET, method="kernel_shap", granularity="words", samples=8)
+    record = whole.variants["kernel_shap"]
+    broken = [
+        {**record, "players": [999]},
+        {**record, "first_token": 10_000},
+        {**record, "removed": record["removed"][:-1]},
+        {**record, "logprobs": [row[:1] for row in record["logprobs"]]},
+        {k: v for k, v in record.items() if k != "full"},
+    ]
+    for variants in broken:
+        edited = SalienceResult.from_dict({**whole.to_dict(), "variants": {"kernel_shap": variants}})
+        with pytest.raises(InvalidArgument) as err:
+            reselect(edited, target_span=(0, 5))
+        assert err.value.field == "variants", variants

@@ -3701,12 +3701,13 @@ var Store = class {
 	* run was asked with (for `answer_from`), or null.
 	*/
 	recordFor(req) {
-		if (req.check || req.foil || req.target_span === null || !this.methodInfo(req.method)?.answers_new_selections) return null;
+		if (req.check || req.foil || !this.methodInfo(req.method)?.answers_new_selections) return null;
 		const family = familyKey(this.cacheKey(req));
+		const span = req.target_span ?? [0, cpLength(req.target)];
 		for (const [key, result] of this.cache) {
 			const record = result.variants?.[req.method];
 			if (!record || result.method !== req.method || familyKey(key) !== family) continue;
-			if (!recordCovers(result, record, req.target_span)) continue;
+			if (!recordCovers(result, record, span)) continue;
 			return JSON.parse(key).find(([k]) => k === "target_span")?.[1] ?? [0, cpLength(req.target)];
 		}
 		return null;
