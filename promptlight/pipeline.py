@@ -115,11 +115,11 @@ def explain(
             "The target is empty: there is nothing to explain. Give a target or let the model generate one.",
             field="target",
         )
-    selected = _selected_span(prompt, target, target_span)
+    selected = selected_char_span(prompt, target, target_span)
 
     text = prompt + target
     tok = lm.tokenize(text)
-    first, last = _target_token_range(tok.spans, tok.special, selected)
+    first, last = target_token_range(tok.spans, tok.special, selected)
     if first == 0:
         raise InvalidArgument(
             "The selected target starts at the very first token, so nothing precedes it to explain. "
@@ -347,7 +347,7 @@ def _as_model(model):
     return model
 
 
-def _selected_span(prompt: str, target: str, target_span: tuple[int, int] | None) -> Span:
+def selected_char_span(prompt: str, target: str, target_span: tuple[int, int] | None) -> Span:
     """The selection as an absolute char span of ``prompt + target``."""
     if target_span is None:
         start, end = 0, len(target)
@@ -371,7 +371,7 @@ def _selected_span(prompt: str, target: str, target_span: tuple[int, int] | None
     return Span(len(prompt) + start, len(prompt) + end)
 
 
-def _target_token_range(spans, special, selected: Span) -> tuple[int, int]:
+def target_token_range(spans, special, selected: Span) -> tuple[int, int]:
     """Token indices ``[first, last)`` of T: from the first to the last token overlapping ``selected``."""
     hits = [i for i, (s, sp) in enumerate(zip(spans, special)) if not sp and s.overlaps(selected)]
     if not hits:

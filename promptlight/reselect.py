@@ -41,7 +41,7 @@ def reselect(result: SalienceResult, *, target_span: tuple[int, int]) -> Salienc
     ``target_span``) when the selection's tokens are not all recorded, or (field ``method``)
     when the result keeps no record.
     """
-    from promptlight.pipeline import _selected_span, _target_token_range
+    from promptlight.pipeline import selected_char_span, target_token_range
     from promptlight.salience import get_method
     from promptlight.salience.objective import describe_objective
     from promptlight.salience.variants import VariantLogprobs, fit_scores
@@ -58,9 +58,9 @@ def reselect(result: SalienceResult, *, target_span: tuple[int, int]) -> Salienc
     if info.refit is None:
         raise InvalidArgument(f"Method {method!r} has no refit to answer a new selection with.", field="method")
     record = VariantLogprobs.from_dict(result.variants[method])
-    selected = _selected_span(result.prompt, result.target, target_span)
+    selected = selected_char_span(result.prompt, result.target, target_span)
     spans = tuple(Span(t.start, t.end) for t in result.tokens)
-    first, last = _target_token_range(spans, tuple(t.special for t in result.tokens), selected)
+    first, last = target_token_range(spans, tuple(t.special for t in result.tokens), selected)
     lo, hi = record.first_token, record.first_token + record.num_tokens
     if not 1 <= lo < hi <= len(result.tokens):
         raise InvalidArgument(

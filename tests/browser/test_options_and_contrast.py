@@ -46,7 +46,7 @@ def test_integrated_gradients_steps_and_baseline_are_set_from_the_ui(server, ui)
     baseline = options.get_by_label("baseline", exact=True)
     expect(steps).to_have_attribute("placeholder", "32")
     expect(baseline).to_have_value("zero")
-    assert options.locator("option").all_inner_texts() == ["zero", "pad", "gauss_legendre", "riemann_middle", "geometric"]
+    assert options.locator("option").all_inner_texts() == ["zero", "pad", "mean", "gauss_legendre", "riemann_middle", "geometric"]
 
     with app.expect_call("salience"):
         steps.fill("5")
