@@ -172,7 +172,9 @@ def explain(
 
     level = "tokens" if info.level == "tokens" else granularity
     # A method that records its variants scores the rest of the target too.
-    seq = len(tok.ids) if info.refit is not None and getattr(goal, "recorded_ids", None) is not None else last
+    from promptlight.salience.variants import records
+
+    seq = len(tok.ids) if info.refit is not None and records(goal) else last
     run_options, memory_notes = fit_to_memory(lm, info, parsed, seq=seq, level=level, settings=settings)
     import contextlib
 

@@ -129,18 +129,7 @@ def run_ablations(
 
     recorder = TokenRecorder(len(masks)) if records(inputs.objective) else None
     f_full, values = ablated_objectives(inputs, removable, masks, batch_size=batch_size, recorder=recorder)
-    variants = (
-        VariantLogprobs.from_recorder(
-            recorder,
-            granularity=inputs.granularity,
-            first_token=inputs.num_scored,
-            players=removable.segments,
-            masks=masks,
-        )
-        if recorder is not None
-        else None
-    )
-    return f_full, values, variants
+    return f_full, values, VariantLogprobs.of_run(recorder, inputs, players=removable.segments, masks=masks)
 
 
 def random_masks(rows: int, size: int, keep_probability: float, rng: np.random.Generator) -> np.ndarray:

@@ -32,6 +32,22 @@ def shapley_kernel_weight(m: int, size: int) -> float:
     return (m - 1) / (math.comb(m, size) * size * (m - size))
 
 
+def enumerates_all(m: int, samples: int) -> bool:
+    """Whether every coalition of ``m`` players (besides the empty and full ones) fits in ``samples``: exact values."""
+    return m <= 1 or 2**m - 2 <= samples
+
+
+def coalition_weights(masks, *, exact: bool):
+    """``[rows, m]`` coalitions -> ``[rows]`` regression weights: the Shapley kernel when every coalition is
+    enumerated (``exact``), else 1 (paired samples drawn from the kernel's size distribution)."""
+    import numpy as np
+
+    m = masks.shape[1]
+    if not exact:
+        return np.ones(len(masks))
+    return np.array([shapley_kernel_weight(m, int(z.sum())) for z in masks], dtype=np.float64)
+
+
 def coalitions(m: int, samples: int, rng):
     """``([rows, m] bool masks, [rows] weights)`` besides the empty and full coalitions.
 
@@ -44,11 +60,10 @@ def coalitions(m: int, samples: int, rng):
 
     if m <= 1:
         return np.zeros((0, m), dtype=bool), np.zeros(0)
-    if 2**m - 2 <= samples:
+    if enumerates_all(m, samples):
         rows = [z for z in itertools.product((False, True), repeat=m) if 0 < sum(z) < m]
         masks = np.array(rows, dtype=bool)
-        weights = np.array([shapley_kernel_weight(m, int(z.sum())) for z in masks])
-        return masks, weights
+        return masks, coalition_weights(masks, exact=True)
     sizes = np.arange(1, m)
     size_p = np.array([(m - 1) / (s * (m - s)) for s in sizes])
     size_p /= size_p.sum()
@@ -59,7 +74,7 @@ def coalitions(m: int, samples: int, rng):
         chosen = rng.choice(m, size=size, replace=False)
         masks[2 * p, chosen] = True
         masks[2 * p + 1] = ~masks[2 * p]
-    return masks, np.ones(2 * pairs)
+    return masks, coalition_weights(masks, exact=False)
 
 
 def constrained_fit(masks, weights, values, f_empty: float, f_full: float):
@@ -92,9 +107,8 @@ def shapley_fit(masks, values, f_full: float, options) -> tuple[Any, dict[str, A
 
     m = masks.shape[1]
     f_empty, sampled, rest = float(values[0]), values[1:], masks[1:]
-    exact = m <= 1 or 2**m - 2 <= options["samples"]
-    weights = np.array([shapley_kernel_weight(m, int(z.sum())) for z in rest]) if exact else np.ones(len(rest))
-    phi = constrained_fit(rest, weights, sampled, f_empty, f_full) if m else np.zeros(0)
+    exact = enumerates_all(m, options["samples"])
+    phi = constrained_fit(rest, coalition_weights(rest, exact=exact), sampled, f_empty, f_full) if m else np.zeros(0)
     return phi, {"exact": exact, "segments_scored": m, "f_empty": f_empty}
 
 
@@ -129,7 +143,7 @@ def kernel_shap(
     removable = removable_segments(inputs)
     m = len(removable)
     rng = np.random.default_rng(seed)
-    masks, _weights = coalitions(m, samples, rng)  # shapley_fit weighs them again from the masks
+    masks, _weights = coalitions(m, samples, rng)  # shapley_fit weighs them from the masks (coalition_weights)
     ends = np.zeros((1, m), dtype=bool)  # the empty coalition
     all_masks = np.concatenate([ends, masks])
     f_full, values, variants = run_ablations(inputs, removable, all_masks, batch_size=batch_size)

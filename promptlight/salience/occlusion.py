@@ -164,13 +164,7 @@ def occlusion(
     recorder = TokenRecorder(len(present)) if records(inputs.objective) else None
     f_full, dropped = occluded_objectives(inputs, present, batch_size=batch_size, recorder=recorder)
     masks = ~np.eye(len(players), dtype=bool)  # [m, m]: row j leaves player j out
-    variants = (
-        VariantLogprobs.from_recorder(
-            recorder, granularity=inputs.granularity, first_token=inputs.num_scored, players=players, masks=masks
-        )
-        if recorder is not None
-        else None
-    )
+    variants = VariantLogprobs.of_run(recorder, inputs, players=players, masks=masks)
     values, info = fit_scores(leave_one_out, players, masks, dropped, f_full, {}, len(inputs.segments))
     return MethodOutput(
         objective_value=f_full,

@@ -85,6 +85,17 @@ class VariantLogprobs:
             logprobs=tuple(tuple(float(x) for x in r.tolist()) for r in recorder.rows if r is not None),
         )
 
+    @classmethod
+    def of_run(
+        cls, recorder: TokenRecorder | None, inputs: Any, *, players: Sequence[int], masks: np.ndarray
+    ) -> VariantLogprobs | None:
+        """The record of an engine's run over ``inputs`` (``None`` when nothing was recorded)."""
+        if recorder is None:
+            return None
+        return cls.from_recorder(
+            recorder, granularity=inputs.granularity, first_token=inputs.num_scored, players=players, masks=masks
+        )
+
     @property
     def num_tokens(self) -> int:
         return len(self.full)
